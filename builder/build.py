@@ -1,0 +1,80 @@
+"""The build, stage by stage: gather and check everything, render both editions, then write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from builder.chapters import parse_chapters
+from builder.config import Config, load_config
+from builder.cover import make_cover
+from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
+from builder.fonts import FontStack, load_font_stack, subset_face
+from builder.fontuse import add_emoji_joiners, collect_usage
+from builder.loader import load_sources
+from builder.model import Book
+from builder.output import check_output_dir, write_atomic
+from builder.pdfpost import finish_pdf
+from builder.render import Rendered, font_css, render_book
+from builder.toc import build_toc
+from builder.transforms import PassContext, run_passes
+from builder.writers.epub import make_epub
+from builder.writers.pdf import lay_out
+
+EDITIONS = ("epub", "print")
+
+
+def build(book_dir: Path, out_dir: Path, editions: tuple[str, ...], reporter: Reporter) -> list[Path]:
+    """Build the requested editions of the book in `book_dir` into `out_dir`; return the files written."""
+    config = load_config(book_dir)
+    _check_out_dir(out_dir)
+    fonts = load_font_stack()
+    book = read_book(config, fonts, reporter)
+    rendered = render_book(book, fonts)
+    outputs: dict[str, bytes] = {}
+    if "epub" in editions:
+        outputs[f"{config.slug}.epub"] = make_epub_edition(rendered, fonts)
+    if "print" in editions:
+        outputs[f"{config.slug}.pdf"] = make_print_edition(rendered, reporter)
+    reporter.stop_if_failed()
+    return [write_atomic(out_dir / name, data) for name, data in outputs.items()]
+
+
+def read_book(config: Config, fonts: FontStack, reporter: Reporter) -> Book:
+    """Load, parse once, run the passes and build the TOC; stop on content errors."""
+    sources = load_sources(config.root, config.chapters, reporter)
+    book = Book(config, parse_chapters(config, sources, reporter))
+    book = run_passes(book, PassContext(reporter, fonts))
+    book = build_toc(book)
+    reporter.stop_if_failed()
+    return book
+
+
+def make_epub_edition(rendered: Rendered, fonts: FontStack) -> bytes:
+    """Subset the faces the documents use, add their @font-face rules, draw the cover, package."""
+    usage = collect_usage([d.xhtml for d in rendered.epub_documents], fonts)
+    add_emoji_joiners(usage, fonts)
+    cache = rendered.book.config.root / ".folio-cache" / "fonts"
+    faces = sorted(usage, key=lambda f: (f.family, f.style))
+    subsets = {face.file_name: subset_face(face, usage[face], cache) for face in faces}
+    rendered.epub_css = font_css(rendered.book, fonts, faces, "epub") + rendered.epub_css
+    cfg = rendered.book.config
+    cover = make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts)
+    return make_epub(rendered, subsets, cover)
+
+
+def make_print_edition(rendered: Rendered, reporter: Reporter) -> bytes:
+    """Lay out the PDF, pass the engine's warnings on, and finish the file."""
+    laid_out = lay_out(rendered)
+    for message in laid_out.messages:
+        reporter.warning("PDF001", message, rendered.book.config.path)
+    return finish_pdf(laid_out.pdf, laid_out.body_start)
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    """Refuse an unwritable output folder before any rendering work."""
+    problem = check_output_dir(out_dir)
+    if problem:
+        raise ConfigError(Diagnostic("error", "OUT001", problem).format())
+
+
+__all__ = ["build", "EDITIONS", "BuildFailed"]

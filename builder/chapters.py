@@ -1,0 +1,74 @@
+"""Turn chapter sources into `Chapter` models: front matter, language and parsed tokens."""
+
+from __future__ import annotations
+
+import yaml
+
+from builder.config import LANG_RE, Config
+from builder.diagnostics import Reporter
+from builder.loader import Source
+from builder.markdown import parse_markdown
+from builder.model import Chapter
+
+FRONT_MATTER_KEYS = {"title": str, "lang": str}
+
+
+def parse_chapters(config: Config, sources: list[Source], reporter: Reporter) -> list[Chapter]:
+    """Parse every chapter once; the language decides quote style, so it is read first."""
+    chapters = []
+    for index, source in enumerate(sources, start=1):
+        front, front_line = _peek_front_matter(source.text)
+        meta = _read_front_matter(source, front, front_line, reporter)
+        lang = meta.get("lang", config.language)
+        parsed = parse_markdown(source.text, lang)
+        chapters.append(Chapter(index, source.path, source.rel, lang, parsed.tokens, meta))
+    return chapters
+
+
+def _peek_front_matter(text: str) -> tuple[str | None, int]:
+    """Front matter text between the opening and closing `---` lines, if present."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, 1
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:end]), 1
+    return None, 1
+
+
+def _read_front_matter(source: Source, text: str | None, line: int, reporter: Reporter) -> dict:
+    """Safely load YAML front matter and keep only known, well-typed keys."""
+    if not text or not text.strip():
+        return {}
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = line + 1 + mark.line if mark else line
+        reporter.error("SRC002", f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}",
+                       source.path, where)
+        return {}
+    if not isinstance(data, dict):
+        reporter.error("SRC002", "front matter must be a mapping of keys to values", source.path, line)
+        return {}
+    return _check_front_matter(source, data, text, line, reporter)
+
+
+def _check_front_matter(source: Source, data: dict, text: str, line: int, reporter: Reporter) -> dict:
+    """Report unknown keys and wrong types, naming the key and its line."""
+    meta = {}
+    for key, value in data.items():
+        where = line + 1 + next((i for i, raw in enumerate(text.split("\n")) if raw.startswith(f"{key}:")), 0)
+        kind = FRONT_MATTER_KEYS.get(key)
+        if kind is None:
+            known = ", ".join(FRONT_MATTER_KEYS)
+            reporter.error("SRC003", f"unknown front matter key '{key}'; expected one of: {known}",
+                           source.path, where)
+        elif not isinstance(value, kind) or not str(value).strip():
+            reporter.error("SRC003", f"front matter '{key}' must be a non-empty string", source.path, where)
+        elif key == "lang" and not LANG_RE.match(value):
+            reporter.error("SRC003", f"front matter 'lang' must be a BCP 47 tag such as zh-Hans, got {value!r}",
+                           source.path, where)
+        else:
+            meta[key] = value.strip()
+    return meta

@@ -1,0 +1,206 @@
+"""Read and validate `book.toml` into a frozen `Config`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import tomllib
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.diagnostics import ConfigError, Diagnostic
+
+# key: (expected type, required, what we tell the author is expected)
+BOOK_KEYS = {
+    "title": (str, True, "a string"),
+    "subtitle": (str, False, "a string"),
+    "authors": (list, True, "a list of at least one name, e.g. [\"Ada Lovelace\"]"),
+    "language": (str, True, "a BCP 47 language tag such as \"en\" or \"zh-Hans\""),
+    "identifier": (str, False, "a string such as \"urn:isbn:9780000000000\""),
+    "publisher": (str, False, "a string"),
+    "date": ((str, dt.date), False, "a date such as 2026-11-28"),
+    "rights": (str, False, "a string"),
+    "description": (str, False, "a string"),
+    "slug": (str, False, "an ASCII file name stem such as \"my-book\""),
+    "chapters": (list, True, "a list of chapter files relative to the book folder"),
+}
+PRINT_KEYS = {
+    "trim": (str, False, "a trim size such as \"6in x 9in\" or \"148mm x 210mm\""),
+    "font_size": (str, False, "a length such as \"10.5pt\""),
+}
+TABLES = {"book": BOOK_KEYS, "print": PRINT_KEYS}
+
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+LENGTH_RE = r"(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)"
+TRIM_RE = re.compile(rf"^\s*{LENGTH_RE}\s*[x×]\s*{LENGTH_RE}\s*$")
+FONT_SIZE_RE = re.compile(r"^\d+(\.\d+)?pt$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Config:
+    """What `book.toml` says, validated, with defaults filled in."""
+
+    root: Path
+    path: Path
+    title: str
+    authors: tuple[str, ...]
+    language: str
+    identifier: str
+    chapters: tuple[Path, ...]
+    slug: str
+    subtitle: str = ""
+    publisher: str = ""
+    date: str = ""
+    rights: str = ""
+    description: str = ""
+    trim: tuple[str, str] = ("6in", "9in")
+    font_size: str = "10.5pt"
+
+
+def load_config(book_dir: Path) -> Config:
+    """Read `book_dir/book.toml`; raise ConfigError carrying every problem found."""
+    root = book_dir.resolve()
+    path = root / "book.toml"
+    if not path.is_file():
+        raise ConfigError(Diagnostic("error", "CFG003", f"no book.toml in {book_dir}", path).format())
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_toml_error(path, exc)) from None
+    problems = list(_check_tables(path, text, data))
+    if problems:
+        raise ConfigError("\n".join(d.format() for d in problems))
+    return _make_config(root, path, text, data)
+
+
+def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
+    """Turn tomllib's message `... (at line N, column M)` into our one-line form."""
+    msg = str(exc)
+    match = re.search(r"\(at line (\d+), column \d+\)", msg)
+    line = int(match.group(1)) if match else None
+    msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) or "invalid TOML"
+    return Diagnostic("error", "CFG001", msg, path, line).format()
+
+
+def _check_tables(path: Path, text: str, data: dict):
+    """Yield a diagnostic for each unknown, missing or mistyped key."""
+    for table in data:
+        if table not in TABLES or not isinstance(data[table], dict):
+            yield _unknown(path, text, table, None, list(TABLES))
+    for table, keys in TABLES.items():
+        values = data.get(table, {})
+        if not isinstance(values, dict):
+            continue
+        for key in values:
+            if key not in keys:
+                yield _unknown(path, text, key, table, list(keys))
+        for key, (kind, required, expected) in keys.items():
+            if key not in values:
+                if required:
+                    yield Diagnostic("error", "CFG003", f"[{table}] needs '{key}': {expected}", path,
+                                     find_line(text, table, None))
+                continue
+            if not _valid(key, values[key], kind):
+                yield Diagnostic("error", "CFG004", f"[{table}] {key} must be {expected}, got {values[key]!r}",
+                                 path, find_line(text, table, key))
+
+
+def _unknown(path: Path, text: str, key: str, table: str | None, known: list[str]) -> Diagnostic:
+    """Say which key is unknown and what was probably meant."""
+    guess = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean '{guess[0]}'? " if guess else ""
+    where = f"in [{table}]" if table else "table"
+    expected = ", ".join(known)
+    msg = f"unknown {where} key '{key}'; {hint}expected one of: {expected}"
+    if table is None:
+        msg = f"unknown table [{key}]; {hint}expected one of: {expected}"
+    return Diagnostic("error", "CFG002", msg, path, find_line(text, table, key) if table else find_line(text, key, None))
+
+
+def _valid(key: str, value: object, kind) -> bool:
+    """Check the type and, for keys with a form, the form of one value."""
+    if not isinstance(value, kind):
+        return False
+    if key in ("authors", "chapters"):
+        return bool(value) and all(isinstance(v, str) and v.strip() for v in value)
+    if key == "language":
+        return bool(LANG_RE.match(value))
+    if key == "trim":
+        return bool(TRIM_RE.match(value))
+    if key == "font_size":
+        return bool(FONT_SIZE_RE.match(value))
+    if key == "slug":
+        return bool(SLUG_RE.match(value))
+    if key == "date" and isinstance(value, str):
+        return bool(re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value))
+    if isinstance(value, str):
+        return bool(value.strip())
+    return True
+
+
+def find_line(text: str, table: str | None, key: str | None) -> int | None:
+    """Find the 1-based line of `[table]` or of `key =` inside it (tomllib gives no positions)."""
+    current = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        header = re.match(r"^\[\s*([^\]]+?)\s*\]", line)
+        if header:
+            current = header.group(1)
+            if key is None and current == table:
+                return number
+            continue
+        if key and current == table and re.match(rf"^[\"']?{re.escape(key)}[\"']?\s*=", line):
+            return number
+    return None
+
+
+def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
+    """Build the Config from validated data, deriving what was left out."""
+    book, prt = data["book"], data.get("print", {})
+    title, authors = book["title"].strip(), tuple(a.strip() for a in book["authors"])
+    chapters = tuple(_chapter_path(root, path, text, rel) for rel in book["chapters"])
+    width, height = _parse_trim(prt.get("trim", "6in x 9in"))
+    return Config(
+        root=root, path=path, title=title, authors=authors, language=book["language"],
+        identifier=book.get("identifier") or derive_identifier(title, authors),
+        chapters=chapters, slug=book.get("slug") or slugify(title, title + "|".join(authors)),
+        subtitle=book.get("subtitle", ""), publisher=book.get("publisher", ""),
+        date=str(book.get("date", "")), rights=book.get("rights", ""),
+        description=book.get("description", ""), trim=(width, height),
+        font_size=prt.get("font_size", "10.5pt"),
+    )
+
+
+def _chapter_path(root: Path, path: Path, text: str, rel: str) -> Path:
+    """Resolve one chapter entry; it must be a file inside the book folder."""
+    line = next((n for n, raw in enumerate(text.splitlines(), 1) if rel in raw), None)
+    candidate = (root / rel).resolve()
+    if not candidate.is_relative_to(root):
+        raise ConfigError(Diagnostic("error", "CFG005", f"chapter '{rel}' lies outside the book folder",
+                                     path, line).format())
+    if not candidate.is_file():
+        raise ConfigError(Diagnostic("error", "CFG005", f"chapter file '{rel}' not found", path, line).format())
+    return candidate
+
+
+def _parse_trim(value: str) -> tuple[str, str]:
+    """`"6in x 9in"` → ("6in", "9in")."""
+    match = TRIM_RE.match(value)
+    return f"{match.group(1)}{match.group(2)}", f"{match.group(3)}{match.group(4)}"
+
+
+def derive_identifier(title: str, authors: tuple[str, ...]) -> str:
+    """A stable URN derived from title and authors, so rebuilds keep the same identity."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "folio:" + title + "\x1f" + "\x1f".join(authors)))
+
+
+def slugify(text: str, fallback_seed: str) -> str:
+    """ASCII file-name stem; titles with no Latin letters get a short stable hash."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug or "book-" + uuid.uuid5(uuid.NAMESPACE_URL, fallback_seed).hex[:8]

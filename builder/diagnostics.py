@@ -1,0 +1,102 @@
+"""One reporter for every problem: `path:line: severity[CODE]: message`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+# Stable codes: tests, CI scripts and authors' notes may refer to them.
+CODES = {
+    "CFG001": "book.toml is not valid TOML",
+    "CFG002": "unknown key",
+    "CFG003": "missing required key",
+    "CFG004": "value of the wrong type or form",
+    "CFG005": "chapter file missing or outside the book folder",
+    "SRC001": "chapter file cannot be read as UTF-8",
+    "SRC002": "front matter is not valid YAML",
+    "SRC003": "front matter key unknown or of the wrong type",
+    "SRC004": "chapter has no title",
+    "ID001": "duplicate id",
+    "LNK001": "link to a missing chapter or file",
+    "LNK002": "link to a missing anchor",
+    "IMG001": "image missing or outside the book folder",
+    "FNT001": "character not covered by any configured font",
+    "FNT002": "configured font file not found",
+    "PDF001": "message from the PDF engine",
+    "OUT001": "output folder cannot be written",
+}
+
+
+class ConfigError(Exception):
+    """Raised to stop a build on a usage or configuration error (exit 2)."""
+
+
+class BuildFailed(Exception):
+    """Raised to stop a build once content errors make further work pointless (exit 1)."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One reported problem, located in a source file."""
+
+    severity: str  # "error" or "warning"
+    code: str
+    message: str
+    path: Path | None = None
+    line: int | None = None
+
+    def format(self) -> str:
+        """Render as `path:line: severity[CODE]: message`."""
+        where = display_path(self.path) if self.path else "folio"
+        if self.path and self.line:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.severity}[{self.code}]: {self.message}"
+
+
+def display_path(path: Path) -> str:
+    """Show a path relative to the working folder when it lies below it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class Reporter:
+    """Collects diagnostics, prints each once, and counts them."""
+
+    strict: bool = False
+    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, code: str, message: str, path: Path | None = None, line: int | None = None) -> None:
+        """Report a content error."""
+        self._add(Diagnostic("error", code, message, path, line))
+
+    def warning(self, code: str, message: str, path: Path | None = None, line: int | None = None) -> None:
+        """Report a warning; under --strict it is an error."""
+        self._add(Diagnostic("error" if self.strict else "warning", code, message, path, line))
+
+    def _add(self, diag: Diagnostic) -> None:
+        if diag in self.items:  # the same fact found by two passes is said once
+            return
+        self.items.append(diag)
+        print(diag.format(), file=self.stream, flush=True)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        """The diagnostics that fail the build."""
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """The diagnostics that do not fail the build."""
+        return [d for d in self.items if d.severity == "warning"]
+
+    def stop_if_failed(self) -> None:
+        """End the build before writing anything when errors were reported."""
+        if self.errors:
+            raise BuildFailed(f"{len(self.errors)} error(s)")

@@ -1,0 +1,122 @@
+"""Parse Markdown once into markdown-it tokens, and render tokens to XHTML (the only markdown-it import)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+__all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "walk_inline"]
+
+ATTRS_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
+QUOTES = {"ja": "「」『』", "zh-Hant": "「」『』"}
+
+
+@dataclass
+class Parsed:
+    """Tokens of one chapter and its raw front matter."""
+
+    tokens: list[Token]
+    front_matter: str | None
+    front_matter_line: int  # 1-based line of the opening `---`
+
+
+def _make_parser(lang: str) -> MarkdownIt:
+    """CommonMark + GFM tables + strikethrough + footnotes + front matter, raw HTML off."""
+    quotes = QUOTES.get(lang, QUOTES.get(lang.split("-")[0], "“”‘’"))
+    md = MarkdownIt("commonmark", {"html": False, "xhtmlOut": True, "typographer": True, "quotes": quotes})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(front_matter_plugin).use(footnote_plugin)
+    md.core.ruler.push("heading_attrs", _heading_attrs)
+    return md
+
+
+_PARSERS: dict[str, MarkdownIt] = {}
+
+
+def parse_markdown(text: str, lang: str) -> Parsed:
+    """Parse one chapter; quotes follow the chapter's language."""
+    md = _PARSERS.get(lang) or _PARSERS.setdefault(lang, _make_parser(lang))
+    tokens = md.parse(text, {})
+    front, line = None, 1
+    if tokens and tokens[0].type == "front_matter":
+        front, line = tokens[0].content, tokens[0].map[0] + 1 if tokens[0].map else 1
+        tokens = tokens[1:]
+    return Parsed(tokens, front, line)
+
+
+def _heading_attrs(state: StateCore) -> None:
+    """Move a trailing `{#id .class}` from a heading's text onto the heading (Pandoc's syntax)."""
+    tokens = state.tokens
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open" or i + 1 >= len(tokens):
+            continue
+        inline = tokens[i + 1]
+        last = inline.children[-1] if inline.children else None
+        match = ATTRS_RE.search(last.content) if last is not None and last.type == "text" else None
+        if not match:
+            continue
+        for part in match.group(1).split():
+            if part.startswith("#") and len(part) > 1:
+                tok.attrSet("id", part[1:])
+                tok.meta["explicit_id"] = True
+            elif part.startswith(".") and len(part) > 1:
+                tok.attrJoin("class", part[1:])
+        last.content = last.content[: match.start()]
+        inline.content = ATTRS_RE.sub("", inline.content)
+
+
+def inline_text(inline: Token) -> str:
+    """Plain text of an inline token: what a TOC entry or running head shows."""
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(inline_text(child))
+    return "".join(parts).strip()
+
+
+def walk_inline(tokens: list[Token]):
+    """Yield (block-level line map, token) for every inline child token, with nested images."""
+    for tok in tokens:
+        if tok.type == "inline":
+            for child in tok.children or []:
+                yield tok.map, child
+                if child.children:
+                    for grandchild in child.children:
+                        yield tok.map, grandchild
+
+
+def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callable[[Token], str],
+                  doc_id: str) -> str:
+    """Render tokens to XHTML; `href` and `src` map internal links and images for one edition."""
+    md = _PARSERS.get("en") or _PARSERS.setdefault("en", _make_parser("en"))
+    renderer = md.renderer
+
+    def link_open(self, toks, idx, options, env):
+        tok = toks[idx]
+        tok.attrSet("href", href(tok))
+        return self.renderToken(toks, idx, options, env)
+
+    def image(self, toks, idx, options, env):
+        tok = toks[idx]
+        tok.attrSet("src", src(tok))
+        tok.attrSet("alt", self.renderInlineAsText(tok.children or [], options, env))
+        return self.renderToken(toks, idx, options, env)
+
+    saved = {name: renderer.rules.get(name) for name in ("link_open", "image")}
+    renderer.rules["link_open"] = link_open.__get__(renderer)
+    renderer.rules["image"] = image.__get__(renderer)
+    try:
+        return renderer.render(tokens, md.options, {"docId": doc_id})
+    finally:
+        renderer.rules.update(saved)

@@ -1,0 +1,86 @@
+"""The one book model every pass reads and every renderer draws from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder.config import Config
+from builder.markdown import Token
+
+
+@dataclass
+class Heading:
+    """A heading as the TOC and the renderers see it."""
+
+    level: int
+    text: str
+    id: str
+    line: int
+    token: Token  # the heading_open token, which carries the id attribute
+
+
+@dataclass
+class Chapter:
+    """One chapter: its source, language, title and parsed tokens."""
+
+    index: int  # 1-based position in the book
+    path: Path
+    rel: str
+    lang: str
+    tokens: list[Token]
+    front_matter: dict = field(default_factory=dict)
+    title: str = ""
+    title_line: int = 1
+    headings: list[Heading] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """Anchor of the chapter opening, unique in the book."""
+        return f"ch-{self.index}"
+
+    @property
+    def has_h1(self) -> bool:
+        """Whether the Markdown itself carries the title heading."""
+        return any(h.level == 1 for h in self.headings[:1])
+
+
+@dataclass
+class Image:
+    """An image file the book uses, inside the book folder."""
+
+    path: Path
+    name: str  # file name inside the editions, ASCII and unique
+
+
+@dataclass
+class TocEntry:
+    """One line of the single table of contents."""
+
+    title: str
+    chapter: int
+    anchor: str
+    level: int
+    children: list[TocEntry] = field(default_factory=list)
+
+
+@dataclass
+class Book:
+    """The book model: configuration, chapters in order, assets and the table of contents."""
+
+    config: Config
+    chapters: list[Chapter]
+    images: dict[Path, Image] = field(default_factory=dict)
+    toc: list[TocEntry] = field(default_factory=list)
+
+    def chapter_by_path(self, path: Path) -> Chapter | None:
+        """The chapter built from `path`, if any."""
+        return next((c for c in self.chapters if c.path == path), None)
+
+    def langs(self) -> list[str]:
+        """Every language tag in use, the book's first."""
+        seen = [self.config.language]
+        for chapter in self.chapters:
+            if chapter.lang not in seen:
+                seen.append(chapter.lang)
+        return seen

@@ -1,0 +1,185 @@
+"""Render the book model into edition-neutral XHTML documents and CSS (the only Jinja2 import)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from builder import __version__
+from builder.fonts import Face, FontStack
+from builder.markdown import render_tokens
+from builder.model import Book, Chapter, TocEntry
+from builder.toc import flatten_toc
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STYLES = Path(__file__).resolve().parent.parent / "styles"
+LABELS = {
+    "en": {"contents": "Contents", "cover": "Cover", "title_page": "Title Page", "start": "Start of Content",
+           "by": "by"},
+    "zh-Hans": {"contents": "目录", "cover": "封面", "title_page": "书名页", "start": "正文", "by": "著"},
+    "zh-Hant": {"contents": "目錄", "cover": "封面", "title_page": "書名頁", "start": "正文", "by": "著"},
+    "ja": {"contents": "目次", "cover": "表紙", "title_page": "扉", "start": "本文", "by": "著"},
+    "ko": {"contents": "차례", "cover": "표지", "title_page": "속표지", "start": "본문", "by": "지음"},
+}
+
+
+@dataclass
+class Document:
+    """One XHTML content document of the EPUB."""
+
+    name: str
+    title: str
+    lang: str
+    xhtml: str
+    kind: str  # cover, titlepage, nav, chapter
+
+
+@dataclass
+class Rendered:
+    """What the writers need, free of any writer's library."""
+
+    book: Book
+    modified: dt.datetime
+    epub_documents: list[Document] = field(default_factory=list)
+    epub_css: str = ""
+    print_html: str = ""
+    print_css: str = ""
+
+
+def make_env() -> Environment:
+    """Jinja2 that escapes everything and fails on any undefined name."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(value: str) -> Markup:
+    """Quote text as a CSS string that cannot break out of a stylesheet or a <style> element."""
+    out = []
+    for char in str(value):
+        if char in '"\\<>&' or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return Markup('"' + "".join(out) + '"')
+
+
+def labels_for(lang: str) -> dict[str, str]:
+    """UI labels in the book's language, falling back to English."""
+    return LABELS.get(lang) or LABELS.get(lang.split("-")[0]) or LABELS["en"]
+
+
+def build_date(book: Book) -> dt.datetime:
+    """SOURCE_DATE_EPOCH, else the book's date, else the zip epoch: never the wall clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    match = re.match(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$", book.config.date)
+    if match:
+        year, month, day = (int(g) if g else 1 for g in match.groups())
+        return dt.datetime(year, month, day, tzinfo=dt.timezone.utc)
+    return dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def epub_name(chapter: Chapter, count: int) -> str:
+    """Deterministic ASCII file name of a chapter document."""
+    return f"ch-{chapter.index:0{max(2, len(str(count)))}d}.xhtml"
+
+
+def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
+    """The chapter's Markdown rendered for one edition's links and image paths."""
+    count = len(book.chapters)
+
+    def href(tok) -> str:
+        target = tok.meta.get("target")
+        if target is None:
+            return tok.meta.get("source_href") or tok.attrGet("href") or ""
+        index, anchor = target
+        if edition == "print":
+            return f"#{anchor or f'ch-{index}'}"
+        doc = "" if index == chapter.index else epub_name(book.chapters[index - 1], count)
+        return f"{doc}#{anchor}" if anchor else (doc or f"#{chapter.id}")
+
+    def src(tok) -> str:
+        path = tok.meta.get("image")
+        if path is None:
+            return tok.meta.get("source_src") or ""
+        image = book.images[path]
+        return f"images/{image.name}" if edition == "epub" else path.relative_to(book.config.root).as_posix()
+
+    return Markup(render_tokens(chapter.tokens, href, src, chapter.id))
+
+
+def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> str:
+    """@font-face rules for embedded faces and a font stack per language in the book."""
+    with_emoji = edition == "epub"  # see fonts/fonts.toml: never name the emoji font for WeasyPrint
+    stacks = [(Markup("html"), fonts.stack_for(book.config.language, with_emoji=with_emoji))]
+    stacks += [(Markup(f":lang({lang})"), fonts.stack_for(lang, with_emoji=with_emoji)) for lang in book.langs()]
+    return make_env().get_template("fonts.css.j2").render(faces=faces, stacks=stacks)
+
+
+def render_book(book: Book, fonts: FontStack) -> Rendered:
+    """Render both editions' documents and stylesheets; EPUB @font-face rules come once subsets exist."""
+    env = make_env()
+    font_css_epub = ""
+    font_css_print = font_css(book, fonts, [], "print")
+    rendered = Rendered(book, build_date(book))
+    rendered.epub_documents = _epub_documents(env, book)
+    shared = (STYLES / "book.css").read_text(encoding="utf-8")
+    rendered.epub_css = font_css_epub + shared + (STYLES / "epub.css").read_text(encoding="utf-8")
+    page_css = env.get_template("page.css.j2").render(toc=flatten_toc(book.toc), **_common(book))
+    rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
+    rendered.print_html = _print_html(env, book, rendered.modified)
+    return rendered
+
+
+def _common(book: Book) -> dict:
+    """Names every template may use."""
+    cfg = book.config
+    return {"config": cfg, "book": book, "labels": labels_for(cfg.language), "lang": cfg.language,
+            "version": __version__}
+
+
+def _epub_documents(env: Environment, book: Book) -> list[Document]:
+    """Cover, title page, contents and one document per chapter, in spine order."""
+    common, count = _common(book), len(book.chapters)
+    labels = common["labels"]
+    names = {c.index: epub_name(c, count) for c in book.chapters}
+    docs = [
+        Document("cover.xhtml", labels["cover"], book.config.language,
+                 env.get_template("cover.xhtml.j2").render(**common), "cover"),
+        Document("titlepage.xhtml", labels["title_page"], book.config.language,
+                 env.get_template("titlepage.xhtml.j2").render(**common), "titlepage"),
+        Document("nav.xhtml", labels["contents"], book.config.language,
+                 env.get_template("nav.xhtml.j2").render(toc=book.toc, names=names, **common), "nav"),
+    ]
+    for chapter in book.chapters:
+        xhtml = env.get_template("chapter.xhtml.j2").render(
+            chapter=chapter, body=chapter_body(book, chapter, "epub"), **common)
+        docs.append(Document(names[chapter.index], chapter.title, chapter.lang, xhtml, "chapter"))
+    return docs
+
+
+def render_ncx(book: Book) -> str:
+    """The EPUB 2 NCX, from the same TOC model as nav.xhtml."""
+    count = len(book.chapters)
+    names = {c.index: epub_name(c, count) for c in book.chapters}
+    order = {e.anchor: n for n, e in enumerate(flatten_toc(book.toc), start=1)}
+    depth = max((2 if e.children else 1 for e in book.toc), default=1)
+    return make_env().get_template("toc.ncx.j2").render(toc=book.toc, names=names, order=order, depth=depth,
+                                                        **_common(book))
+
+
+def _print_html(env: Environment, book: Book, modified: dt.datetime) -> str:
+    """The single HTML document WeasyPrint lays out: front matter, contents, chapters."""
+    bodies = {c.index: chapter_body(book, c, "print") for c in book.chapters}
+    return env.get_template("print.html.j2").render(
+        bodies=bodies, toc=book.toc, modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"), **_common(book))
+

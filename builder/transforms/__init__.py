@@ -1,0 +1,29 @@
+"""Ordered passes over the book model: each takes the book and returns it, in this order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from builder.diagnostics import Reporter
+from builder.fonts import FontStack
+from builder.model import Book
+from builder.transforms import coverage, headings, links
+
+
+@dataclass(frozen=True)
+class PassContext:
+    """What passes may use besides the book: the reporter and the font stack."""
+
+    reporter: Reporter
+    fonts: FontStack
+
+
+# Order matters: links need the ids that `headings` assigns.
+PASSES = (headings.assign_titles_and_ids, links.resolve_links_and_images, coverage.check_font_coverage)
+
+
+def run_passes(book: Book, ctx: PassContext) -> Book:
+    """Apply every pass in order."""
+    for apply_pass in PASSES:
+        book = apply_pass(book, ctx)
+    return book

@@ -1,0 +1,69 @@
+"""Chapter titles and deterministic ASCII heading ids (`ch-2`, `sec-2-3`, `sec-2-3-1`)."""
+
+from __future__ import annotations
+
+import re
+
+from builder.markdown import inline_text
+from builder.model import Book, Chapter, Heading
+
+ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+
+
+def assign_titles_and_ids(book: Book, ctx) -> Book:
+    """Give every chapter a title and every heading a unique id; report clashes."""
+    seen: dict[str, tuple[Chapter, int]] = {c.id: (c, 1) for c in book.chapters}
+    for chapter in book.chapters:
+        chapter.headings = _collect_headings(chapter)
+        _set_title(chapter, ctx.reporter)
+        for heading in chapter.headings:
+            _check_id(heading, chapter, seen, ctx.reporter)
+    return book
+
+
+def _collect_headings(chapter: Chapter) -> list[Heading]:
+    """Read headings from the tokens and number those without an explicit id."""
+    headings, counters = [], [0] * 7
+    tokens = chapter.tokens
+    for idx, tok in enumerate(tokens):
+        if tok.type != "heading_open":
+            continue
+        level = int(tok.tag[1])
+        counters[level] += 1
+        counters[level + 1:] = [0] * (6 - level)
+        line = tok.map[0] + 1 if tok.map else 1
+        first_h1 = level == 1 and not headings and not chapter.front_matter.get("title")
+        if not tok.meta.get("explicit_id") and not first_h1:
+            numbers = [str(n) for n in counters[2:level + 1]] or [str(counters[1])]
+            tok.attrSet("id", f"sec-{chapter.index}-" + "-".join(numbers))
+        headings.append(Heading(level, inline_text(tokens[idx + 1]), tok.attrGet("id") or "", line, tok))
+    return headings
+
+
+def _set_title(chapter: Chapter, reporter) -> None:
+    """Front matter `title` wins; else the first `#` heading, which must open the chapter."""
+    if chapter.front_matter.get("title"):
+        chapter.title, chapter.title_line = chapter.front_matter["title"], 1
+        return
+    first = chapter.headings[0] if chapter.headings else None
+    if first is None or first.level != 1 or not first.text:
+        reporter.error("SRC004", "chapter has no title: add `title:` front matter or start with a `# Heading`",
+                       chapter.path, first.line if first else 1)
+        chapter.title = chapter.path.stem
+        return
+    chapter.title, chapter.title_line = first.text, first.line
+
+
+def _check_id(heading: Heading, chapter: Chapter, seen: dict, reporter) -> None:
+    """Explicit ids must be XML names and unique across the whole book."""
+    if not heading.id:
+        return
+    if not ID_RE.match(heading.id):
+        reporter.error("ID001", f"id '{heading.id}' must start with an ASCII letter and use only "
+                       "letters, digits, '-', '_', '.' or ':'", chapter.path, heading.line)
+    if heading.id in seen:
+        other, line = seen[heading.id]
+        reporter.error("ID001", f"duplicate id '{heading.id}' (also at {other.rel}:{line})",
+                       chapter.path, heading.line)
+        return
+    seen[heading.id] = (chapter, heading.line)

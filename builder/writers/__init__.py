@@ -1,0 +1,1 @@
+"""Writers turn a rendered book into files: one module per output format."""

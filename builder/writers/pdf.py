@@ -1,0 +1,68 @@
+"""Lay out the print edition with WeasyPrint (the only WeasyPrint import), confined to the book folder."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from builder.render import Rendered
+
+
+@dataclass
+class LaidOut:
+    """The PDF bytes and what post-processing needs to know about the pages."""
+
+    pdf: bytes
+    page_count: int
+    body_start: int  # 0-based index of the page where the first chapter opens
+    messages: list[str]
+
+
+class BookFetcher(URLFetcher):
+    """Serve only regular files inside the book folder; refuse everything else, fatally."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
+        self.root = root.resolve()
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
+        if path is None or not path.is_relative_to(self.root) or not path.is_file():
+            raise FatalURLFetchingError(f"refused to fetch {url}: only files inside the book folder are read")
+        return super().fetch(url, headers)
+
+
+class _Collect(logging.Handler):
+    """Keep WeasyPrint's log records so they reach the reporter instead of being lost."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def lay_out(rendered: Rendered) -> LaidOut:
+    """Render the print HTML to PDF bytes, collecting WeasyPrint's warnings."""
+    root = rendered.book.config.root
+    logger, handler = logging.getLogger("weasyprint"), _Collect()
+    logger.addHandler(handler)
+    previous = logger.propagate
+    logger.propagate = False  # said once, through our reporter
+    try:
+        fetcher = BookFetcher(root)
+        html = HTML(string=rendered.print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
+        document = html.render(stylesheets=[CSS(string=rendered.print_css, url_fetcher=fetcher)])
+        body_start = next((i for i, page in enumerate(document.pages) if "ch-1" in page.anchors), 0)
+        pdf = document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = previous
+    return LaidOut(pdf, len(document.pages), body_start, handler.messages)
