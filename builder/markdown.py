@@ -34,7 +34,17 @@ def _make_parser(lang: str) -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin)
     md.core.ruler.push("heading_attrs", _heading_attrs)
+    md.add_render_rule("footnote_anchor", _render_footnote_backref)
     return md
+
+
+def _render_footnote_backref(self, tokens, idx, options, env) -> str:
+    """Link back from a note with an arrow every configured font stack draws (not the emoji ↩)."""
+    tok = tokens[idx]
+    ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
+    if tok.meta.get("subId", -1) > 0:
+        ident += f":{tok.meta['subId']}"
+    return f' <a href="#fnref{ident}" class="footnote-backref" role="doc-backlink">↑</a>'
 
 
 _PARSERS: dict[str, MarkdownIt] = {}

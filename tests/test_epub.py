@@ -1,0 +1,106 @@
+"""The EPUB edition: valid, well described, readable without system CJK fonts."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from helpers import NS, epub_members, epubcheck, xml
+
+
+@pytest.mark.parametrize("which", ["sample", "features"])
+def test_epubcheck_reports_nothing(which, request, java, tmp_path):
+    built = request.getfixturevalue(which)
+    code, report = epubcheck(built.epub, tmp_path / "report.json")
+    messages = [f"{m['severity']} {m['ID']}: {m['message']}" for m in report.get("messages", [])]
+    assert code == 0, messages
+    checker = report["checker"]
+    assert (checker["nFatal"], checker["nError"], checker["nWarning"]) == (0, 0, 0), messages
+    assert report["publication"]["ePubVersion"] == "3.3" or report["publication"]["ePubVersion"].startswith("3")
+
+
+def _opf(members):
+    container = xml(members["META-INF/container.xml"])
+    path = container.xpath("//*[local-name()='rootfile']/@full-path")[0]
+    return path, xml(members[path])
+
+
+def test_package_metadata(sample):
+    members = epub_members(sample.epub)
+    assert list(members)[0] == "mimetype" and members["mimetype"] == b"application/epub+zip"
+    _, opf = _opf(members)
+    assert opf.xpath("//dc:language/text()", namespaces=NS)[:2] == ["en", "zh-Hans"]
+    identifier = opf.xpath("//dc:identifier/text()", namespaces=NS)
+    assert identifier and identifier[0].startswith("urn:uuid:")
+    assert opf.xpath("//dc:title/text()", namespaces=NS) == ["When Siberia Calls"]
+    assert opf.xpath("//opf:meta[@property='dcterms:modified']/text()", namespaces=NS) == ["2026-11-28T00:00:00Z"]
+    cover = opf.xpath("//opf:item[contains(@properties, 'cover-image')]/@href", namespaces=NS)
+    assert cover == ["images/cover.png"] and members["EPUB/images/cover.png"].startswith(b"\x89PNG")
+    assert opf.xpath("//opf:spine/@toc", namespaces=NS) == ["ncx"]
+
+
+def test_chapters_carry_their_language(sample):
+    members = epub_members(sample.epub)
+    langs = {}
+    for name in ("EPUB/ch-01.xhtml", "EPUB/ch-02.xhtml"):
+        root = xml(members[name])
+        langs[name] = (root.get("lang"), root.get("{http://www.w3.org/XML/1998/namespace}lang"))
+    assert langs == {"EPUB/ch-01.xhtml": ("en", "en"), "EPUB/ch-02.xhtml": ("zh-Hans", "zh-Hans")}
+
+
+def test_sample_keeps_the_authors_words(sample):
+    members = epub_members(sample.epub)
+    zh = "".join(xml(members["EPUB/ch-02.xhtml"]).itertext())
+    assert "中国需要原材料和战略纵深;" in zh
+    assert "未来我们也许会看到,中俄合作表象之下隐藏着新的格局:中国的北极战略正在悄然展开,毋须共享。" in zh
+    en = xml(members["EPUB/ch-01.xhtml"])
+    labels = en.xpath("//x:p/x:strong[1]/text()", namespaces=NS)
+    assert "Population Decline" in labels and "Partnership Leverage" in labels
+    headings = en.xpath("//x:h2/text()", namespaces=NS)
+    assert headings[0] == "🧊 The Weakening of Russia’s Far East" and len(headings) == 6
+
+
+def test_landmarks_and_nav(sample):
+    nav = xml(epub_members(sample.epub)["EPUB/nav.xhtml"])
+    types = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=NS)
+    assert {"cover", "toc", "bodymatter"} <= set(types)
+    assert nav.xpath("//x:nav[@epub:type='toc']/@role", namespaces=NS) == ["doc-toc"]
+
+
+def _cmap(data: bytes) -> set[int]:
+    return set(TTFont(io.BytesIO(data)).getBestCmap())
+
+
+def test_fonts_are_embedded_subsets_covering_the_text(sample):
+    members = epub_members(sample.epub)
+    fonts = {n: d for n, d in members.items() if n.startswith("EPUB/fonts/")}
+    regular = fonts["EPUB/fonts/NotoSerifCJKSC-regular.otf"]
+    bold = fonts["EPUB/fonts/NotoSerifCJKSC-bold.otf"]
+    chapter = xml(members["EPUB/ch-02.xhtml"])
+    plain = "".join(chapter.xpath("//x:p/text() | //x:li/text() | //x:em/text()", namespaces=NS))
+    strong = "".join(chapter.xpath("//x:strong//text() | //x:h1//text() | //x:h2//text()", namespaces=NS))
+    han = {ord(c) for c in plain if "\u4e00" <= c <= "\u9fff"}
+    han_bold = {ord(c) for c in strong if "\u4e00" <= c <= "\u9fff"}
+    assert han and han <= _cmap(regular)
+    assert han_bold and han_bold <= _cmap(bold)
+    # A subset holds the characters used, not the 65,000 glyphs of the whole face.
+    assert len(TTFont(io.BytesIO(regular)).getGlyphOrder()) < 2 * len(han) + 200
+    emoji = [d for n, d in fonts.items() if "Emoji" in n]
+    assert emoji and {0x1F9CA, 0x1F409, 0x1F52E, 0x1F91D} <= _cmap(emoji[0])
+    css = members["EPUB/css/book.css"].decode()
+    for name in fonts:
+        assert name.removeprefix("EPUB/") in css, f"{name} is embedded but no @font-face uses it"
+
+
+def test_internal_links_resolve_per_document(features):
+    members = epub_members(features.epub)
+    ch1 = xml(members["EPUB/ch-01.xhtml"])
+    hrefs = ch1.xpath("//x:a/@href", namespaces=NS)
+    assert "ch-02.xhtml" in hrefs and "ch-02.xhtml#kisetsu" in hrefs and "#tables" in hrefs
+    assert "https://www.w3.org/" in hrefs
+    assert xml(members["EPUB/ch-02.xhtml"]).xpath("//x:h2/@id", namespaces=NS) == ["kisetsu"]
+    assert "EPUB/images/01-moon.png" in members
+    assert ch1.xpath("//x:img/@src", namespaces=NS) == ["images/01-moon.png"]
+    assert ch1.xpath("//x:h2[@id='tables']/@class", namespaces=NS) == ["wide"]
