@@ -42,6 +42,7 @@ def build(book_dir: Path, out_dir: Path, editions: tuple[str, ...], reporter: Re
 def read_book(config: Config, fonts: FontStack, reporter: Reporter) -> Book:
     """Load, parse once, run the passes and build the TOC; stop on content errors."""
     sources = load_sources(config.root, config.chapters, reporter)
+    reporter.stop_if_failed()  # a chapter that cannot be read would make every link to it an error too
     book = Book(config, parse_chapters(config, sources, reporter))
     book = run_passes(book, PassContext(reporter, fonts))
     book = build_toc(book)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,11 +56,9 @@ class Diagnostic:
 
 
 def display_path(path: Path) -> str:
-    """Show a path relative to the working folder when it lies below it."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
+    """Show a path relative to the working folder when it lies below it, else in full."""
+    cwd = Path.cwd()
+    return str(path.relative_to(cwd)) if path.is_absolute() and path.is_relative_to(cwd) else str(path)
 
 
 @dataclass

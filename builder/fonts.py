@@ -17,6 +17,7 @@ FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 SYSTEM_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 STYLES = {"regular": (400, "normal"), "bold": (700, "normal"), "italic": (400, "italic"),
           "bold_italic": (700, "italic")}
+SUBSET_FORMAT = 2  # bump when subsetting changes, so cached subsets from older code are not reused
 CJK_LANGS = {"zh-Hans": ("zh-hans", "zh-cn", "zh-sg", "zh-my", "zh"), "zh-Hant": ("zh-hant", "zh-tw", "zh-hk", "zh-mo"),
              "ja": ("ja",), "ko": ("ko",)}
 
@@ -159,8 +160,8 @@ def _face_index(path: Path, family: str) -> int:
 
 
 def _open(path: Path, index: int, lazy: bool = False) -> TTFont:
-    """Open one face of a font file."""
-    return TTFont(str(path), fontNumber=index, lazy=lazy)
+    """Open one face of a font file; saving it keeps its timestamp, so same input gives same bytes."""
+    return TTFont(str(path), fontNumber=index, lazy=lazy, recalcTimestamp=False)
 
 
 def subset_face(face: Face, chars: set[str], cache_dir: Path | None) -> bytes:
@@ -168,7 +169,7 @@ def subset_face(face: Face, chars: set[str], cache_dir: Path | None) -> bytes:
     codes = sorted({ord(c) for c in chars} | {0x20})
     stat = face.path.stat()
     key = hashlib.sha256(repr((str(face.path), stat.st_size, stat.st_mtime_ns, face.index, codes,
-                               ft_subset.__name__, _fonttools_version())).encode()).hexdigest()[:32]
+                               SUBSET_FORMAT, _fonttools_version())).encode()).hexdigest()[:32]
     cached = cache_dir / f"{key}{Path(face.file_name).suffix}" if cache_dir else None
     if cached and cached.is_file():
         return cached.read_bytes()

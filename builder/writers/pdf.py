@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -51,18 +53,38 @@ class _Collect(logging.Handler):
 
 def lay_out(rendered: Rendered) -> LaidOut:
     """Render the print HTML to PDF bytes, collecting WeasyPrint's warnings."""
-    root = rendered.book.config.root
     logger, handler = logging.getLogger("weasyprint"), _Collect()
     logger.addHandler(handler)
     previous = logger.propagate
     logger.propagate = False  # said once, through our reporter
     try:
-        fetcher = BookFetcher(root)
-        html = HTML(string=rendered.print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
-        document = html.render(stylesheets=[CSS(string=rendered.print_css, url_fetcher=fetcher)])
+        fetcher = BookFetcher(rendered.book.config.root)
+        with _source_date(int(rendered.modified.timestamp())):
+            document, pdf = _render(rendered, fetcher)
         body_start = next((i for i, page in enumerate(document.pages) if "ch-1" in page.anchors), 0)
-        pdf = document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False)
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous
     return LaidOut(pdf, len(document.pages), body_start, handler.messages)
+
+
+def _render(rendered: Rendered, fetcher: BookFetcher):
+    """Lay out and serialise; the PDF file identifier is replaced by a content hash later."""
+    root = rendered.book.config.root
+    html = HTML(string=rendered.print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
+    document = html.render(stylesheets=[CSS(string=rendered.print_css, url_fetcher=fetcher)])
+    return document, document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False)
+
+
+@contextlib.contextmanager
+def _source_date(epoch: int):
+    """WeasyPrint re-saves emoji fonts with fontTools, which stamps them with SOURCE_DATE_EPOCH or the clock."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous

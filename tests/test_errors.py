@@ -1,0 +1,147 @@
+"""Bad input gets one clear line `path:line: error[CODE]: message`, a non-zero exit, and no output file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, copy_book, run_folio
+
+LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<sev>error|warning)\[(?P<code>[A-Z]+\d{3})\]: (?P<msg>.+)$")
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    return copy_book(ROOT / "tests" / "books" / "features", tmp_path / "book")
+
+
+def build(book: Path, *extra: str):
+    out = book.parent / "out"
+    proc = run_folio("build", str(book), "--out", str(out), *extra)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc, out
+
+
+def diagnostics(stderr: str) -> list[dict]:
+    return [m.groupdict() for m in map(LINE.match, stderr.splitlines()) if m]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_mistyped_key_is_named_with_a_suggestion(book):
+    edit(book / "book.toml", "authors =", "autors =")
+    proc, out = build(book)
+    assert proc.returncode == 2
+    diag = diagnostics(proc.stderr)
+    unknown = next(d for d in diag if d["code"] == "CFG002")
+    assert unknown["path"].endswith("book.toml") and unknown["line"] == "4"
+    assert "'autors'" in unknown["msg"] and "did you mean 'authors'" in unknown["msg"]
+    assert any(d["code"] == "CFG003" and "'authors'" in d["msg"] for d in diag)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_unknown_table_and_wrong_types(book):
+    text = (book / "book.toml").read_text()
+    text = text.replace('language = "en"', "language = 42").replace('trim = "148mm x 210mm"', 'trim = "A5ish"')
+    (book / "book.toml").write_text(text + "\n[output]\nfoo = 1\n")
+    proc, _ = build(book)
+    assert proc.returncode == 2
+    codes = {(d["code"], d["line"]) for d in diagnostics(proc.stderr)}
+    assert ("CFG004", "5") in codes and ("CFG004", "13") in codes and ("CFG002", "16") in codes
+
+
+def test_toml_syntax_error_has_a_line(book):
+    edit(book / "book.toml", 'publisher = "Folio Tests"', 'publisher = "Folio Tests')
+    proc, _ = build(book)
+    assert proc.returncode == 2
+    assert [(d["code"], d["line"]) for d in diagnostics(proc.stderr)] == [("CFG001", "6")]
+
+
+def test_missing_chapter_file(book):
+    edit(book / "book.toml", "chapters/02-nihongo.md", "chapters/03-missing.md")
+    proc, _ = build(book)
+    assert proc.returncode == 2
+    assert diagnostics(proc.stderr)[0]["code"] == "CFG005"
+
+
+def test_chapter_without_title(book):
+    chapter = book / "chapters" / "02-nihongo.md"
+    edit(chapter, "# 日本語の章\n", "")
+    proc, out = build(book)
+    assert proc.returncode == 1
+    diag = diagnostics(proc.stderr)
+    assert any(d["code"] == "SRC004" and d["path"].endswith("02-nihongo.md") for d in diag)
+    assert not list(out.glob("*.epub")) and not list(out.glob("*.pdf"))
+
+
+def test_broken_links_point_at_their_line(book):
+    chapter = book / "chapters" / "01-features.md"
+    edit(chapter, "(02-nihongo.md#kisetsu)", "(02-nihongo.md#nowhere)")
+    edit(chapter, "[a section here](#tables)", "[a section here](03-gone.md)")
+    proc, _ = build(book)
+    assert proc.returncode == 1
+    found = {(d["code"], d["line"]) for d in diagnostics(proc.stderr)}
+    assert ("LNK002", "5") in found and ("LNK001", "5") in found
+
+
+def test_missing_image_and_duplicate_id(book):
+    chapter = book / "chapters" / "01-features.md"
+    edit(chapter, "../images/moon.png", "../images/sun.png")
+    edit(chapter, "## Tables {#tables .wide}", "## Tables {#pictures}")
+    proc, _ = build(book)
+    assert proc.returncode == 1
+    found = {(d["code"], d["line"]) for d in diagnostics(proc.stderr)}
+    assert ("IMG001", "11") in found and ("ID001", "18") in found
+
+
+def test_invalid_utf8_reports_the_line(book):
+    chapter = book / "chapters" / "02-nihongo.md"
+    chapter.write_bytes(chapter.read_bytes().replace("春は".encode(), b"\xff\xfe", 1))
+    proc, _ = build(book)
+    assert proc.returncode == 1
+    assert [(d["code"], d["line"]) for d in diagnostics(proc.stderr)] == [("SRC001", "11")]
+
+
+def test_uncovered_character_warns_and_strict_fails(book):
+    chapter = book / "chapters" / "01-features.md"
+    edit(chapter, "The last paragraph", "An Egyptian hieroglyph \U00013000 in the last paragraph")
+    proc, out = build(book)
+    assert proc.returncode == 0, proc.stderr
+    warning = [d for d in diagnostics(proc.stderr) if d["code"] == "FNT001"]
+    assert warning and warning[0]["sev"] == "warning" and warning[0]["line"] == "42"
+    assert "U+13000" in warning[0]["msg"]
+    for old in out.iterdir():
+        old.unlink()
+    proc, out = build(book, "--strict")
+    assert proc.returncode == 1
+    assert any(d["code"] == "FNT001" and d["sev"] == "error" for d in diagnostics(proc.stderr))
+    assert not any(out.iterdir()), "a failed build must not leave output files"
+
+
+def test_failed_build_keeps_the_previous_edition(book):
+    proc, out = build(book)
+    assert proc.returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    edit(book / "chapters" / "01-features.md", "(#tables)", "(#nope)")
+    proc, _ = build(book)
+    assert proc.returncode == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_bad_front_matter(book):
+    edit(book / "chapters" / "01-features.md", "title: Features in One Chapter", "title: [unclosed\ncolour: red")
+    proc, _ = build(book)
+    assert proc.returncode == 1
+    assert diagnostics(proc.stderr)[0]["code"] == "SRC002"
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run_folio("build", "--edition", "kindle").returncode == 2
+    proc = run_folio("build", str(tmp_path / "no-such-book"))
+    assert proc.returncode == 2 and "CFG003" in proc.stderr and "Traceback" not in proc.stderr
