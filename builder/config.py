@@ -114,11 +114,11 @@ def _unknown(path: Path, text: str, key: str, table: str | None, known: list[str
     """Say which key is unknown and what was probably meant."""
     guess = difflib.get_close_matches(key, known, n=1)
     hint = f"did you mean '{guess[0]}'? " if guess else ""
-    where = f"in [{table}]" if table else "table"
     expected = ", ".join(known)
-    msg = f"unknown {where} key '{key}'; {hint}expected one of: {expected}"
     if table is None:
         msg = f"unknown table [{key}]; {hint}expected one of: {expected}"
+    else:
+        msg = f"unknown key '{key}' in [{table}]; {hint}expected one of: {expected}"
     return Diagnostic("error", "CFG002", msg, path, find_line(text, table, key) if table else find_line(text, key, None))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from builder.fonts import is_ignorable
 from builder.model import Book, Chapter
 
@@ -34,6 +36,5 @@ def _texts(chapter: Chapter):
 
 
 def _name(char: str) -> str:
-    import unicodedata
-
+    """The Unicode name, for a message an author can search for."""
     return unicodedata.name(char, "unnamed character")
