@@ -6,7 +6,7 @@ from pathlib import Path
 
 from builder.chapters import parse_chapters
 from builder.config import Config, load_config
-from builder.cover import make_cover
+from builder.imaging import make_cover
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import FontStack, load_font_stack, subset_face
 from builder.fontuse import add_emoji_joiners, collect_usage
@@ -18,7 +18,7 @@ from builder.render import Rendered, font_css, render_book
 from builder.toc import build_toc
 from builder.transforms import PassContext, run_passes
 from builder.writers.epub import make_epub
-from builder.writers.pdf import lay_out
+from builder.writers.pdf import FetchRefused, lay_out
 
 EDITIONS = ("epub", "print")
 
@@ -65,7 +65,12 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack) -> bytes:
 
 def make_print_edition(rendered: Rendered, reporter: Reporter) -> bytes:
     """Lay out the PDF, pass the engine's warnings on, and finish the file."""
-    laid_out = lay_out(rendered)
+    try:
+        laid_out = lay_out(rendered)
+    except FetchRefused as exc:
+        reporter.error("PDF002", f"the print layout asked for a file that is not a checked asset of the book: {exc}",
+                       rendered.book.config.path)
+        raise BuildFailed("refused fetch") from None
     for message in laid_out.messages:
         reporter.warning("PDF001", message, rendered.book.config.path)
     return finish_pdf(laid_out.pdf, laid_out.body_start)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.diagnostics import ConfigError, Diagnostic
+from builder.paths import Refused, resolve_inside
 
 # key: (expected type, required, what we tell the author is expected)
 BOOK_KEYS = {
@@ -179,13 +180,10 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
 def _chapter_path(root: Path, path: Path, text: str, rel: str) -> Path:
     """Resolve one chapter entry; it must be a file inside the book folder."""
     line = next((n for n, raw in enumerate(text.splitlines(), 1) if rel in raw), None)
-    candidate = (root / rel).resolve()
-    if not candidate.is_relative_to(root):
-        raise ConfigError(Diagnostic("error", "CFG005", f"chapter '{rel}' lies outside the book folder",
-                                     path, line).format())
-    if not candidate.is_file():
-        raise ConfigError(Diagnostic("error", "CFG005", f"chapter file '{rel}' not found", path, line).format())
-    return candidate
+    try:
+        return resolve_inside(root, root, rel, "chapter")
+    except Refused as exc:
+        raise ConfigError(Diagnostic("error", "CFG005", f"chapter {exc}", path, line).format()) from None
 
 
 def _parse_trim(value: str) -> tuple[str, str]:

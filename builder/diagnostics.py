@@ -21,10 +21,13 @@ CODES = {
     "ID001": "duplicate id",
     "LNK001": "link to a missing chapter or file",
     "LNK002": "link to a missing anchor",
-    "IMG001": "image missing or outside the book folder",
+    "IMG001": "image missing, outside the book folder, or of an unknown type",
+    "IMG002": "image corrupt, too large in pixels, not what its extension says, or an unsafe SVG",
+    "HTM001": "raw HTML or SVG content removed by the sanitiser",
     "FNT001": "character not covered by any configured font",
     "FNT002": "configured font file not found",
     "PDF001": "message from the PDF engine",
+    "PDF002": "the PDF engine asked for a file outside the book's checked assets",
     "OUT001": "output folder cannot be written",
 }
 

@@ -28,9 +28,9 @@ class Parsed:
 
 
 def _make_parser(lang: str) -> MarkdownIt:
-    """CommonMark + GFM tables + strikethrough + footnotes + front matter, raw HTML off."""
+    """CommonMark + GFM tables + strikethrough + footnotes + front matter; raw HTML is sanitised at render."""
     quotes = QUOTES.get(lang, QUOTES.get(lang.split("-")[0], "“”‘’"))
-    md = MarkdownIt("commonmark", {"html": False, "xhtmlOut": True, "typographer": True, "quotes": quotes})
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True, "typographer": True, "quotes": quotes})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin)
     md.core.ruler.push("heading_attrs", _heading_attrs)

@@ -8,6 +8,9 @@ from pathlib import Path
 from builder.config import Config
 from builder.markdown import Token
 
+MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".svg": "image/svg+xml", ".webp": "image/webp", ".ttf": "font/ttf", ".otf": "font/otf"}
+
 
 @dataclass
 class Heading:
@@ -51,6 +54,7 @@ class Image:
 
     path: Path
     name: str  # file name inside the editions, ASCII and unique
+    data: bytes = b""  # checked (and for SVG, sanitised) bytes: what every edition embeds
 
 
 @dataclass

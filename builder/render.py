@@ -14,6 +14,8 @@ from markupsafe import Markup
 from builder import __version__
 from builder.fonts import Face, FontStack
 from builder.markdown import render_tokens
+from builder.paths import is_remote
+from builder.sanitize import clean_html, to_markup
 from builder.model import Book, Chapter, TocEntry
 from builder.toc import flatten_toc
 
@@ -114,7 +116,20 @@ def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
         image = book.images[path]
         return f"images/{image.name}" if edition == "epub" else path.relative_to(book.config.root).as_posix()
 
-    return Markup(render_tokens(chapter.tokens, href, src, chapter.id))
+    produced: set[str] = set()
+
+    def record(value: str) -> str:
+        produced.add(value)
+        return value
+
+    html = render_tokens(chapter.tokens, lambda t: record(href(t)), lambda t: record(src(t)), chapter.id)
+
+    def check_url(tag: str, attr: str, value: str) -> bool:
+        # Links and images we resolved pass; raw HTML may add only fragments and web or mail links.
+        return value in produced or value.startswith("#") or is_remote(value) and value.split(":")[0].lower() in (
+            "http", "https", "mailto") and attr == "href"
+
+    return Markup(to_markup(clean_html(html, check_url), xhtml=edition == "epub"))
 
 
 def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> str:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from lxml import etree
+
+from builder.imaging import check_raster
 from builder.model import Book, Chapter, Image
+from builder.paths import Refused, resolve_inside, url_path
+from builder.sanitize import clean_svg
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 
@@ -34,15 +40,23 @@ def _inline_tokens(chapter: Chapter):
 
 
 def _resolve_link(book: Book, chapter: Chapter, tok, line: int, anchors: dict, reporter) -> None:
-    """Keep external links; map `other.md#id` and `#id` to a (chapter, anchor) target."""
+    """Keep web links; map `other.md#id` and `#id` to a (chapter, anchor) target; refuse the rest."""
     href = tok.meta.get("source_href") or tok.attrGet("href") or ""
     tok.meta["source_href"] = href
     parts = urlsplit(href)
-    if parts.scheme or parts.netloc:
+    if parts.scheme.lower() in ("http", "https", "mailto"):
         return
     target = chapter
+    if parts.scheme or parts.netloc:
+        reporter.error("LNK001", f"link to '{href}': only http, https and mailto links leave the book",
+                       chapter.path, line)
+        return
     if parts.path:
-        path = (chapter.path.parent / unquote(parts.path)).resolve()
+        try:
+            path = resolve_inside(book.config.root, chapter.path.parent, url_path(href))
+        except Refused as exc:
+            reporter.error("LNK001", f"link to {exc}", chapter.path, line)
+            return
         target = book.chapter_by_path(path)
         if target is None:
             reporter.error("LNK001", f"link to '{parts.path}', which is not a chapter listed in book.toml",
@@ -57,23 +71,44 @@ def _resolve_link(book: Book, chapter: Chapter, tok, line: int, anchors: dict, r
 
 
 def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter) -> None:
-    """An image must be a regular file of a known type inside the book folder."""
+    """An image must be a sound file of a known type inside the book folder; SVG is sanitised."""
     src = tok.meta.get("source_src") or tok.attrGet("src") or ""
     tok.meta["source_src"] = src
-    parts = urlsplit(src)
-    root = book.config.root
-    path = (chapter.path.parent / unquote(parts.path)).resolve()
-    if parts.scheme or parts.netloc or not path.is_relative_to(root):
-        reporter.error("IMG001", f"image '{src}' must be a file inside the book folder", chapter.path, line)
-        return
-    if not path.is_file():
-        reporter.error("IMG001", f"image '{src}' not found", chapter.path, line)
-        return
-    if path.suffix.lower() not in IMAGE_TYPES:
-        reporter.error("IMG001", f"image '{src}' is not one of {', '.join(sorted(IMAGE_TYPES))}",
-                       chapter.path, line)
+    try:
+        path = resolve_inside(book.config.root, chapter.path.parent, url_path(src), "image")
+    except Refused as exc:
+        reporter.error("IMG001", f"image {exc}", chapter.path, line)
         return
     if path not in book.images:
-        stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "image"
-        book.images[path] = Image(path, f"{len(book.images) + 1:02d}-{stem}{path.suffix.lower()}")
+        data = _checked_image(path, src, chapter, line, reporter)
+        if data is None:
+            return
+        stem = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", path.stem).lower()
+                      .encode("ascii", "ignore").decode()).strip("-") or "image"
+        book.images[path] = Image(path, f"{len(book.images) + 1:02d}-{stem}{path.suffix.lower()}", data)
     tok.meta["image"] = path
+
+
+def _checked_image(path: Path, src: str, chapter: Chapter, line: int, reporter) -> bytes | None:
+    """Read an image once, refusing unknown types, corrupt data and decompression bombs."""
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_TYPES:
+        reporter.error("IMG001", f"image '{src}' is not one of {', '.join(sorted(IMAGE_TYPES))}",
+                       chapter.path, line)
+        return None
+    data = path.read_bytes()
+    if suffix == ".svg":
+        try:
+            data, removed = clean_svg(data)
+        except (ValueError, etree.XMLSyntaxError) as exc:
+            reporter.error("IMG002", f"image '{src}' is not a safe SVG: {exc}", chapter.path, line)
+            return None
+        if removed:
+            reporter.warning("HTM001", f"removed from SVG '{src}': {', '.join(sorted(set(removed)))}",
+                             chapter.path, line)
+        return data
+    problem = check_raster(data, suffix)
+    if problem:
+        reporter.error("IMG002", f"image '{src}' {problem}", chapter.path, line)
+        return None
+    return data

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from ebooklib import epub
 
+from builder.model import MEDIA_TYPES
 from builder.render import Rendered, render_ncx
 
-MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-               ".svg": "image/svg+xml", ".webp": "image/webp", ".ttf": "font/ttf", ".otf": "font/otf"}
 
 
 def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover_png: bytes) -> bytes:
@@ -33,7 +32,7 @@ def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover_png: bytes) -> 
     pub.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
     for image in book.images.values():
         pub.add_item(_item(f"img-{image.name}".replace(".", "-"), f"images/{image.name}",
-                           MEDIA_TYPES[Path(image.name).suffix], image.path.read_bytes()))
+                           MEDIA_TYPES[Path(image.name).suffix], image.data))
     for name, data in sorted(fonts.items()):
         pub.add_item(_item("font-" + name.replace(".", "-"), f"fonts/{name}", MEDIA_TYPES[Path(name).suffix], data))
     pub.spine = spine

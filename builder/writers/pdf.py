@@ -10,8 +10,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from builder.model import MEDIA_TYPES
 from builder.render import Rendered
 
 
@@ -25,19 +26,26 @@ class LaidOut:
     messages: list[str]
 
 
-class BookFetcher(URLFetcher):
-    """Serve only regular files inside the book folder; refuse everything else, fatally."""
+class FetchRefused(Exception):
+    """WeasyPrint asked for something outside the checked assets of the book."""
 
-    def __init__(self, root: Path):
+
+class BookFetcher(URLFetcher):
+    """Serve only the book's checked assets, from memory; refuse every other URL and stop the layout."""
+
+    def __init__(self, assets: dict[Path, bytes]):
         super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
-        self.root = root.resolve()
+        self.assets = assets
+        self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
-        path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
-        if path is None or not path.is_relative_to(self.root) or not path.is_file():
-            raise FatalURLFetchingError(f"refused to fetch {url}: only files inside the book folder are read")
-        return super().fetch(url, headers)
+        path = Path(unquote(parts.path)) if parts.scheme == "file" and not parts.netloc else None
+        if path not in self.assets:
+            self.refused.append(url)
+            raise FatalURLFetchingError(f"refused to fetch {url}")
+        media_type = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return URLFetcherResponse(url, self.assets[path], {"Content-Type": media_type})
 
 
 class _Collect(logging.Handler):
@@ -58,9 +66,12 @@ def lay_out(rendered: Rendered) -> LaidOut:
     previous = logger.propagate
     logger.propagate = False  # said once, through our reporter
     try:
-        fetcher = BookFetcher(rendered.book.config.root)
-        with _source_date(int(rendered.modified.timestamp())):
-            document, pdf = _render(rendered, fetcher)
+        fetcher = BookFetcher({image.path: image.data for image in rendered.book.images.values()})
+        try:
+            with _source_date(int(rendered.modified.timestamp())):
+                document, pdf = _render(rendered, fetcher)
+        except FatalURLFetchingError as exc:
+            raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
         body_start = next((i for i, page in enumerate(document.pages) if "ch-1" in page.anchors), 0)
     finally:
         logger.removeHandler(handler)

@@ -1,14 +1,36 @@
-"""A generated cover image from title and authors (the only Pillow import)."""
+"""Images: check what authors supply, and draw the generated cover (the only Pillow import)."""
 
 from __future__ import annotations
 
 import io
+import warnings
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 from builder.fonts import FontStack, is_ignorable
 
+MAX_PIXELS = 40_000_000  # 40 megapixels: far beyond print needs at 300 dpi, far below a decompression bomb
+FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP"}
 SIZE = (1600, 2560)
+
+
+def check_raster(data: bytes, suffix: str) -> str | None:
+    """Say what is wrong with a raster image (corrupt, too many pixels, not what its name says), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                fmt, (width, height) = image.format, image.size
+                if width * height > MAX_PIXELS:
+                    return f"has {width} × {height} pixels, more than {MAX_PIXELS // 1_000_000} megapixels"
+                if fmt != FORMATS.get(suffix):
+                    return f"is a {fmt} image, not what its extension {suffix} says"
+                image.load()  # decode fully: verify() alone misses truncated data
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return f"is not a readable image ({exc.__class__.__name__})"
+    except (OSError, SyntaxError, ValueError) as exc:
+        return f"is corrupt ({exc})"
+    return None
 BACKGROUND = (24, 45, 66)
 INK = (240, 236, 226)
 ACCENT = (190, 160, 100)

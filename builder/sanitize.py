@@ -1,0 +1,78 @@
+"""Allow-list sanitising of raw HTML and SVG (the only nh3 import)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import nh3
+from lxml import etree, html as lxml_html
+
+# What our own Markdown rendering produces, plus the inline HTML authors reasonably use.
+TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "em", "strong", "i", "b",
+    "u", "s", "del", "ins", "sub", "sup", "small", "mark", "abbr", "cite", "q", "kbd", "samp", "var", "dfn",
+    "span", "div", "section", "aside", "figure", "figcaption", "ul", "ol", "li", "dl", "dt", "dd", "table",
+    "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col", "a", "img", "ruby", "rt", "rp",
+    "bdi", "bdo", "wbr", "time",
+}
+GLOBAL_ATTRS = {"id", "class", "lang", "title", "dir", "role", "aria-label", "aria-hidden", "epub:type"}
+ATTRS = {"a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start", "type", "reversed"},
+         "td": {"colspan", "rowspan", "style"}, "th": {"colspan", "rowspan", "scope", "style"},
+         "col": {"span"}, "colgroup": {"span"}, "time": {"datetime"}, "abbr": {"title"}}
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed", "handler", "listener"}
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def clean_html(fragment: str, check_url: Callable[[str, str, str], bool]) -> str:
+    """Keep only allowed tags and attributes; `check_url(tag, attr, value)` vets every href and src."""
+
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if attr in ("href", "src") and not check_url(tag, attr, value):
+            return None
+        return value
+
+    return nh3.clean(fragment, tags=TAGS, attributes={"*": GLOBAL_ATTRS, **ATTRS}, url_schemes={"http", "https",
+                     "mailto"}, link_rel=None, strip_comments=True, attribute_filter=attribute_filter,
+                     filter_style_properties={"text-align"})
+
+
+def to_markup(fragment: str, xhtml: bool) -> str:
+    """Serialise sanitised HTML as XHTML (EPUB) or HTML (print): always well-formed, whatever came in."""
+    container = lxml_html.fragment_fromstring(fragment or "", create_parent="div")
+    for img in container.xpath(".//img[not(@src)]"):  # a refused src leaves an image that shows nothing
+        img.drop_tree()
+    out = [container.text and _escape(container.text) or ""]
+    for child in container:
+        out.append(etree.tostring(child, method="xml" if xhtml else "html", encoding="unicode"))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
+    """Remove scripts, event handlers, foreign content and external references from an SVG."""
+    if re.search(rb"<!(DOCTYPE|ENTITY)", data[:4096], re.IGNORECASE):
+        raise ValueError("SVG with a DOCTYPE or entity declarations is refused")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    root = etree.fromstring(data, parser)
+    removed = []
+    for elem in list(root.iter()):
+        if not isinstance(elem.tag, str):
+            continue
+        name = etree.QName(elem).localname
+        if name in SVG_FORBIDDEN:
+            removed.append(f"<{name}>")
+            elem.getparent().remove(elem)
+            continue
+        for attr in list(elem.attrib):
+            local = etree.QName(attr).localname
+            value = elem.attrib[attr].strip()
+            external = local == "href" and not value.startswith(("#", "data:image/"))
+            if local.lower().startswith("on") or external or "javascript:" in value.lower():
+                removed.append(f"{local}=")
+                del elem.attrib[attr]
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8"), removed

@@ -1,0 +1,47 @@
+"""Say where raw HTML will lose what the sanitiser removes: scripts, handlers, frames, forms, bad URLs."""
+
+from __future__ import annotations
+
+import re
+
+from builder.model import Book
+from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS
+
+TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+ATTR_RE = re.compile(r"([^\s=/\"'>]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
+
+
+def check_raw_html(book: Book, ctx) -> Book:
+    """Warn, at its line, about every piece of raw HTML the output will not carry."""
+    for chapter in book.chapters:
+        for tok in chapter.tokens:
+            line = tok.map[0] + 1 if tok.map else 1
+            if tok.type == "html_block":
+                _check(tok.content, chapter.path, line, ctx.reporter)
+            elif tok.type == "inline":
+                offset = 0
+                for child in tok.children or []:
+                    if child.type == "html_inline":
+                        # Inline tokens carry no line of their own: find the tag in the block's source.
+                        found = tok.content.find(child.content, offset)
+                        offset = found + len(child.content) if found >= 0 else offset
+                        where = line + tok.content.count("\n", 0, max(found, 0))
+                        _check(child.content, chapter.path, where, ctx.reporter)
+    return book
+
+
+def _check(html: str, path, line: int, reporter) -> None:
+    for match in TAG_RE.finditer(html):
+        tag = match.group(2).lower()
+        where = line + html.count("\n", 0, match.start())
+        if tag not in TAGS:
+            reporter.warning("HTM001", f"raw HTML <{tag}> is not allowed and is removed", path, where)
+            continue
+        for attr, value in ATTR_RE.findall(match.group(3)):
+            attr = attr.lower()
+            value = value.strip("\"'").strip().lower()
+            if attr not in GLOBAL_ATTRS | ATTRS.get(tag, set()):
+                reporter.warning("HTM001", f"attribute '{attr}' on raw HTML <{tag}> is removed", path, where)
+            elif attr in ("href", "src") and not value.startswith(("#", "http:", "https:", "mailto:")):
+                reporter.warning("HTM001", f"{attr}='{value}' on raw HTML <{tag}> is removed: use Markdown "
+                                 "links and images, which Folio checks", path, where)
