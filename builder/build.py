@@ -12,7 +12,7 @@ from builder.fonts import FontStack, load_font_stack, subset_face
 from builder.fontuse import add_emoji_joiners, collect_usage
 from builder.loader import load_sources
 from builder.model import Book
-from builder.output import check_output_dir, write_atomic
+from builder.output import build_lock, check_output_dir, write_all
 from builder.pdfpost import finish_pdf
 from builder.render import Rendered, font_css, render_book
 from builder.toc import build_toc
@@ -27,6 +27,12 @@ def build(book_dir: Path, out_dir: Path, editions: tuple[str, ...], reporter: Re
     """Build the requested editions of the book in `book_dir` into `out_dir`; return the files written."""
     config = load_config(book_dir)
     _check_out_dir(out_dir)
+    with build_lock(out_dir):
+        return _build(config, out_dir, editions, reporter)
+
+
+def _build(config: Config, out_dir: Path, editions: tuple[str, ...], reporter: Reporter) -> list[Path]:
+    """Gather and check everything, render every edition in memory, then write them all at once."""
     fonts = load_font_stack()
     book = read_book(config, fonts, reporter)
     rendered = render_book(book, fonts)
@@ -36,7 +42,7 @@ def build(book_dir: Path, out_dir: Path, editions: tuple[str, ...], reporter: Re
     if "print" in editions:
         outputs[f"{config.slug}.pdf"] = make_print_edition(rendered, reporter)
     reporter.stop_if_failed()
-    return [write_atomic(out_dir / name, data) for name, data in outputs.items()]
+    return write_all(out_dir, outputs)
 
 
 def read_book(config: Config, fonts: FontStack, reporter: Reporter) -> Book:
@@ -73,6 +79,8 @@ def make_print_edition(rendered: Rendered, reporter: Reporter) -> bytes:
         raise BuildFailed("refused fetch") from None
     for message in laid_out.messages:
         reporter.warning("PDF001", message, rendered.book.config.path)
+    for page, text in laid_out.overflows[:10]:
+        reporter.warning("PDF003", f"text runs off the text block on page {page}: '{text}'", rendered.book.config.path)
     return finish_pdf(laid_out.pdf, laid_out.body_start)
 
 

@@ -7,10 +7,11 @@ import yaml
 from builder.config import LANG_RE, Config
 from builder.diagnostics import Reporter
 from builder.loader import Source
-from builder.markdown import parse_markdown
+from builder.markdown import MAX_NESTING, nesting_overflow, parse_markdown
 from builder.model import Chapter
 
 FRONT_MATTER_KEYS = {"title": str, "lang": str}
+MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
 
 
 def parse_chapters(config: Config, sources: list[Source], reporter: Reporter) -> list[Chapter]:
@@ -21,6 +22,10 @@ def parse_chapters(config: Config, sources: list[Source], reporter: Reporter) ->
         meta = _read_front_matter(source, front, front_line, reporter)
         lang = meta.get("lang", config.language)
         parsed = parse_markdown(source.text, lang)
+        overflow = nesting_overflow(parsed.tokens)
+        if overflow:
+            reporter.error("SRC007", f"blocks nest more than {MAX_NESTING - 1} levels deep here; "
+                           "the parser would drop the rest of the chapter", source.path, overflow)
         chapters.append(Chapter(index, source.path, source.rel, lang, parsed.tokens, meta))
     return chapters
 
@@ -40,7 +45,13 @@ def _read_front_matter(source: Source, text: str | None, line: int, reporter: Re
     """Safely load YAML front matter and keep only known, well-typed keys."""
     if not text or not text.strip():
         return {}
+    if len(text) > MAX_FRONT_MATTER:
+        reporter.error("SRC002", f"front matter is longer than {MAX_FRONT_MATTER} characters", source.path, line)
+        return {}
     try:
+        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)):
+            reporter.error("SRC002", "front matter may not use YAML aliases (*name)", source.path, line)
+            return {}
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

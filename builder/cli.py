@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 import traceback
@@ -11,8 +12,17 @@ from pathlib import Path
 from builder import __version__
 from builder.diagnostics import BuildFailed, ConfigError, Reporter
 from builder.fonts import FontConfigError
+from builder.output import OutputError
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPT = 0, 1, 2, 3, 130
+
+
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so temporary files are removed on the way out."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -35,10 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run folio; return the exit code."""
     args = make_parser().parse_args(argv)
     reporter = Reporter(strict=args.strict)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return run_build(args, reporter)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except OutputError as exc:
+        print(f"folio: error[OUT001]: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except FontConfigError as exc:
         print(f"folio: error[FNT002]: {exc}", file=sys.stderr)
@@ -47,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"folio: build failed: {len(reporter.errors)} error(s), {len(reporter.warnings)} warning(s); "
               "nothing written", file=sys.stderr)
         return EXIT_CONTENT
-    except KeyboardInterrupt:
-        print("folio: interrupted; nothing written", file=sys.stderr)
-        return EXIT_INTERRUPT
+    except (KeyboardInterrupt, Terminated) as exc:
+        print("folio: interrupted; nothing written, previous editions unchanged", file=sys.stderr)
+        return EXIT_INTERRUPT if isinstance(exc, KeyboardInterrupt) else 128 + signal.SIGTERM
     except Exception as exc:  # an internal error: short message, traceback on request
         if args.debug:
             traceback.print_exc()

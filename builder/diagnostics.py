@@ -18,6 +18,9 @@ CODES = {
     "SRC002": "front matter is not valid YAML",
     "SRC003": "front matter key unknown or of the wrong type",
     "SRC004": "chapter has no title",
+    "SRC005": "character that XML forbids",
+    "SRC006": "empty chapter",
+    "SRC007": "blocks nested too deep to parse",
     "ID001": "duplicate id",
     "LNK001": "link to a missing chapter or file",
     "LNK002": "link to a missing anchor",
@@ -28,7 +31,8 @@ CODES = {
     "FNT002": "configured font file not found",
     "PDF001": "message from the PDF engine",
     "PDF002": "the PDF engine asked for a file outside the book's checked assets",
-    "OUT001": "output folder cannot be written",
+    "PDF003": "text runs off the text block of a page",
+    "OUT001": "output folder cannot be written, or another build holds it",
 }
 
 

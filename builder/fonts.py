@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import os
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -175,10 +177,11 @@ def subset_face(face: Face, chars: set[str], cache_dir: Path | None) -> bytes:
         return cached.read_bytes()
     data = _make_subset(face, codes)
     if cached:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(cached)
+        with contextlib.suppress(OSError):  # the cache only saves time: a read-only book still builds
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(cached)
     return data
 
 

@@ -8,12 +8,19 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-__all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "walk_inline"]
+__all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "walk_inline", "nesting_overflow"]
 
+# markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
+MAX_NESTING = 40
+WIDE_TABLE_COLUMNS = 6
+LONG_RUN = 100
+# Han, kana and hangul are never hyphenated, so long CJK sentences need no marking.
+LONG_RUN_RE = re.compile(r"[^\s<>&;\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % LONG_RUN)
 ATTRS_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
 QUOTES = {"ja": "「」『』", "zh-Hant": "「」『』"}
 
@@ -30,12 +37,34 @@ class Parsed:
 def _make_parser(lang: str) -> MarkdownIt:
     """CommonMark + GFM tables + strikethrough + footnotes + front matter; raw HTML is sanitised at render."""
     quotes = QUOTES.get(lang, QUOTES.get(lang.split("-")[0], "“”‘’"))
-    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True, "typographer": True, "quotes": quotes})
+    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True, "typographer": True, "quotes": quotes,
+                                   "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
+    md.add_render_rule("text", _render_text)
+    md.add_render_rule("table_open", _render_table_open)
     return md
+
+
+def _render_table_open(self, tokens, idx, options, env) -> str:
+    """Mark tables with more columns than fit a page at their natural width."""
+    columns = 0
+    for tok in tokens[idx + 1:]:
+        if tok.type in ("th_open", "td_open"):
+            columns += 1
+        elif tok.type == "tr_close":
+            break
+    if columns > WIDE_TABLE_COLUMNS:
+        tokens[idx].attrJoin("class", "wide-table")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _render_text(self, tokens, idx, options, env) -> str:
+    """Escape text; mark runs too long to be words, which hyphenation would lay out in quadratic time."""
+    text = escapeHtml(tokens[idx].content)
+    return LONG_RUN_RE.sub(r'<span class="long-run">\g<0></span>', text) if len(text) >= LONG_RUN else text
 
 
 def _render_footnote_backref(self, tokens, idx, options, env) -> str:
@@ -59,6 +88,14 @@ def parse_markdown(text: str, lang: str) -> Parsed:
         front, line = tokens[0].content, tokens[0].map[0] + 1 if tokens[0].map else 1
         tokens = tokens[1:]
     return Parsed(tokens, front, line)
+
+
+def nesting_overflow(tokens: list[Token]) -> int | None:
+    """The 1-based line where blocks nest too deep for the parser, which drops all that follows."""
+    for tok in tokens:
+        if tok.level >= MAX_NESTING - 1 and tok.map:
+            return tok.map[0] + 1
+    return None
 
 
 def _heading_attrs(state: StateCore) -> None:

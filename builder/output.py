@@ -1,10 +1,19 @@
-"""Write output files atomically: a complete new file or the old one, never half of one."""
+"""Write output files atomically, one build at a time: complete new files or the old ones, never half."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import os
 import tempfile
 from pathlib import Path
+
+LOCK_NAME = ".folio.lock"
+
+
+class OutputError(Exception):
+    """The output folder cannot take the editions (exit 2)."""
 
 
 def check_output_dir(out_dir: Path) -> str | None:
@@ -18,17 +27,48 @@ def check_output_dir(out_dir: Path) -> str | None:
     return None
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write to a temporary file beside `path`, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+@contextlib.contextmanager
+def build_lock(out_dir: Path):
+    """Hold an exclusive lock on the output folder so two builds never interleave their files."""
+    handle = open(out_dir / LOCK_NAME, "a")  # noqa: SIM115 - held for the whole build
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(f"another folio build is writing to {out_dir}; try again when it has finished") \
+                from None
+        yield
+    finally:
+        handle.close()
+
+
+def write_all(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
+    """Write every file to a temporary name first, then rename them all into place."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for name, data in outputs.items():
+            temps.append((_write_temp(out_dir, name, data), out_dir / name))
+        for tmp, final in temps:
+            os.replace(tmp, final)
+    except OSError as exc:
+        reason = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror
+        raise OutputError(f"cannot write to {out_dir}: {reason}; previous editions are unchanged") from None
+    finally:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+    return [final for _, final in temps]
+
+
+def _write_temp(out_dir: Path, name: str, data: bytes) -> Path:
+    """A complete, synced temporary file beside its final name."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return Path(tmp)

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
+from weasyprint.formatting_structure.boxes import MarginBox, TextBox
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES
@@ -24,6 +25,7 @@ class LaidOut:
     page_count: int
     body_start: int  # 0-based index of the page where the first chapter opens
     messages: list[str]
+    overflows: list[tuple[int, str]]  # (1-based page, text) for text that crosses the text block
 
 
 class FetchRefused(Exception):
@@ -73,10 +75,27 @@ def lay_out(rendered: Rendered) -> LaidOut:
         except FatalURLFetchingError as exc:
             raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
         body_start = next((i for i, page in enumerate(document.pages) if "ch-1" in page.anchors), 0)
+        overflows = find_overflows(document)
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous
-    return LaidOut(pdf, len(document.pages), body_start, handler.messages)
+    return LaidOut(pdf, len(document.pages), body_start, handler.messages, overflows)
+
+
+def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
+    """Text boxes of the main flow that cross the left or right edge of the page's text block."""
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box
+        left, right = page_box.content_box_x(), page_box.content_box_x() + page_box.width
+        stack = [child for child in page_box.children if not isinstance(child, MarginBox)]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, TextBox) and box.text.strip():
+                if box.position_x < left - tolerance or box.position_x + box.width > right + tolerance:
+                    found.append((number, box.text.strip()[:40]))
+            stack.extend(getattr(box, "children", ()))
+    return found
 
 
 def _render(rendered: Rendered, fetcher: BookFetcher):
