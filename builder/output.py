@@ -9,9 +9,6 @@ import os
 import tempfile
 from pathlib import Path
 
-LOCK_NAME = ".folio.lock"
-
-
 class OutputError(Exception):
     """The output folder cannot take the editions (exit 2)."""
 
@@ -29,17 +26,17 @@ def check_output_dir(out_dir: Path) -> str | None:
 
 @contextlib.contextmanager
 def build_lock(out_dir: Path):
-    """Hold an exclusive lock on the output folder so two builds never interleave their files."""
-    handle = open(out_dir / LOCK_NAME, "a")  # noqa: SIM115 - held for the whole build
+    """Hold an exclusive lock on the output folder itself, so two builds never interleave their files."""
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)  # locking the folder leaves no lock file behind
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputError(f"another folio build is writing to {out_dir}; try again when it has finished") \
                 from None
         yield
     finally:
-        handle.close()
+        os.close(fd)
 
 
 def write_all(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
