@@ -23,18 +23,19 @@ from builder.writers.pdf import FetchRefused, lay_out
 EDITIONS = ("epub", "print")
 
 
-def build(book_dir: Path, out_dir: Path, editions: tuple[str, ...], reporter: Reporter) -> list[Path]:
+def build(book_dir: Path, out_dir: Path, editions: tuple[str, ...], reporter: Reporter,
+          allow_remote: bool = False) -> list[Path]:
     """Build the requested editions of the book in `book_dir` into `out_dir`; return the files written."""
     config = load_config(book_dir)
     _check_out_dir(out_dir)
     with build_lock(out_dir):
-        return _build(config, out_dir, editions, reporter)
+        return _build(config, out_dir, editions, PassContext(reporter, load_font_stack(), allow_remote))
 
 
-def _build(config: Config, out_dir: Path, editions: tuple[str, ...], reporter: Reporter) -> list[Path]:
+def _build(config: Config, out_dir: Path, editions: tuple[str, ...], ctx: PassContext) -> list[Path]:
     """Gather and check everything, render every edition in memory, then write them all at once."""
-    fonts = load_font_stack()
-    book = read_book(config, fonts, reporter)
+    reporter, fonts = ctx.reporter, ctx.fonts
+    book = read_book(config, ctx)
     rendered = render_book(book, fonts)
     outputs: dict[str, bytes] = {}
     if "epub" in editions:
@@ -45,12 +46,13 @@ def _build(config: Config, out_dir: Path, editions: tuple[str, ...], reporter: R
     return write_all(out_dir, outputs)
 
 
-def read_book(config: Config, fonts: FontStack, reporter: Reporter) -> Book:
+def read_book(config: Config, ctx: PassContext) -> Book:
     """Load, parse once, run the passes and build the TOC; stop on content errors."""
+    reporter = ctx.reporter
     sources = load_sources(config.root, config.chapters, reporter)
     reporter.stop_if_failed()  # a chapter that cannot be read would make every link to it an error too
     book = Book(config, parse_chapters(config, sources, reporter))
-    book = run_passes(book, PassContext(reporter, fonts))
+    book = run_passes(book, ctx)
     book = build_toc(book)
     reporter.stop_if_failed()
     return book

@@ -36,6 +36,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--edition", action="append", choices=("epub", "print"),
                        help="edition to build; repeat for several (default: all)")
     build.add_argument("--strict", action="store_true", help="treat every warning as an error")
+    build.add_argument("--allow-remote", action="store_true",
+                       help="fetch http(s) images (never from private, loopback or link-local addresses)")
     build.add_argument("--quiet", action="store_true", help="print only problems")
     build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return parser
@@ -78,7 +80,7 @@ def run_build(args: argparse.Namespace, reporter: Reporter) -> int:
 
     started = time.monotonic()
     editions = tuple(args.edition) if args.edition else EDITIONS
-    written = build(args.book_dir, args.out, editions, reporter)
+    written = build(args.book_dir, args.out, editions, reporter, allow_remote=args.allow_remote)
     if not args.quiet:
         for path in written:
             print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")

@@ -40,6 +40,9 @@ def _make_parser(lang: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True, "typographer": True, "quotes": quotes,
                                    "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    # markdown-it silently leaves javascript:, file: and data: links as text; let them through so the
+    # links pass can refuse them with a located error instead.
+    md.validateLink = lambda url: True
     md.use(front_matter_plugin).use(footnote_plugin)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)

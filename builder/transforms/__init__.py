@@ -16,6 +16,7 @@ class PassContext:
 
     reporter: Reporter
     fonts: FontStack
+    allow_remote: bool = False
 
 
 # Order matters: links need the ids that `headings` assigns.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -12,6 +13,9 @@ from lxml import etree
 from builder.imaging import check_raster
 from builder.model import Book, Chapter, Image
 from builder.paths import Refused, resolve_inside, url_path
+from builder.remote import RemoteRefused
+from builder.remote import check_url as check_remote_url
+from builder.remote import fetch as fetch_remote
 from builder.sanitize import clean_svg
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -25,7 +29,7 @@ def resolve_links_and_images(book: Book, ctx) -> Book:
             if tok.type == "link_open":
                 _resolve_link(book, chapter, tok, line, anchors, ctx.reporter)
             elif tok.type == "image":
-                _resolve_image(book, chapter, tok, line, ctx.reporter)
+                _resolve_image(book, chapter, tok, line, ctx.reporter, ctx.allow_remote)
     return book
 
 
@@ -70,17 +74,21 @@ def _resolve_link(book: Book, chapter: Chapter, tok, line: int, anchors: dict, r
     tok.meta["target"] = (target.index, fragment)
 
 
-def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter) -> None:
+def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow_remote: bool) -> None:
     """An image must be a sound file of a known type inside the book folder; SVG is sanitised."""
     src = tok.meta.get("source_src") or tok.attrGet("src") or ""
     tok.meta["source_src"] = src
+    remote = urlsplit(src).scheme.lower() in ("http", "https")
     try:
-        path = resolve_inside(book.config.root, chapter.path.parent, url_path(src), "image")
-    except Refused as exc:
+        if remote and not allow_remote:
+            raise Refused(f"'{src}' is remote: Folio reads no network unless built with --allow-remote")
+        path = _remote_key(book, src) if remote else \
+            resolve_inside(book.config.root, chapter.path.parent, url_path(src), "image")
+    except (Refused, RemoteRefused) as exc:
         reporter.error("IMG001", f"image {exc}", chapter.path, line)
         return
     if path not in book.images:
-        data = _checked_image(path, src, chapter, line, reporter)
+        data = _checked_image(path, src, chapter, line, reporter, remote)
         if data is None:
             return
         stem = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", path.stem).lower()
@@ -89,14 +97,25 @@ def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter) -> No
     tok.meta["image"] = path
 
 
-def _checked_image(path: Path, src: str, chapter: Chapter, line: int, reporter) -> bytes | None:
+def _remote_key(book: Book, src: str) -> Path:
+    """A stand-in path for a remote image: never on disk, it names the fetched bytes in the model."""
+    digest = hashlib.sha256(src.encode()).hexdigest()[:16]
+    check_remote_url(src)
+    return book.config.root / ".folio-remote" / f"{digest}{Path(urlsplit(src).path).suffix.lower()}"
+
+
+def _checked_image(path: Path, src: str, chapter: Chapter, line: int, reporter, remote: bool) -> bytes | None:
     """Read an image once, refusing unknown types, corrupt data and decompression bombs."""
     suffix = path.suffix.lower()
     if suffix not in IMAGE_TYPES:
         reporter.error("IMG001", f"image '{src}' is not one of {', '.join(sorted(IMAGE_TYPES))}",
                        chapter.path, line)
         return None
-    data = path.read_bytes()
+    try:
+        data = fetch_remote(src) if remote else path.read_bytes()
+    except RemoteRefused as exc:
+        reporter.error("IMG001", f"image {exc}", chapter.path, line)
+        return None
     if suffix == ".svg":
         try:
             data, removed = clean_svg(data)

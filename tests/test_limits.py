@@ -1,0 +1,126 @@
+"""Big and awkward inputs stay within bounded time and memory, and text never runs off the page."""
+
+from __future__ import annotations
+
+import resource
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from pdfminer.high_level import extract_pages
+from pdfminer.layout import LTChar
+
+from helpers import ROOT, copy_book, pdftotext, run_folio, xml
+
+TOML = '[book]\ntitle = "{title}"\nauthors = ["Tester"]\nlanguage = "en"\nchapters = [{chapters}]\n'
+
+
+def write_book(folder: Path, chapters: dict[str, str], title: str = "Limits") -> Path:
+    (folder / "chapters").mkdir(parents=True)
+    for name, text in chapters.items():
+        (folder / "chapters" / name).write_text(text, encoding="utf-8")
+    listed = ", ".join(f'"chapters/{n}"' for n in chapters)
+    (folder / "book.toml").write_text(TOML.format(title=title, chapters=listed))
+    return folder
+
+
+def stress_text() -> str:
+    cols = 30
+    table = ("| " + " | ".join(f"Column heading {i}" for i in range(cols)) + " |\n|" + "---|" * cols + "\n| "
+             + " | ".join(f"cell value number {i} with words" for i in range(cols)) + " |\n")
+    return "\n\n".join([
+        "# Stress", "A long word: " + "Donaudampfschiff" * 313 + " end.",
+        "A long URL: <https://example.com/" + "a" * 5000 + "> and [a link](https://example.com/" + "b" * 5000 + ").",
+        table, "> " * 30 + "deep quote", "".join("  " * i + "- level\n" for i in range(12)),
+        "```\n" + "x" * 3000 + "\n```", "中" * 3000, "The end of the stress chapter.",
+    ]) + "\n"
+
+
+def test_long_words_urls_wide_tables_and_nesting_stay_on_the_page(tmp_path):
+    book = write_book(tmp_path / "book", {"01.md": stress_text()})
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "PDF003" not in proc.stderr, proc.stderr
+    pdf = tmp_path / "out" / "limits.pdf"
+    text = pdftotext(pdf).replace("\n", "")
+    for needle in ("deep quote", "The end of the stress chapter", "中中中中"):
+        assert needle in text, f"{needle!r} was lost"
+    for page in extract_pages(str(pdf)):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar):
+                assert 0 <= item.x0 and item.x1 <= page.width, f"{item.get_text()!r} runs off the page"
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+
+
+def test_overflow_detector_finds_text_beyond_the_text_block():
+    from weasyprint import HTML
+
+    from builder.writers.pdf import find_overflows
+
+    html = '<style>@page { size: 200px 300px; margin: 20px }</style><p style="white-space: nowrap">' + \
+        "word " * 50 + "</p><p>fits</p>"
+    found = find_overflows(HTML(string=html).render())
+    assert found and found[0][0] == 1 and found[0][1].startswith("word")
+
+
+def test_five_thousand_chapters_epub(tmp_path):
+    count = 5000
+    chapters = {f"{i:04d}.md": f"# Chapter {i}\n\nText {i}, [next]({(i % count) + 1:04d}.md).\n\n## Part {i}.1\n\nMore.\n"
+                for i in range(1, count + 1)}
+    book = write_book(tmp_path / "book", chapters, "Many")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "many.epub") as zf:
+        nav = xml(zf.read("EPUB/nav.xhtml"))
+        assert len(nav.xpath("//*[local-name()='nav'][@*[local-name()='type']='toc']//*[local-name()='a']")) \
+            == 2 * count
+        assert xml(zf.read(f"EPUB/ch-{count}.xhtml")).xpath("//*[@id='sec-5000-1']")
+
+
+def _kill_during_build(tmp_path: Path, sig: int) -> tuple[subprocess.CompletedProcess, Path, dict]:
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out = tmp_path / "out"
+    assert run_folio("build", str(book), "--out", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (book / "chapters" / "01-when-siberia-calls.md").write_text("# Changed\n\nNew text.\n")
+    proc = subprocess.Popen([sys.executable, "-m", "builder", "build", str(book), "--out", str(out)],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)  # inside parsing or layout: the whole build takes several seconds
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), out, before
+
+
+def test_sigterm_leaves_previous_editions_and_no_temporary_files(tmp_path):
+    proc, out, before = _kill_during_build(tmp_path, signal.SIGTERM)
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_sigint_exits_130(tmp_path):
+    proc, out, before = _kill_during_build(tmp_path, signal.SIGINT)
+    assert proc.returncode == 130, proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_full_disk_leaves_previous_editions(tmp_path):
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out = tmp_path / "out"
+    assert run_folio("build", str(book), "--out", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (book / "chapters" / "01-when-siberia-calls.md").write_text("# Changed\n\nNew text.\n")
+
+    def small_files():  # the child may write files of at most 100 KiB: the editions do not fit
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100 * 1024, 100 * 1024))
+
+    proc = subprocess.run([sys.executable, "-m", "builder", "build", str(book), "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, preexec_fn=small_files, timeout=300)
+    assert proc.returncode == 2 and "OUT001" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
