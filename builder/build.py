@@ -67,7 +67,10 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack) -> bytes:
     subsets = {face.file_name: subset_face(face, usage[face], cache) for face in faces}
     rendered.epub_css = font_css(rendered.book, fonts, faces, "epub") + rendered.epub_css
     cfg = rendered.book.config
-    cover = make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts)
+    if cfg.cover:
+        cover = (cfg.cover.read_bytes(), cfg.cover.suffix.lower().replace(".jpeg", ".jpg"))
+    else:
+        cover = (make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts), ".png")
     return make_epub(rendered, subsets, cover)
 
 

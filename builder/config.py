@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.diagnostics import ConfigError, Diagnostic
+from builder.imaging import check_raster
 from builder.paths import Refused, resolve_inside
 
 # key: (expected type, required, what we tell the author is expected)
@@ -26,6 +27,7 @@ BOOK_KEYS = {
     "rights": (str, False, "a string"),
     "description": (str, False, "a string"),
     "slug": (str, False, "an ASCII file name stem such as \"my-book\""),
+    "cover": (str, False, "a PNG or JPEG file relative to the book folder, e.g. \"images/cover.jpg\""),
     "chapters": (list, True, "a list of chapter files relative to the book folder"),
 }
 PRINT_KEYS = {
@@ -58,6 +60,7 @@ class Config:
     date: str = ""
     rights: str = ""
     description: str = ""
+    cover: Path | None = None
     trim: tuple[str, str] = ("6in", "9in")
     font_size: str = "10.5pt"
 
@@ -173,6 +176,7 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
         subtitle=book.get("subtitle", ""), publisher=book.get("publisher", ""),
         date=str(book.get("date", "")), rights=book.get("rights", ""),
         description=book.get("description", ""), trim=(width, height),
+        cover=_cover_path(root, path, text, book["cover"]) if "cover" in book else None,
         font_size=prt.get("font_size", "10.5pt"),
     )
 
@@ -184,6 +188,21 @@ def _chapter_path(root: Path, path: Path, text: str, rel: str) -> Path:
         return resolve_inside(root, root, rel, "chapter")
     except Refused as exc:
         raise ConfigError(Diagnostic("error", "CFG005", f"chapter {exc}", path, line).format()) from None
+
+
+def _cover_path(root: Path, path: Path, text: str, rel: str) -> Path:
+    """The author's cover: a sound PNG or JPEG inside the book folder."""
+    line = find_line(text, "book", "cover")
+    try:
+        cover = resolve_inside(root, root, rel, "image")
+    except Refused as exc:
+        raise ConfigError(Diagnostic("error", "CFG005", f"cover {exc}", path, line).format()) from None
+    suffix = cover.suffix.lower()
+    problem = check_raster(cover.read_bytes(), suffix) if suffix in (".png", ".jpg", ".jpeg") else \
+        "is not a PNG or JPEG file"
+    if problem:
+        raise ConfigError(Diagnostic("error", "CFG004", f"cover '{rel}' {problem}", path, line).format())
+    return cover
 
 
 def _parse_trim(value: str) -> tuple[str, str]:

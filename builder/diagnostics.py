@@ -21,6 +21,7 @@ CODES = {
     "SRC005": "character that XML forbids",
     "SRC006": "empty chapter",
     "SRC007": "blocks nested too deep to parse",
+    "SRC008": "paragraph so long that print sets it in parts",
     "ID001": "duplicate id",
     "LNK001": "link to a missing chapter or file",
     "LNK002": "link to a missing anchor",

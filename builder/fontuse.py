@@ -16,8 +16,12 @@ SKIP = {"head", "script", "style"}
 
 
 def safe_parser() -> etree.XMLParser:
-    """An XML parser that loads no DTD, resolves no entity and touches no network."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    """An XML parser that loads no DTD, resolves no entity and touches no network.
+
+    huge_tree: our own documents may hold a text node over libxml2's 10 MB default (input is capped at
+    64 MiB per chapter), and that default would fail the build instead of reading it.
+    """
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
 def collect_usage(documents: list[str], fonts: FontStack) -> dict[Face, set[str]]:
@@ -50,7 +54,7 @@ def add_emoji_joiners(usage: dict[Face, set[str]], fonts: FontStack) -> None:
 
 
 def _add(text: str | None, lang: str, bold: bool, italic: bool, fonts: FontStack, usage) -> None:
-    for char in text or "":
+    for char in set(text or ""):
         if is_ignorable(char):
             continue
         family = fonts.family_for(lang, char)

@@ -8,6 +8,8 @@ from pathlib import Path
 from builder.config import Config
 from builder.markdown import Token
 
+# Longer plain paragraphs are set in parts for print: the engine's time per line grows with paragraph length.
+PRINT_PARAGRAPH_LIMIT = 20_000
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp", ".ttf": "font/ttf", ".otf": "font/otf"}
 

@@ -16,7 +16,7 @@ from builder.fonts import Face, FontStack
 from builder.markdown import render_tokens
 from builder.paths import is_remote
 from builder.sanitize import clean_html, to_markup
-from builder.model import Book, Chapter, TocEntry
+from builder.model import PRINT_PARAGRAPH_LIMIT, Book, Chapter
 from builder.toc import flatten_toc
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -129,7 +129,32 @@ def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
         return value in produced or value.startswith("#") or is_remote(value) and value.split(":")[0].lower() in (
             "http", "https", "mailto") and attr == "href"
 
-    return Markup(to_markup(clean_html(html, check_url), xhtml=edition == "epub"))
+    adjust = split_long_paragraphs if edition == "print" else None
+    return Markup(to_markup(clean_html(html, check_url), xhtml=edition == "epub", adjust=adjust))
+
+
+def split_long_paragraphs(container, limit: int = PRINT_PARAGRAPH_LIMIT) -> None:
+    """Set a huge plain paragraph as consecutive parts: the engine's time per line grows with the length of
+    the paragraph, so a 10 MB paragraph would take most of an hour. The structure pass warns where."""
+    for para in list(container.iter("p")):
+        if len(para.text or "") <= limit or len(para) > 0:
+            continue  # paragraphs with inline markup stay whole: splitting could break nesting
+        parts, current, size = [], [], 0
+        for word in para.text.split(" "):
+            current.append(word)
+            size += len(word) + 1
+            if size >= limit:
+                parts.append(" ".join(current))
+                current, size = [], 0
+        parts.append(" ".join(current))
+        para.text = parts[0]
+        anchor = para
+        for text in (p for p in parts[1:] if p):
+            follower = para.makeelement("p", {"class": "continued"})
+            follower.text = text
+            anchor.addnext(follower)
+            anchor = follower
+
 
 
 def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> str:
@@ -158,8 +183,9 @@ def render_book(book: Book, fonts: FontStack) -> Rendered:
 def _common(book: Book) -> dict:
     """Names every template may use."""
     cfg = book.config
+    cover = "images/cover" + (cfg.cover.suffix.lower().replace(".jpeg", ".jpg") if cfg.cover else ".png")
     return {"config": cfg, "book": book, "labels": labels_for(cfg.language), "lang": cfg.language,
-            "version": __version__}
+            "version": __version__, "cover_src": cover}
 
 
 def _epub_documents(env: Environment, book: Book) -> list[Document]:

@@ -16,11 +16,21 @@ TAGS = {
     "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col", "a", "img", "ruby", "rt", "rp",
     "bdi", "bdo", "wbr", "time",
 }
+# Elements whose content must be phrasing, and the block elements that may not stand inside them.
+PHRASING_ONLY = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "em", "strong", "i", "b", "u", "s", "del",
+                 "ins", "sub", "sup", "small", "mark", "abbr", "cite", "q", "kbd", "samp", "var", "dfn", "span",
+                 "code", "a", "ruby", "rt", "rp", "bdi", "bdo", "time", "dt", "caption", "figcaption"}
+BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "aside", "figure", "figcaption", "ul", "ol",
+          "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
+          "blockquote", "pre", "hr"}
 GLOBAL_ATTRS = {"id", "class", "lang", "title", "dir", "role", "aria-label", "aria-hidden", "epub:type"}
 ATTRS = {"a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start", "type", "reversed"},
          "td": {"colspan", "rowspan", "style"}, "th": {"colspan", "rowspan", "scope", "style"},
          "col": {"span"}, "colgroup": {"span"}, "time": {"datetime"}, "abbr": {"title"}}
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+# libxml2 silently drops text nodes over 10 MB unless huge_tree is set; chapters are capped at 64 MiB
+# by the path resolver, so the parser's own cap would only lose text.
+HTML_PARSER = lxml_html.HTMLParser(huge_tree=True, no_network=True)
 SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed", "handler", "listener"}
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
@@ -38,15 +48,30 @@ def clean_html(fragment: str, check_url: Callable[[str, str, str], bool]) -> str
                      filter_style_properties={"text-align"})
 
 
-def to_markup(fragment: str, xhtml: bool) -> str:
+def to_markup(fragment: str, xhtml: bool, adjust: Callable | None = None) -> str:
     """Serialise sanitised HTML as XHTML (EPUB) or HTML (print): always well-formed, whatever came in."""
-    container = lxml_html.fragment_fromstring(fragment or "", create_parent="div")
+    container = lxml_html.fragment_fromstring(fragment or "", create_parent="div", parser=HTML_PARSER)
+    unwrap_misplaced_blocks(container)
+    if adjust:
+        adjust(container)
     for img in container.xpath(".//img[not(@src)]"):  # a refused src leaves an image that shows nothing
         img.drop_tree()
     out = [container.text and _escape(container.text) or ""]
     for child in container:
         out.append(etree.tostring(child, method="xml" if xhtml else "html", encoding="unicode"))
     return "".join(out)
+
+
+def unwrap_misplaced_blocks(container) -> None:
+    """Raw HTML can put a block (`<div>`) inside phrasing content (`<h1>`, `<p>`): keep its text, drop the tag."""
+    while True:
+        misplaced = [el for el in container.iter() if isinstance(el.tag, str) and el.tag in BLOCKS
+                     and any(a.tag in PHRASING_ONLY for a in el.iterancestors())]
+        if not misplaced:
+            return
+        for el in misplaced:
+            if el.getparent() is not None:
+                el.drop_tag()
 
 
 def _escape(text: str) -> str:

@@ -39,7 +39,7 @@ def epub_members(path: Path) -> dict[str, bytes]:
 
 def xml(data: bytes) -> etree._Element:
     """Parse XML without DTDs, entities or network."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
     return etree.fromstring(data, parser)
 
 

@@ -87,6 +87,10 @@ CASES = [
          1, "SRC002", ("01.md", 1)),
     Case("nesting too deep to parse", "# T\n\n" + "> " * 60 + "deep\n\nlost?\n", 1, "SRC007", ("01.md", 3)),
     Case("duplicate explicit ids", "# T\n\n## A {#x}\n\n## B {#x}\n", 1, "ID001", ("01.md", 5)),
+    Case("cover outside the book", "# T\n", 2, "CFG005", ("book.toml", 6),
+         toml=TOML + 'cover = "../secret.png"\n'),
+    Case("cover that is not an image", "# T\n", 2, "CFG004", ("book.toml", 6), {"images/c.png": "not a png"},
+         toml=TOML + 'cover = "images/c.png"\n'),
     Case("config value of the wrong type", "# T\n", 2, "CFG004", ("book.toml", 3),
          toml=TOML.replace('authors = ["Tester"]', 'authors = "Tester"')),
 ]
@@ -186,6 +190,16 @@ def test_metadata_is_escaped_everywhere(tmp_path):
     assert all(i.isascii() for i in re.findall(r'id="([^"]*)"', chapter))
     info = pdftotext(next((tmp_path / "out").glob("*.pdf")), 1)
     assert info is not None
+
+
+def test_author_cover_replaces_the_generated_one(tmp_path):
+    book = make_book(tmp_path, Case("cover", "# T\n\ntext\n", files={"images/front.jpg": png((60, 90), "JPEG")},
+                                    toml=TOML + 'cover = "images/front.jpg"\n'))
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "hostile.epub") as zf:
+        assert zf.read("EPUB/images/cover.jpg") == (book / "images" / "front.jpg").read_bytes()
+        assert xml(zf.read("EPUB/cover.xhtml")).xpath("//*[local-name()='img']/@src") == ["images/cover.jpg"]
 
 
 def test_bom_crlf_and_mixed_line_endings_are_accepted(tmp_path):

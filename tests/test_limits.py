@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import resource
 import signal
 import subprocess
@@ -53,7 +54,7 @@ def test_long_words_urls_wide_tables_and_nesting_stay_on_the_page(tmp_path):
         while stack:
             item = stack.pop()
             if isinstance(item, LTChar):
-                assert 0 <= item.x0 and item.x1 <= page.width, f"{item.get_text()!r} runs off the page"
+                assert item.x0 >= 0 and item.x1 <= page.width, f"{item.get_text()!r} runs off the page"
             elif hasattr(item, "__iter__"):
                 stack.extend(item)
 
@@ -124,3 +125,24 @@ def test_full_disk_leaves_previous_editions(tmp_path):
                           capture_output=True, text=True, preexec_fn=small_files, timeout=300)
     assert proc.returncode == 2 and "OUT001" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_huge_paragraph_is_set_in_parts_without_losing_text(tmp_path):
+    words = [f"w{n}" + "x" * (n % 7) for n in range(12_000)]  # about 100,000 characters in one paragraph
+    book = write_book(tmp_path / "book", {"01.md": "# Long\n\n" + " ".join(words) + "\n"})
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"01\.md:3: warning\[SRC008\]", proc.stderr), proc.stderr
+    text = re.sub(r"-\n+", "", pdftotext(tmp_path / "out" / "limits.pdf")).split()  # undo hyphenation
+    assert [w for w in text if re.fullmatch(r"w\d+x*", w)] == words
+
+
+def test_ten_megabyte_paragraph_reaches_the_epub_whole(tmp_path):
+    text = " ".join(f"word{n % 997}" for n in range(1_200_000))  # about 10.5 MB in one paragraph
+    book = write_book(tmp_path / "book", {"01.md": "# Big\n\n" + text + "\n\nAfter.\n"})
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "limits.epub") as zf:
+        body = xml(zf.read("EPUB/ch-01.xhtml"))
+    paragraphs = body.xpath("//*[local-name()='p']")
+    assert paragraphs[0].text == text and paragraphs[-1].text == "After."

@@ -13,11 +13,11 @@ def check_font_coverage(book: Book, ctx) -> Book:
     for chapter in book.chapters:
         reported: set[str] = set()
         for text, line in _texts(chapter):
-            for offset, char in enumerate(text):
-                if char in reported or is_ignorable(char) or ctx.fonts.family_for(chapter.lang, char):
+            for char in sorted(set(text) - reported, key=text.index):  # each distinct character once
+                if is_ignorable(char) or ctx.fonts.family_for(chapter.lang, char):
                     continue
                 reported.add(char)
-                where = line + text.count("\n", 0, offset)
+                where = line + text.count("\n", 0, text.index(char))
                 ctx.reporter.warning("FNT001", f"no configured font has a glyph for '{char}' "
                                      f"(U+{ord(char):04X} {_name(char)})", chapter.path, where)
     return book

@@ -13,7 +13,7 @@ from builder.render import Rendered, render_ncx
 
 
 
-def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover_png: bytes) -> bytes:
+def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover: tuple[bytes, str]) -> bytes:
     """Build the EPUB in memory: metadata, manifest, spine, then a deterministic zip."""
     book = rendered.book
     pub = epub.EpubBook()
@@ -26,9 +26,10 @@ def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover_png: bytes) -> 
         spine.append(item)
     pub.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", render_ncx(book).encode()))
     pub.add_item(_item("css", "css/book.css", "text/css", rendered.epub_css.encode()))
-    cover = _item("cover-image", "images/cover.png", "image/png", cover_png)
-    cover.properties = ["cover-image"]
-    pub.add_item(cover)
+    data, suffix = cover
+    cover_item = _item("cover-image", f"images/cover{suffix}", MEDIA_TYPES[suffix], data)
+    cover_item.properties = ["cover-image"]
+    pub.add_item(cover_item)
     pub.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
     for image in book.images.values():
         pub.add_item(_item(f"img-{image.name}".replace(".", "-"), f"images/{image.name}",

@@ -91,9 +91,9 @@ def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
         stack = [child for child in page_box.children if not isinstance(child, MarginBox)]
         while stack:
             box = stack.pop()
-            if isinstance(box, TextBox) and box.text.strip():
-                if box.position_x < left - tolerance or box.position_x + box.width > right + tolerance:
-                    found.append((number, box.text.strip()[:40]))
+            outside = box.position_x < left - tolerance or box.position_x + box.width > right + tolerance
+            if isinstance(box, TextBox) and box.text.strip() and outside:
+                found.append((number, box.text.strip()[:40]))
             stack.extend(getattr(box, "children", ()))
     return found
 
