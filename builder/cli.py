@@ -40,6 +40,10 @@ def make_parser() -> argparse.ArgumentParser:
                        help="fetch http(s) images (never from private, loopback or link-local addresses)")
     build.add_argument("--quiet", action="store_true", help="print only problems")
     build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    check = sub.add_parser("check", help="validate an EPUB with EPUBCheck and Folio's own checks")
+    check.add_argument("file", type=Path, help="the EPUB to check")
+    check.add_argument("--strict", action="store_true", help="treat every warning as an error")
+    check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return parser
 
 
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     reporter = Reporter(strict=args.strict)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return run_build(args, reporter)
+        return run_check(args, reporter) if args.command == "check" else run_build(args, reporter)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -72,6 +76,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"folio: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
+    """`folio check FILE.epub`: exit 1 when EPUBCheck or Folio finds an error."""
+    from builder.check import check_epub
+
+    if not args.file.is_file():
+        print(f"folio: error[CHK000]: {args.file} is not a file", file=sys.stderr)
+        return EXIT_USAGE
+    check_epub(args.file, reporter)
+    errors, warnings = len(reporter.errors), len(reporter.warnings)
+    print(f"{args.file}: {errors} error(s), {warnings} warning(s)")
+    return EXIT_CONTENT if errors else EXIT_OK
 
 
 def run_build(args: argparse.Namespace, reporter: Reporter) -> int:

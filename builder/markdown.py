@@ -48,7 +48,55 @@ def _make_parser(lang: str) -> MarkdownIt:
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)
     md.add_render_rule("table_open", _render_table_open)
+    for name, rule in FOOTNOTE_RULES.items():
+        md.add_render_rule(name, rule)
     return md
+
+
+def _note_id(self, tokens, idx, options, env) -> str:
+    return "fn" + self.rules["footnote_anchor_name"](tokens, idx, options, env)
+
+
+def _render_footnote_ref(self, tokens, idx, options, env) -> str:
+    """EPUB: a noteref link that reading systems show as a pop-up. Print: the note itself, floated to the foot."""
+    ident = _note_id(self, tokens, idx, options, env)
+    sub_id = tokens[idx].meta.get("subId", -1)
+    number = tokens[idx].meta["id"] + 1
+    if env.get("edition") == "print":
+        note = env["notes"].get(tokens[idx].meta["id"], "")
+        return f'<span class="footnote">{note}</span>' if sub_id <= 0 else f'<sup class="footnote-again">{number}</sup>'
+    ref = "fnref" + ident[2:] + (f":{sub_id}" if sub_id > 0 else "")
+    return (f'<sup class="footnote-ref"><a href="#{ident}" id="{ref}" epub:type="noteref" role="doc-noteref">'
+            f"{number}</a></sup>")
+
+
+def _render_footnote_open(self, tokens, idx, options, env) -> str:
+    ident = _note_id(self, tokens, idx, options, env)
+    return f'<aside id="{ident}" class="footnote" epub:type="footnote" role="doc-footnote">'
+
+
+FOOTNOTE_RULES = {
+    "footnote_ref": _render_footnote_ref,
+    "footnote_block_open": lambda self, t, i, o, e: '<div class="footnotes">\n',
+    "footnote_block_close": lambda self, t, i, o, e: "</div>\n",
+    "footnote_open": _render_footnote_open,
+    "footnote_close": lambda self, t, i, o, e: "</aside>\n",
+}
+
+
+def _take_notes(renderer, tokens: list[Token], options, env) -> tuple[list[Token], dict[int, str]]:
+    """Split off the footnote block; render each note's paragraphs as inline HTML, keyed by note id."""
+    start = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), None)
+    if start is None:
+        return tokens, {}
+    notes: dict[int, list[str]] = {}
+    current = None
+    for tok in tokens[start:]:
+        if tok.type == "footnote_open":
+            current = notes.setdefault(tok.meta["id"], [])
+        elif tok.type == "inline" and current is not None:
+            current.append(renderer.renderInline(tok.children or [], options, env))
+    return tokens[:start], {key: " ".join(parts) for key, parts in notes.items()}
 
 
 def _render_table_open(self, tokens, idx, options, env) -> str:
@@ -147,7 +195,7 @@ def walk_inline(tokens: list[Token]):
 
 
 def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callable[[Token], str],
-                  doc_id: str) -> str:
+                  doc_id: str, edition: str) -> str:
     """Render tokens to XHTML; `href` and `src` map internal links and images for one edition."""
     md = _PARSERS.get("en") or _PARSERS.setdefault("en", _make_parser("en"))
     renderer = md.renderer
@@ -166,7 +214,10 @@ def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callab
     saved = {name: renderer.rules.get(name) for name in ("link_open", "image")}
     renderer.rules["link_open"] = link_open.__get__(renderer)
     renderer.rules["image"] = image.__get__(renderer)
+    env = {"docId": doc_id, "edition": edition, "notes": {}}
     try:
-        return renderer.render(tokens, md.options, {"docId": doc_id})
+        if edition == "print":  # each note is set where it is called, so the block at the end goes
+            tokens, env["notes"] = _take_notes(renderer, tokens, md.options, env)
+        return renderer.render(tokens, md.options, env)
     finally:
         renderer.rules.update(saved)

@@ -78,6 +78,7 @@ class Book:
     chapters: list[Chapter]
     images: dict[Path, Image] = field(default_factory=dict)
     toc: list[TocEntry] = field(default_factory=list)
+    images_without_alt: int = 0
 
     def chapter_by_path(self, path: Path) -> Chapter | None:
         """The chapter built from `path`, if any."""

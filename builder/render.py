@@ -122,7 +122,7 @@ def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
         produced.add(value)
         return value
 
-    html = render_tokens(chapter.tokens, lambda t: record(href(t)), lambda t: record(src(t)), chapter.id)
+    html = render_tokens(chapter.tokens, lambda t: record(href(t)), lambda t: record(src(t)), chapter.id, edition)
 
     def check_url(tag: str, attr: str, value: str) -> bool:
         # Links and images we resolved pass; raw HTML may add only fragments and web or mail links.

@@ -104,3 +104,22 @@ def test_internal_links_resolve_per_document(features):
     assert "EPUB/images/01-moon.png" in members
     assert ch1.xpath("//x:img/@src", namespaces=NS) == ["images/01-moon.png"]
     assert ch1.xpath("//x:h2[@id='tables']/@class", namespaces=NS) == ["wide"]
+
+
+def test_footnotes_pop_up_in_the_epub(features):
+    chapter = xml(epub_members(features.epub)["EPUB/ch-01.xhtml"])
+    refs = chapter.xpath("//x:a[@epub:type='noteref'][@role='doc-noteref']/@href", namespaces=NS)
+    assert refs == ["#fn-ch-1-1"]
+    note = chapter.xpath("//x:aside[@id='fn-ch-1-1'][@epub:type='footnote'][@role='doc-footnote']", namespaces=NS)
+    assert note and note[0].xpath(".//x:a[@role='doc-backlink']/@href", namespaces=NS) == ["#fnref-ch-1-1"]
+
+
+def test_accessibility_metadata_is_derived_from_the_content(features):
+    _, opf = _opf(epub_members(features.epub))
+    props = {}
+    for meta in opf.xpath("//opf:meta[@property]", namespaces=NS):
+        props.setdefault(meta.get("property"), []).append(meta.text)
+    assert "alternativeText" in props["schema:accessibilityFeature"]
+    assert props["schema:accessModeSufficient"][0] == "textual"
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert props["schema:accessibilityHazard"] == ["none"]

@@ -121,3 +121,13 @@ def _outline_pages(pdf: pikepdf.Pdf) -> list[tuple[str, int]]:
             result.append((item.title, pages[dest[0].objgen]))
             stack.extend(reversed(item.children))
     return result
+
+
+def test_footnotes_stand_at_the_foot_of_their_page(features):
+    with pikepdf.open(features.pdf) as pdf:
+        count = len(pdf.pages)
+    page = next(n for n in range(1, count + 1) if "A sentence with a footnote" in pdftotext(features.pdf, n))
+    lines = [line for line in pdftotext(features.pdf, page).splitlines() if line.strip()]
+    note = next(i for i, line in enumerate(lines) if "The moon in the picture is drawn" in line)
+    assert note > next(i for i, line in enumerate(lines) if "A sentence with a footnote" in line)
+    assert lines[note].startswith("1.")

