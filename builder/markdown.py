@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import escapeHtml, isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.rules_inline.state_inline import Scanned, StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
@@ -139,6 +140,37 @@ def parse_markdown(text: str, lang: str) -> Parsed:
         front, line = tokens[0].content, tokens[0].map[0] + 1 if tokens[0].map else 1
         tokens = tokens[1:]
     return Parsed(tokens, front, line)
+
+
+CJK_RE = re.compile("[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
+                    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]")
+
+
+def _scan_delims_cjk(self: StateInline, start: int, canSplitWord: bool) -> Scanned:
+    """CommonMark's delimiter-run rule, with CJK characters beside a run counted like spaces.
+
+    CommonMark's flanking rule assumes words are separated by spaces, so `**重要：**下表` is not bold
+    (the closing run follows punctuation and precedes a letter). Chinese and Japanese have no spaces:
+    a CJK neighbour plays their part. Without CJK neighbours this is exactly CommonMark's rule.
+    """
+    pos, maximum, marker = start, self.posMax, self.src[start]
+    last = self.src[start - 1] if start > 0 else " "
+    while pos < maximum and self.src[pos] == marker:
+        pos += 1
+    nxt = self.src[pos] if pos < maximum else " "
+    last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
+    next_punct = isMdAsciiPunct(ord(nxt)) or isPunctChar(nxt)
+    last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(nxt))
+    last_cjk, next_cjk = bool(CJK_RE.match(last)), bool(CJK_RE.match(nxt))
+    left = not (next_space or (next_punct and not (last_space or last_punct or last_cjk)))
+    right = not (last_space or (last_punct and not (next_space or next_punct or next_cjk)))
+    can_open = left and (canSplitWord or not right or last_punct or last_cjk)
+    can_close = right and (canSplitWord or not left or next_punct or next_cjk)
+    return Scanned(can_open, can_close, pos - start)
+
+
+# markdown-it-py builds StateInline itself, so the rule is replaced on the class.
+StateInline.scanDelims = _scan_delims_cjk
 
 
 def nesting_overflow(tokens: list[Token]) -> int | None:

@@ -1,0 +1,36 @@
+"""CJK typography in the book model: emphasis beside CJK punctuation (more comes with the CJK issue)."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.markdown import parse_markdown, render_tokens
+
+
+def render(text: str, lang: str = "zh-Hans") -> str:
+    return render_tokens(parse_markdown(text, lang).tokens, lambda t: "", lambda t: "", "t", "epub").strip()
+
+
+@pytest.mark.parametrize("source, html", [
+    ("**重要：**下表", "<p><strong>重要：</strong>下表</p>"),
+    ("下表**：重要**", "<p>下表<strong>：重要</strong></p>"),
+    ("这是*强调*文本", "<p>这是<em>强调</em>文本</p>"),
+    ("这是_强调_文本", "<p>这是<em>强调</em>文本</p>"),
+    ("日本語の**「強調」**です", "<p>日本語の<strong>「強調」</strong>です</p>"),
+    ("한국어 **강조**입니다", "<p>한국어 <strong>강조</strong>입니다</p>"),
+])
+def test_emphasis_next_to_cjk_punctuation(source, html):
+    assert render(source) == html
+
+
+@pytest.mark.parametrize("source, html", [  # CommonMark's own examples keep their meaning
+    ("**bold:**text", "<p>**bold:**text</p>"),
+    ("snake_case_word", "<p>snake_case_word</p>"),
+    ("foo_bar_", "<p>foo_bar_</p>"),
+    ("*foo*bar", "<p><em>foo</em>bar</p>"),
+    ("a * foo bar*", "<p>a * foo bar*</p>"),
+    ("_foo_bar", "<p>_foo_bar</p>"),
+    ("**foo \"*bar*\" foo**", "<p><strong>foo “<em>bar</em>” foo</strong></p>"),
+])
+def test_latin_emphasis_follows_commonmark(source, html):
+    assert render(source, "en") == html
