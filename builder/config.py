@@ -27,6 +27,8 @@ BOOK_KEYS = {
     "rights": (str, False, "a string"),
     "description": (str, False, "a string"),
     "slug": (str, False, "an ASCII file name stem such as \"my-book\""),
+    "cjk_punctuation": (str, False, "\"keep\" (warn about half-width , : ; ? ! in CJK text) or \"normalize\" "
+                        "(print them full-width)"),
     "cover": (str, False, "a PNG or JPEG file relative to the book folder, e.g. \"images/cover.jpg\""),
     "chapters": (list, True, "a list of chapter files relative to the book folder"),
 }
@@ -61,6 +63,7 @@ class Config:
     rights: str = ""
     description: str = ""
     cover: Path | None = None
+    cjk_punctuation: str = "keep"
     trim: tuple[str, str] = ("6in", "9in")
     font_size: str = "10.5pt"
 
@@ -138,6 +141,8 @@ def _valid(key: str, value: object, kind) -> bool:
         return bool(TRIM_RE.match(value))
     if key == "font_size":
         return bool(FONT_SIZE_RE.match(value))
+    if key == "cjk_punctuation":
+        return value in ("keep", "normalize")
     if key == "slug":
         return bool(SLUG_RE.match(value))
     if key == "date" and isinstance(value, str):
@@ -176,6 +181,7 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
         subtitle=book.get("subtitle", ""), publisher=book.get("publisher", ""),
         date=str(book.get("date", "")), rights=book.get("rights", ""),
         description=book.get("description", ""), trim=(width, height),
+        cjk_punctuation=book.get("cjk_punctuation", "keep"),
         cover=_cover_path(root, path, text, book["cover"]) if "cover" in book else None,
         font_size=prt.get("font_size", "10.5pt"),
     )

@@ -34,3 +34,27 @@ def test_emphasis_next_to_cjk_punctuation(source, html):
 ])
 def test_latin_emphasis_follows_commonmark(source, html):
     assert render(source, "en") == html
+
+
+def test_half_width_punctuation_is_reported_or_normalized(tmp_path):
+    import re
+
+    from helpers import run_folio, xml
+    import zipfile
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text("# 标题\n\n第一句,第二句:问题?回答!好;\n\nEnglish, fine: yes? ok!\n",
+                                             encoding="utf-8")
+    toml = '[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\nchapters = ["chapters/01.md"]\n'
+    (book / "book.toml").write_text(toml)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "a"), "--edition", "epub")
+    assert proc.returncode == 0
+    assert re.findall(r"01\.md:(\d+): warning\[CJK001\]", proc.stderr) == ["3"], proc.stderr
+    (book / "book.toml").write_text(toml.replace('language = "zh-Hans"\n',
+                                                 'language = "zh-Hans"\ncjk_punctuation = "normalize"\n'))
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "b"), "--edition", "epub")
+    assert proc.returncode == 0 and "CJK001" not in proc.stderr
+    with zipfile.ZipFile(tmp_path / "b" / "t.epub") as zf:
+        text = "".join(xml(zf.read("EPUB/ch-01.xhtml")).itertext())
+    assert "第一句，第二句：问题？回答！好；" in text and "English, fine: yes? ok!" in text

@@ -53,8 +53,11 @@ def test_chapters_carry_their_language(sample):
 def test_sample_keeps_the_authors_words(sample):
     members = epub_members(sample.epub)
     zh = "".join(xml(members["EPUB/ch-02.xhtml"]).itertext())
-    assert "中国需要原材料和战略纵深;" in zh
-    assert "未来我们也许会看到,中俄合作表象之下隐藏着新的格局:中国的北极战略正在悄然展开,毋须共享。" in zh
+    # book.toml asks for full-width punctuation in CJK text; the words are the author's.
+    assert "中国需要原材料和战略纵深；" in zh
+    assert "未来我们也许会看到，中俄合作表象之下隐藏着新的格局：中国的北极战略正在悄然展开，毋须共享。" in zh
+    source = (sample.book / "chapters" / "02-when-cooperation-fades.md").read_text(encoding="utf-8")
+    assert "中国需要原材料和战略纵深;" in source, "the author's file is never rewritten"
     en = xml(members["EPUB/ch-01.xhtml"])
     labels = en.xpath("//x:p/x:strong[1]/text()", namespaces=NS)
     assert "Population Decline" in labels and "Partnership Leverage" in labels
