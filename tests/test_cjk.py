@@ -44,7 +44,7 @@ def test_half_width_punctuation_is_reported_or_normalized(tmp_path):
 
     book = tmp_path / "book"
     (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text("# 标题\n\n第一句,第二句:问题?回答!好;\n\nEnglish, fine: yes? ok!\n",
+    (book / "chapters" / "01.md").write_text("# 标题\n\n第一句,第二句:问题?回答!好;**标签**:内容\n\nEnglish, fine: yes? ok!\n",
                                              encoding="utf-8")
     toml = '[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\nchapters = ["chapters/01.md"]\n'
     (book / "book.toml").write_text(toml)
@@ -57,4 +57,4 @@ def test_half_width_punctuation_is_reported_or_normalized(tmp_path):
     assert proc.returncode == 0 and "CJK001" not in proc.stderr
     with zipfile.ZipFile(tmp_path / "b" / "t.epub") as zf:
         text = "".join(xml(zf.read("EPUB/ch-01.xhtml")).itertext())
-    assert "第一句，第二句：问题？回答！好；" in text and "English, fine: yes? ok!" in text
+    assert "第一句，第二句：问题？回答！好；标签：内容" in text and "English, fine: yes? ok!" in text

@@ -16,29 +16,37 @@ def check_cjk_punctuation(book: Book, ctx) -> Book:
     """Warn once per line, or replace the marks in the model's text (never in the author's file)."""
     normalize = book.config.cjk_punctuation == "normalize"
     for chapter in book.chapters:
-        for tok, line in _text_tokens(chapter):
-            marks = HALF_WIDTH_RE.findall(tok.content)
+        found: dict[int, list[str]] = {}
+        for tok, line, before in _text_tokens(chapter):
+            # The character before the token (e.g. the end of `**能源自主**`) decides its first mark.
+            text = before + tok.content
+            marks = HALF_WIDTH_RE.findall(text, len(before))
             if not marks:
                 continue
             if normalize:
-                tok.content = HALF_WIDTH_RE.sub(lambda m: FULL_WIDTH[m.group()], tok.content)
+                tok.content = HALF_WIDTH_RE.sub(lambda m: FULL_WIDTH[m.group()], text)[len(before):]
             else:
-                shown = " ".join(f"'{m}'" for m in dict.fromkeys(marks))
-                ctx.reporter.warning("CJK001", f"half-width {shown} between CJK characters; "
-                                     "write ，：；？！ or set cjk_punctuation = \"normalize\" in book.toml",
-                                     chapter.path, line)
+                found.setdefault(line, []).extend(marks)
+        for line, marks in found.items():
+            shown = " ".join(f"'{m}'" for m in dict.fromkeys(marks))
+            ctx.reporter.warning("CJK001", f"half-width {shown} between CJK characters; "
+                                 "write ，：；？！ or set cjk_punctuation = \"normalize\" in book.toml",
+                                 chapter.path, line)
     return book
 
 
 def _text_tokens(chapter: Chapter):
-    """Text tokens with the line they stand on (inline children carry no map of their own)."""
+    """Text tokens with their line and the text character just before them in the same block."""
     for block in chapter.tokens:
         if block.type != "inline":
             continue
-        line, offset = (block.map[0] + 1 if block.map else 1), 0
+        line, offset, before = (block.map[0] + 1 if block.map else 1), 0, ""
         for child in block.children or []:
-            if child.type == "text":
-                found = block.content.find(child.content, offset)
-                if found >= 0:
-                    offset = found + len(child.content)
-                yield child, line + block.content.count("\n", 0, max(found, 0))
+            if child.type != "text":
+                before = "" if child.type in ("softbreak", "hardbreak", "image") else before
+                continue
+            found = block.content.find(child.content, offset)
+            if found >= 0:
+                offset = found + len(child.content)
+            yield child, line + block.content.count("\n", 0, max(found, 0)), before
+            before = child.content[-1:] or before
