@@ -20,6 +20,8 @@ __all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", 
 MAX_NESTING = 40
 WIDE_TABLE_COLUMNS = 6
 LONG_RUN = 100
+HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+AUTOSPACE_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{HAN_KANA}])")
 # Han, kana and hangul are never hyphenated, so long CJK sentences need no marking.
 LONG_RUN_RE = re.compile(r"[^\s<>&;\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % LONG_RUN)
 ATTRS_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
@@ -114,9 +116,12 @@ def _render_table_open(self, tokens, idx, options, env) -> str:
 
 
 def _render_text(self, tokens, idx, options, env) -> str:
-    """Escape text; mark runs too long to be words, which hyphenation would lay out in quadratic time."""
+    """Escape text; space CJK from Latin by layout; mark runs too long to be words for hyphenation."""
     text = escapeHtml(tokens[idx].content)
-    return LONG_RUN_RE.sub(r'<span class="long-run">\g<0></span>', text) if len(text) >= LONG_RUN else text
+    if len(text) >= LONG_RUN:
+        text = LONG_RUN_RE.sub(r'<span class="long-run">\g<0></span>', text)
+    # An empty span whose margin makes the gap: the text itself keeps no space, so search finds 约5600公里.
+    return AUTOSPACE_RE.sub('<span class="autospace"></span>', text)
 
 
 def _render_footnote_backref(self, tokens, idx, options, env) -> str:

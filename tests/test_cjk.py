@@ -58,3 +58,39 @@ def test_half_width_punctuation_is_reported_or_normalized(tmp_path):
     with zipfile.ZipFile(tmp_path / "b" / "t.epub") as zf:
         text = "".join(xml(zf.read("EPUB/ch-01.xhtml")).itertext())
     assert "第一句，第二句：问题？回答！好；标签：内容" in text and "English, fine: yes? ok!" in text
+
+
+def test_quarter_em_between_han_and_latin_without_a_space_character(tmp_path):
+    import zipfile
+
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    from helpers import run_folio, xml
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text("# 距离\n\n两地相距约5600公里，乘坐Boeing飞机。\n", encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\n'
+                                    'chapters = ["chapters/01.md"]\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "t.epub") as zf:
+        assert "约5600公里" in "".join(xml(zf.read("EPUB/ch-01.xhtml")).itertext())
+    chars = []
+    for page in extract_pages(str(tmp_path / "out" / "t.pdf")):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar):
+                chars.append(item)
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+    chars.sort(key=lambda c: (-round(c.y0), c.x0))
+    text = "".join(c.get_text() for c in chars)
+    assert "约5600公里" in text and "乘坐Boeing飞机" in text, "no space glyph is drawn"
+    start = text.index("约5600公里")
+    yue, five, zero, gong = chars[start], chars[start + 1], chars[start + 4], chars[start + 5]
+    em = yue.size
+    assert 0.2 * em <= five.x0 - yue.x1 <= 0.35 * em
+    assert 0.2 * em <= gong.x0 - zero.x1 <= 0.35 * em
