@@ -11,6 +11,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.common.utils import escapeHtml, isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.rules_inline.state_inline import Scanned, StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -19,6 +20,7 @@ __all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", 
 # markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
 MAX_NESTING = 40
 WIDE_TABLE_COLUMNS = 6
+BLOCK_ATTRS = ["id", "class", "lang"]
 LONG_RUN = 100
 HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 AUTOSPACE_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{HAN_KANA}])")
@@ -47,6 +49,8 @@ def _make_parser(lang: str) -> MarkdownIt:
     # links pass can refuse them with a located error instead.
     md.validateLink = lambda url: True
     md.use(front_matter_plugin).use(footnote_plugin)
+    # `[文字]{lang=ja}` spans and a `{lang=ja}` line before a block: glyph shapes follow the language.
+    md.use(attrs_plugin, spans=True, allowed=BLOCK_ATTRS).use(attrs_block_plugin, allowed=BLOCK_ATTRS)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)

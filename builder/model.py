@@ -38,6 +38,7 @@ class Chapter:
     title: str = ""
     title_line: int = 1
     headings: list[Heading] = field(default_factory=list)
+    extra_langs: list[str] = field(default_factory=list)  # from `{lang=…}` on blocks and spans
 
     @property
     def id(self) -> str:
@@ -88,6 +89,7 @@ class Book:
         """Every language tag in use, the book's first."""
         seen = [self.config.language]
         for chapter in self.chapters:
-            if chapter.lang not in seen:
-                seen.append(chapter.lang)
+            for lang in [chapter.lang, *chapter.extra_langs]:
+                if lang not in seen:
+                    seen.append(lang)
         return seen

@@ -94,3 +94,32 @@ def test_quarter_em_between_han_and_latin_without_a_space_character(tmp_path):
     em = yue.size
     assert 0.2 * em <= five.x0 - yue.x1 <= 0.35 * em
     assert 0.2 * em <= gong.x0 - zero.x1 <= 0.35 * em
+
+
+def test_glyph_shapes_follow_lang_on_chapters_blocks_and_spans(tmp_path):
+    """Han unification: 直 骨 角 写 画 differ between Simplified, Traditional and Japanese faces."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    from helpers import run_folio
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text(
+        "---\nlang: zh-Hans\n---\n# 字形\n\n简体直骨角写画，日文[直骨角写画]{lang=ja}。\n\n{lang=zh-Hant}\n繁體直骨角寫畫。\n\n"
+        "{lang=ko}\n한국어 直骨角\n", encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["chapters/01.md"]\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    seen = []
+    for page in extract_pages(str(tmp_path / "out" / "t.pdf")):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar) and item.get_text() == "直":
+                seen.append((-round(item.y0), item.x0, item.fontname.split("+")[-1]))
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+    assert [font for _, _, font in sorted(seen)] == [
+        "Noto-Serif-CJK-SC", "Noto-Serif-CJK-JP", "Noto-Serif-CJK-TC", "Noto-Serif-CJK-KR"]

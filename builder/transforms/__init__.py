@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from builder.diagnostics import Reporter
 from builder.fonts import FontStack
 from builder.model import Book
-from builder.transforms import cjkpunct, coverage, headings, lengths, links, rawhtml
+from builder.transforms import cjkpunct, coverage, headings, langs, lengths, links, rawhtml
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class PassContext:
 
 
 # Order matters: links need the ids that `headings` assigns.
-PASSES = (headings.assign_titles_and_ids, links.resolve_links_and_images, rawhtml.check_raw_html,
+PASSES = (langs.collect_langs, headings.assign_titles_and_ids, links.resolve_links_and_images, rawhtml.check_raw_html,
           cjkpunct.check_cjk_punctuation, coverage.check_font_coverage, lengths.check_paragraph_lengths)
 
 

@@ -33,6 +33,8 @@ def _collect_headings(chapter: Chapter) -> list[Heading]:
         counters[level + 1:] = [0] * (6 - level)
         line = tok.map[0] + 1 if tok.map else 1
         first_h1 = level == 1 and not headings and not chapter.front_matter.get("title")
+        if tok.attrGet("id"):  # `{#id}` after the heading or on a line before it
+            tok.meta["explicit_id"] = True
         if not tok.meta.get("explicit_id") and not first_h1:
             numbers = [str(n) for n in counters[2:level + 1]] or [str(counters[1])]
             tok.attrSet("id", f"sec-{chapter.index}-" + "-".join(numbers))
