@@ -51,6 +51,7 @@ def _make_parser(lang: str) -> MarkdownIt:
     md.use(front_matter_plugin).use(footnote_plugin)
     # `[文字]{lang=ja}` spans and a `{lang=ja}` line before a block: glyph shapes follow the language.
     md.use(attrs_plugin, spans=True, allowed=BLOCK_ATTRS).use(attrs_block_plugin, allowed=BLOCK_ATTRS)
+    md.inline.ruler.before("emphasis", "ruby", _ruby)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)
@@ -188,6 +189,38 @@ def nesting_overflow(tokens: list[Token]) -> int | None:
         if tok.level >= MAX_NESTING - 1 and tok.map:
             return tok.map[0] + 1
     return None
+
+
+RUBY_RE = re.compile(r"\{([^{}|\n]+)((?:\|[^{}|\n]*)+)\}")
+
+
+def _ruby(state: StateInline, silent: bool) -> bool:
+    """`{漢字|かん|じ}` (a reading per character) or `{北京|Běijīng}` (one for the word) → <ruby>."""
+    if state.src[state.pos] != "{":
+        return False
+    match = RUBY_RE.match(state.src, state.pos)
+    if not match:
+        return False
+    base, readings = match.group(1), match.group(2)[1:].split("|")
+    if len(readings) > 1 and len(readings) != len(base):
+        return False  # neither one reading per character nor one for the word: leave it as text
+    if not silent:
+        pairs = list(zip(base, readings)) if len(readings) > 1 else [(base, readings[0])]
+        for text, reading in pairs:  # one <ruby> per pair: the print styles can then place each reading
+            state.push("ruby_open", "ruby", 1)
+            state.push("text", "", 0).content = text
+            state.push("rp_open", "rp", 1)
+            state.push("text", "", 0).content = "("
+            state.push("rp_close", "rp", -1)
+            state.push("rt_open", "rt", 1)
+            state.push("text", "", 0).content = reading
+            state.push("rt_close", "rt", -1)
+            state.push("rp_open", "rp", 1)
+            state.push("text", "", 0).content = ")"
+            state.push("rp_close", "rp", -1)
+            state.push("ruby_close", "ruby", -1)
+    state.pos = match.end()
+    return True
 
 
 def _heading_attrs(state: StateCore) -> None:

@@ -123,3 +123,38 @@ def test_glyph_shapes_follow_lang_on_chapters_blocks_and_spans(tmp_path):
                 stack.extend(item)
     assert [font for _, _, font in sorted(seen)] == [
         "Noto-Serif-CJK-SC", "Noto-Serif-CJK-JP", "Noto-Serif-CJK-TC", "Noto-Serif-CJK-KR"]
+
+
+def test_ruby_in_epub_and_above_the_base_in_pdf(tmp_path):
+    import zipfile
+
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    from helpers import NS, run_folio, xml
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text("---\nlang: ja\n---\n# ルビ\n\n吾輩は{猫|ねこ}である。{漢字|かん|じ}。"
+                                             "{北京|Běijīng}大学。\n", encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "ja"\n'
+                                    'chapters = ["chapters/01.md"]\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "t.epub") as zf:
+        chapter = xml(zf.read("EPUB/ch-01.xhtml"))
+    pairs = [(r.text, r.xpath("string(x:rt)", namespaces=NS)) for r in chapter.xpath("//x:ruby", namespaces=NS)]
+    assert pairs == [("猫", "ねこ"), ("漢", "かん"), ("字", "じ"), ("北京", "Běijīng")]
+    chars = {}
+    for page in extract_pages(str(tmp_path / "out" / "t.pdf")):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar):
+                chars.setdefault(item.get_text(), item)
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+    base, reading = chars["猫"], chars["ね"]
+    assert reading.y0 >= base.y1 - 1.5, "the reading stands above its base"
+    assert reading.size < 0.7 * base.size
+    assert base.x0 - base.width <= reading.x0 <= base.x1
