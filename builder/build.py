@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from builder.chapters import parse_chapters
-from builder.config import Config, load_config
+from builder.config import Config, find_line, load_config
 from builder.imaging import make_cover
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import FontStack, load_font_stack, subset_face
@@ -41,6 +41,10 @@ def _build(config: Config, out_dir: Path, editions: tuple[str, ...], ctx: PassCo
     if "epub" in editions:
         outputs[f"{config.slug}.epub"] = make_epub_edition(rendered, fonts)
     if "print" in editions:
+        if config.writing_mode == "vertical-rl":
+            reporter.warning("PDF004", "writing_mode = \"vertical-rl\" applies to the EPUB only: the PDF engine "
+                             "cannot set vertical text, so the print edition is set horizontally", config.path,
+                             find_line(config.path.read_text(encoding="utf-8"), "book", "writing_mode"))
         outputs[f"{config.slug}.pdf"] = make_print_edition(rendered, reporter)
     reporter.stop_if_failed()
     return write_all(out_dir, outputs)

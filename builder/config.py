@@ -29,6 +29,8 @@ BOOK_KEYS = {
     "slug": (str, False, "an ASCII file name stem such as \"my-book\""),
     "cjk_punctuation": (str, False, "\"keep\" (warn about half-width , : ; ? ! in CJK text) or \"normalize\" "
                         "(print them full-width)"),
+    "writing_mode": (str, False, "\"horizontal-tb\" or \"vertical-rl\" (EPUB only: the print edition stays "
+                     "horizontal)"),
     "cover": (str, False, "a PNG or JPEG file relative to the book folder, e.g. \"images/cover.jpg\""),
     "chapters": (list, True, "a list of chapter files relative to the book folder"),
 }
@@ -64,6 +66,7 @@ class Config:
     description: str = ""
     cover: Path | None = None
     cjk_punctuation: str = "keep"
+    writing_mode: str = "horizontal-tb"
     trim: tuple[str, str] = ("6in", "9in")
     font_size: str = "10.5pt"
 
@@ -143,6 +146,8 @@ def _valid(key: str, value: object, kind) -> bool:
         return bool(FONT_SIZE_RE.match(value))
     if key == "cjk_punctuation":
         return value in ("keep", "normalize")
+    if key == "writing_mode":
+        return value in ("horizontal-tb", "vertical-rl")
     if key == "slug":
         return bool(SLUG_RE.match(value))
     if key == "date" and isinstance(value, str):
@@ -182,6 +187,7 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
         date=str(book.get("date", "")), rights=book.get("rights", ""),
         description=book.get("description", ""), trim=(width, height),
         cjk_punctuation=book.get("cjk_punctuation", "keep"),
+        writing_mode=book.get("writing_mode", "horizontal-tb"),
         cover=_cover_path(root, path, text, book["cover"]) if "cover" in book else None,
         font_size=prt.get("font_size", "10.5pt"),
     )

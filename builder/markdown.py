@@ -21,6 +21,7 @@ __all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", 
 MAX_NESTING = 40
 WIDE_TABLE_COLUMNS = 6
 BLOCK_ATTRS = ["id", "class", "lang"]
+TCY_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{2}(?![0-9A-Za-z.,])")
 LONG_RUN = 100
 HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 AUTOSPACE_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{HAN_KANA}])")
@@ -125,6 +126,8 @@ def _render_text(self, tokens, idx, options, env) -> str:
     text = escapeHtml(tokens[idx].content)
     if len(text) >= LONG_RUN:
         text = LONG_RUN_RE.sub(r'<span class="long-run">\g<0></span>', text)
+    if env.get("vertical"):  # two digits stand upright in one em (tate-chu-yoko); no Latin gap in columns
+        return TCY_RE.sub(r'<span class="tcy">\g<0></span>', text)
     # An empty span whose margin makes the gap: the text itself keeps no space, so search finds 约5600公里.
     return AUTOSPACE_RE.sub('<span class="autospace"></span>', text)
 
@@ -269,7 +272,7 @@ def walk_inline(tokens: list[Token]):
 
 
 def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callable[[Token], str],
-                  doc_id: str, edition: str) -> str:
+                  doc_id: str, edition: str, vertical: bool = False) -> str:
     """Render tokens to XHTML; `href` and `src` map internal links and images for one edition."""
     md = _PARSERS.get("en") or _PARSERS.setdefault("en", _make_parser("en"))
     renderer = md.renderer
@@ -288,7 +291,7 @@ def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callab
     saved = {name: renderer.rules.get(name) for name in ("link_open", "image")}
     renderer.rules["link_open"] = link_open.__get__(renderer)
     renderer.rules["image"] = image.__get__(renderer)
-    env = {"docId": doc_id, "edition": edition, "notes": {}}
+    env = {"docId": doc_id, "edition": edition, "notes": {}, "vertical": vertical}
     try:
         if edition == "print":  # each note is set where it is called, so the block at the end goes
             tokens, env["notes"] = _take_notes(renderer, tokens, md.options, env)

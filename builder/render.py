@@ -122,7 +122,9 @@ def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
         produced.add(value)
         return value
 
-    html = render_tokens(chapter.tokens, lambda t: record(href(t)), lambda t: record(src(t)), chapter.id, edition)
+    vertical = edition == "epub" and book.config.writing_mode == "vertical-rl"
+    html = render_tokens(chapter.tokens, lambda t: record(href(t)), lambda t: record(src(t)), chapter.id, edition,
+                         vertical)
 
     def check_url(tag: str, attr: str, value: str) -> bool:
         # Links and images we resolved pass; raw HTML may add only fragments and web or mail links.
@@ -174,6 +176,8 @@ def render_book(book: Book, fonts: FontStack) -> Rendered:
     rendered.epub_documents = _epub_documents(env, book)
     shared = (STYLES / "book.css").read_text(encoding="utf-8")
     rendered.epub_css = font_css_epub + shared + (STYLES / "epub.css").read_text(encoding="utf-8")
+    if book.config.writing_mode == "vertical-rl":
+        rendered.epub_css += (STYLES / "vertical.css").read_text(encoding="utf-8")
     page_css = env.get_template("page.css.j2").render(toc=flatten_toc(book.toc), **_common(book))
     rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
     rendered.print_html = _print_html(env, book, rendered.modified)

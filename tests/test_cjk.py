@@ -158,3 +158,29 @@ def test_ruby_in_epub_and_above_the_base_in_pdf(tmp_path):
     assert reading.y0 >= base.y1 - 1.5, "the reading stands above its base"
     assert reading.size < 0.7 * base.size
     assert base.x0 - base.width <= reading.x0 <= base.x1
+
+
+def test_vertical_writing_for_the_epub_and_a_clear_word_for_print(tmp_path, java):
+    import re
+    import zipfile
+
+    from helpers import NS, epubcheck, run_folio, xml
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text("# 縦書き\n\n第12回は1990年の話。\n", encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "ja"\n'
+                                    'writing_mode = "vertical-rl"\nchapters = ["chapters/01.md"]\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"book\.toml:5: warning\[PDF004\]: .*cannot set vertical text", proc.stderr), proc.stderr
+    epub = tmp_path / "out" / "t.epub"
+    with zipfile.ZipFile(epub) as zf:
+        opf = xml(zf.read("EPUB/content.opf"))
+        chapter = xml(zf.read("EPUB/ch-01.xhtml"))
+        css = zf.read("EPUB/css/book.css").decode()
+    assert opf.xpath("//opf:spine/@page-progression-direction", namespaces=NS) == ["rtl"]
+    assert chapter.xpath("//x:span[@class='tcy']/text()", namespaces=NS) == ["12"]
+    assert "writing-mode: vertical-rl" in css and "text-combine-upright: all" in css
+    code, report = epubcheck(epub, tmp_path / "report.json")
+    assert code == 0 and not report.get("messages"), report.get("messages")

@@ -37,6 +37,8 @@ def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover: tuple[bytes, s
     for name, data in sorted(fonts.items()):
         pub.add_item(_item("font-" + name.replace(".", "-"), f"fonts/{name}", MEDIA_TYPES[Path(name).suffix], data))
     pub.spine = spine
+    if book.config.writing_mode == "vertical-rl":
+        pub.set_direction("rtl")  # page-progression-direction="rtl" on the spine
     pub.guide = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
                  {"type": "toc", "href": "nav.xhtml", "title": "Contents"}]
     if book.chapters:
