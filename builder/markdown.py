@@ -208,7 +208,7 @@ def _ruby(state: StateInline, silent: bool) -> bool:
     if len(readings) > 1 and len(readings) != len(base):
         return False  # neither one reading per character nor one for the word: leave it as text
     if not silent:
-        pairs = list(zip(base, readings)) if len(readings) > 1 else [(base, readings[0])]
+        pairs = list(zip(base, readings, strict=True)) if len(readings) > 1 else [(base, readings[0])]
         for text, reading in pairs:  # one <ruby> per pair: the print styles can then place each reading
             state.push("ruby_open", "ruby", 1)
             state.push("text", "", 0).content = text
