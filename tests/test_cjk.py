@@ -184,3 +184,39 @@ def test_vertical_writing_for_the_epub_and_a_clear_word_for_print(tmp_path, java
     assert "writing-mode: vertical-rl" in css and "text-combine-upright: all" in css
     code, report = epubcheck(epub, tmp_path / "report.json")
     assert code == 0 and not report.get("messages"), report.get("messages")
+
+
+def test_cjk_lines_are_justified_flush_and_the_last_line_stays_ragged(tmp_path):
+    from collections import defaultdict
+
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    from helpers import run_folio
+
+    paragraph = ("中国在俄罗斯的情报活动增加，关系呈现竞争而非合作。俄罗斯国内对中国看法矛盾：普京赞美合作，"
+                 "而安全部门视中国为潜在威胁。中国外交强调灵活性——在更有利的情况下可转向其他选项。") * 3
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text(f"# 对齐\n\n{paragraph}\n\nEnglish text stays as it is.\n",
+                                             encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\n'
+                                    'chapters = ["chapters/01.md"]\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr
+    lines = defaultdict(list)
+    for number, page in enumerate(extract_pages(str(tmp_path / "out" / "t.pdf")), start=1):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar) and "\u4e00" <= item.get_text() <= "\u9fff" or \
+                    isinstance(item, LTChar) and item.get_text() in "，。：——":
+                lines[(number, -round(item.y0))].append(item)
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+    body = [chars for key, chars in sorted(lines.items()) if len(chars) > 3][1:]  # skip the title line
+    rights = [max(c.x1 for c in chars) for chars in body]
+    assert len(rights) >= 5
+    edge = max(rights)
+    assert all(abs(edge - right) <= 0.5 for right in rights[:-1]), [round(edge - r, 2) for r in rights]
+    assert edge - rights[-1] > 5, "the last line of the paragraph stays ragged"

@@ -14,6 +14,7 @@ from weasyprint.formatting_structure.boxes import MarginBox, TextBox
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES
+from builder.writers import cjk_justify
 from builder.render import Rendered
 
 
@@ -26,6 +27,9 @@ class LaidOut:
     body_start: int  # 0-based index of the page where the first chapter opens
     messages: list[str]
     overflows: list[tuple[int, str]]  # (1-based page, text) for text that crosses the text block
+
+
+cjk_justify.install()
 
 
 class FetchRefused(Exception):
