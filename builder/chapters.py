@@ -8,6 +8,7 @@ from builder.config import LANG_RE, Config
 from builder.diagnostics import Reporter
 from builder.loader import Source
 from builder.markdown import MAX_NESTING, nesting_overflow, parse_markdown
+from builder.plaintext import plaintext_to_markdown
 from builder.model import Chapter
 
 FRONT_MATTER_KEYS = {"title": str, "lang": str}
@@ -21,7 +22,8 @@ def parse_chapters(config: Config, sources: list[Source], reporter: Reporter) ->
         front, front_line = _peek_front_matter(source.text)
         meta = _read_front_matter(source, front, front_line, reporter)
         lang = meta.get("lang", config.language)
-        parsed = parse_markdown(source.text, lang)
+        text = plaintext_to_markdown(source.text) if source.path.suffix.lower() == ".txt" else source.text
+        parsed = parse_markdown(text, lang)
         overflow = nesting_overflow(parsed.tokens)
         if overflow:
             reporter.error("SRC007", f"blocks nest more than {MAX_NESTING - 1} levels deep here; "

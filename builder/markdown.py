@@ -57,6 +57,7 @@ def _make_parser(lang: str) -> MarkdownIt:
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)
     md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("softbreak", _render_softbreak)
     for name, rule in FOOTNOTE_RULES.items():
         md.add_render_rule(name, rule)
     return md
@@ -106,6 +107,15 @@ def _take_notes(renderer, tokens: list[Token], options, env) -> tuple[list[Token
         elif tok.type == "inline" and current is not None:
             current.append(renderer.renderInline(tok.children or [], options, env))
     return tokens[:start], {key: " ".join(parts) for key, parts in notes.items()}
+
+
+def _render_softbreak(self, tokens, idx, options, env) -> str:
+    """A hard-wrapped line break between two CJK characters joins them: Chinese has no word spaces."""
+    before = tokens[idx - 1].content[-1:] if idx > 0 and tokens[idx - 1].type == "text" else ""
+    after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) and tokens[idx + 1].type == "text" else ""
+    if before and after and CJK_RE.match(before) and CJK_RE.match(after):
+        return ""
+    return "\n"
 
 
 def _render_table_open(self, tokens, idx, options, env) -> str:

@@ -32,6 +32,9 @@ class LaidOut:
 cjk_justify.install()
 
 
+HANGING = "，。、．：；！？」』）》〉﹔"
+
+
 class FetchRefused(Exception):
     """WeasyPrint asked for something outside the checked assets of the book."""
 
@@ -95,8 +98,9 @@ def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
         stack = [child for child in page_box.children if not isinstance(child, MarginBox)]
         while stack:
             box = stack.pop()
-            outside = box.position_x < left - tolerance or box.position_x + box.width > right + tolerance
-            if isinstance(box, TextBox) and box.text.strip() and outside:
+            overhang = box.position_x + box.width - right
+            outside = box.position_x < left - tolerance or overhang > tolerance
+            if isinstance(box, TextBox) and box.text.strip() and outside and not _hangs(box, overhang):
                 found.append((number, box.text.strip()[:40]))
             stack.extend(getattr(box, "children", ()))
     return found
@@ -108,6 +112,11 @@ def _render(rendered: Rendered, fetcher: BookFetcher):
     html = HTML(string=rendered.print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
     document = html.render(stylesheets=[CSS(string=rendered.print_css, url_fetcher=fetcher)])
     return document, document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False)
+
+
+def _hangs(box, overhang: float) -> bool:
+    """A closing CJK mark may hang into the margin by less than an em (burasage): that is not overflow."""
+    return box.text.rstrip()[-1:] in HANGING and 0 < overhang < box.style["font_size"]
 
 
 @contextlib.contextmanager
