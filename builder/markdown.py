@@ -21,6 +21,11 @@ __all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", 
 MAX_NESTING = 40
 WIDE_TABLE_COLUMNS = 6
 BLOCK_ATTRS = ["id", "class", "lang"]
+CJK_CLOSING = "，。、．：；！？」』）》〉】〕﹔"
+CJK_OPENING = "「『（《〈【〔"
+# A closing mark before any mark, or an opening mark after another opening mark (after a closing mark
+# the closing one is already compressed): one half em goes, as JIS X 4051 asks.
+PUNCT_PAIR_RE = re.compile(f"[{CJK_CLOSING}](?=[{CJK_CLOSING}{CJK_OPENING}])|(?<=[{CJK_OPENING}])[{CJK_OPENING}]")
 TCY_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{2}(?![0-9A-Za-z.,])")
 LONG_RUN = 100
 HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
@@ -136,6 +141,9 @@ def _render_text(self, tokens, idx, options, env) -> str:
     text = escapeHtml(tokens[idx].content)
     if len(text) >= LONG_RUN:
         text = LONG_RUN_RE.sub(r'<span class="long-run">\g<0></span>', text)
+    # Adjacent full-width punctuation ("。」", "），", "「『"): the mark whose blank half faces the other
+    # is set half-width with the font's `halt` feature, as the fonts here have no contextual `chws`.
+    text = PUNCT_PAIR_RE.sub(r'<span class="halt">\g<0></span>', text)
     if env.get("vertical"):  # two digits stand upright in one em (tate-chu-yoko); no Latin gap in columns
         return TCY_RE.sub(r'<span class="tcy">\g<0></span>', text)
     # An empty span whose margin makes the gap: the text itself keeps no space, so search finds 约5600公里.

@@ -220,3 +220,41 @@ def test_cjk_lines_are_justified_flush_and_the_last_line_stays_ragged(tmp_path):
     edge = max(rights)
     assert all(abs(edge - right) <= 0.5 for right in rights[:-1]), [round(edge - r, 2) for r in rights]
     assert edge - rights[-1] > 5, "the last line of the paragraph stays ragged"
+
+
+def test_adjacent_full_width_punctuation_is_compressed_by_half_an_em(tmp_path):
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    from helpers import run_folio
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text("# 标点\n\n他说：「好。」然后（笑），又说「『对』」。\n", encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\n'
+                                    'chapters = ["chapters/01.md"]\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr
+    chars = []
+    for page in extract_pages(str(tmp_path / "out" / "t.pdf")):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar):
+                chars.append(item)
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+    row = round(next(c for c in chars if c.get_text() == "他").y0)
+    line = sorted((c for c in chars if round(c.y0) == row), key=lambda c: c.x0)
+    text = "".join(c.get_text() for c in line)
+    em = line[0].size
+
+    def span(a: str) -> float:  # distance from the first character of `a` to the one after it ends
+        i = text.index(a)
+        return (line[i + len(a)].x0 - line[i].x0) / em
+
+    assert abs(span("好。」") - 2.5) < 0.05      # 。」 → 1.5 em instead of 2
+    assert abs(span("笑），") - 2.5) < 0.05      # ），
+    assert abs(span("说：「") - 2.5) < 0.05      # ：「, one half em only
+    assert abs(span("又说「『") - 3.5) < 0.05    # 「『
+    assert abs(span("他说") - 2.0) < 0.05        # plain text is untouched
