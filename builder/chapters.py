@@ -8,7 +8,7 @@ from builder.config import LANG_RE, Config
 from builder.diagnostics import Reporter
 from builder.loader import Source
 from builder.markdown import MAX_NESTING, nesting_overflow, parse_markdown
-from builder.plaintext import plaintext_to_markdown
+from builder.plaintext import to_markdown
 from builder.model import Chapter
 
 FRONT_MATTER_KEYS = {"title": str, "lang": str}
@@ -22,14 +22,28 @@ def parse_chapters(config: Config, sources: list[Source], reporter: Reporter) ->
         front, front_line = _peek_front_matter(source.text)
         meta = _read_front_matter(source, front, front_line, reporter)
         lang = meta.get("lang", config.language)
-        text = plaintext_to_markdown(source.text) if source.path.suffix.lower() == ".txt" else source.text
-        parsed = parse_markdown(text, lang)
+        parsed = _parse(source, lang, reporter)
         overflow = nesting_overflow(parsed.tokens)
         if overflow:
             reporter.error("SRC007", f"blocks nest more than {MAX_NESTING - 1} levels deep here; "
                            "the parser would drop the rest of the chapter", source.path, overflow)
         chapters.append(Chapter(index, source.path, source.rel, lang, parsed.tokens, meta))
     return chapters
+
+
+def _parse(source: Source, lang: str, reporter: Reporter):
+    """Markdown is parsed as written; plain text is converted first, and token lines mapped back to it."""
+    if source.path.suffix.lower() != ".txt":
+        return parse_markdown(source.text, lang)
+    converted = to_markdown(source.text)
+    for line, message in converted.notes:
+        reporter.warning("AOZ001", message, source.path, line)
+    parsed = parse_markdown(converted.text, lang)
+    last = len(converted.lines) - 1
+    for tok in parsed.tokens:
+        if tok.map:  # 0-based [start, end) in the Markdown → the same in the author's file
+            tok.map = [converted.lines[min(tok.map[0], last)] - 1, converted.lines[min(tok.map[1] - 1, last)]]
+    return parsed
 
 
 def _peek_front_matter(text: str) -> tuple[str | None, int]:

@@ -29,6 +29,7 @@ CODES = {
     "IMG002": "image corrupt, too large in pixels, not what its extension says, or an unsafe SVG",
     "HTM001": "raw HTML or SVG content removed by the sanitiser",
     "A11Y001": "image without alt text",
+    "AOZ001": "Aozora Bunko annotation or gaiji that Folio cannot honour",
     "CJK001": "half-width punctuation between CJK characters",
     "FNT001": "character not covered by any configured font",
     "FNT002": "configured font file not found",

@@ -225,8 +225,11 @@ def _ruby(state: StateInline, silent: bool) -> bool:
     base, readings = match.group(1), match.group(2)[1:].split("|")
     if len(readings) > 1 and len(readings) != len(base):
         return False  # neither one reading per character nor one for the word: leave it as text
+    tail = re.match(f"[{CJK_CLOSING}…‥—ー]*", state.src[match.end():]).group()
     if not silent:
         pairs = list(zip(base, readings, strict=True)) if len(readings) > 1 else [(base, readings[0])]
+        if tail:
+            state.push("span_open", "span", 1).attrSet("class", "ruby-group")
         for text, reading in pairs:  # one <ruby> per pair: the print styles can then place each reading
             state.push("ruby_open", "ruby", 1)
             state.push("text", "", 0).content = text
@@ -240,7 +243,10 @@ def _ruby(state: StateInline, silent: bool) -> bool:
             state.push("text", "", 0).content = ")"
             state.push("rp_close", "rp", -1)
             state.push("ruby_close", "ruby", -1)
-    state.pos = match.end()
+        if tail:
+            state.push("text", "", 0).content = tail
+            state.push("span_close", "span", -1)
+    state.pos = match.end() + len(tail)
     return True
 
 

@@ -1,21 +1,52 @@
-"""Plain-text chapters (`.txt`): turned into Markdown line for line, so diagnostics keep their line numbers.
+"""Plain-text chapters (`.txt`), including Aozora Bunko notation, turned into Markdown.
 
-Chinese and Japanese books often arrive as hard-wrapped plain text: the first non-blank line is the
-title, paragraphs are separated by blank lines (or lines holding only ideographic spaces), lines indented
-by four or more spaces are verse and keep their breaks, and everything else is prose whose line breaks
-join without a space between CJK characters (see markdown._render_softbreak).
+Chinese and Japanese books often arrive as plain text:
+- hard-wrapped text (西遊記): the first non-blank line is the title, paragraphs are separated by blank
+  lines (or lines of ideographic spaces), lines indented by four or more spaces are verse and keep their
+  breaks, and prose lines join without a space between CJK characters (see markdown._render_softbreak);
+- Aozora Bunko text (吾輩は猫である): one line is one paragraph; ruby `｜漢字《かんじ》` and `漢字《かんじ》`;
+  annotations `［＃…］`: headings, emphasis dots, subscripts and indented blocks are honoured, the others
+  are reported at their line and dropped.
+`to_markdown` returns the Markdown and, for each of its lines, the line of the source it came from.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
+# Aozora notation: an annotation, or a kana reading in 《》 (Chinese uses 《》 for book titles: 《易》).
+AOZORA = re.compile(r"［＃|《[\u3041-\u309f\u30a0-\u30ff]+》")
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
-OPENING = "「『（《〈〔【﹁([{‘“"
 VERSE = re.compile(r"^(?:\u3000{4,}| {8,})")
+OPENING = "「『（《〈〔【﹁([{‘“"
+KANJI_RUN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆〇ヶ※]+"  # ※ stands for a gaiji, which may carry ruby
+RUBY_MARKED = re.compile(r"｜([^｜《》\n]+)《([^《》\n]+)》")
+RUBY_KANJI = re.compile(f"({KANJI_RUN})《([^《》\\n]+)》")
+NOTE = re.compile(r"［＃([^［］]*(?:［[^［］]*］[^［］]*)*)］")
+HEADING = re.compile(r"「([^」]+)」は[大中小]見出し")
+BOUTEN = re.compile(r"「([^」]+)」に\S*傍[点線]")
+SUBSCRIPT = re.compile(r"「([^」]+)」は下付き小文字")
+SUPERSCRIPT = re.compile(r"「([^」]+)」は上付き小文字")
 
 
-def plaintext_to_markdown(text: str) -> str:
+@dataclass
+class Converted:
+    """Markdown text, the source line of each of its lines, and what could not be honoured."""
+
+    text: str
+    lines: list[int]
+    notes: list[tuple[int, str]] = field(default_factory=list)
+
+
+def to_markdown(text: str) -> Converted:
+    """Choose the reading by the notation the file uses."""
+    if AOZORA.search(text):
+        return _aozora(text)
+    return Converted(_hard_wrapped(text), list(range(1, text.count("\n") + 2)))
+
+
+def _hard_wrapped(text: str) -> str:
     """Markdown with exactly as many lines as `text`."""
     lines = text.split("\n")
     out, titled = [], False
@@ -34,3 +65,69 @@ def plaintext_to_markdown(text: str) -> str:
                 and stripped[-1] not in OPENING  # 「 then verse: the bracket stays with the verse
             out.append(escaped + ("\\" if verse_next else ""))
     return "\n".join(out)
+
+
+def _aozora(text: str) -> Converted:
+    """One paragraph per line; notation turned into Folio's Markdown (ruby, spans, headings, quotes)."""
+    result, titled, indented = Converted("", []), False, False
+    out: list[str] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip(" \t")
+        if not line.strip("\u3000"):
+            continue
+        body = MD_SPECIAL.sub(r"\\\1", line)
+        kinds = [m.group(1) for m in NOTE.finditer(body)]
+        if any(k.startswith("ここから") and "字下げ" in k for k in kinds):
+            indented = True
+        body, heading = _notes(body, number, result.notes)
+        body = RUBY_KANJI.sub(r"{\1|\2}", RUBY_MARKED.sub(r"{\1|\2}", body)).strip().lstrip("\u3000")
+        if body:
+            if heading or not titled:
+                body, titled = "# " + body if not titled else "## " + body, True
+            elif indented:
+                body = "> " + body
+            out += [body, ""]
+            result.lines += [number, number]
+        if any(k.startswith("ここで") and "字下げ終わり" in k for k in kinds):
+            indented = False
+    result.text = "\n".join(out)
+    return result
+
+
+def _notes(body: str, number: int, notes: list[tuple[int, str]]) -> tuple[str, bool]:
+    """Apply the annotations Folio honours; report and drop the rest. Returns the text and 'is a heading'."""
+    heading = False
+
+    def apply(match: re.Match) -> str:
+        nonlocal heading
+        note = match.group(1)
+        if HEADING.search(note):
+            heading = True
+            return ""
+        if re.fullmatch(r"(ここから|ここで)?[０-９0-9]*字(下げ|上げ)(終わり)?|地から[０-９0-9]*字上げ|地付き", note):
+            return ""  # position hints: headings and indented blocks carry them already
+        note = note.replace("\\", "")  # undo the Markdown escaping for the message
+        if "水準" in note or "U+" in note.upper():
+            notes.append((number, f"character ［＃{note}］ is outside the text's character set (Aozora gaiji) "
+                                  "and stays shown as ※"))
+        else:
+            notes.append((number, f"Aozora annotation ［＃{note}］ is not honoured and is left out"))
+        return ""
+
+    for pattern, wrap in ((BOUTEN, lambda t: f"[{t}]{{.bouten}}"), (SUBSCRIPT, lambda t: f"<sub>{t}</sub>"),
+                          (SUPERSCRIPT, lambda t: f"<sup>{t}</sup>")):
+        body = _mark_preceding(body, pattern, wrap)
+    return NOTE.sub(apply, body), heading
+
+
+def _mark_preceding(body: str, pattern: re.Pattern, wrap) -> str:
+    """`X［＃「X」に傍点］` → wrap(X): the note names the text just before it."""
+    out, pos = [], 0
+    for match in NOTE.finditer(body):
+        inner = pattern.fullmatch(match.group(1))
+        before = body[pos:match.start()]
+        if inner and before.endswith(inner.group(1)):
+            out.append(before[: -len(inner.group(1))] + wrap(inner.group(1)))
+            pos = match.end()
+    out.append(body[pos:])
+    return "".join(out)
