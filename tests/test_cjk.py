@@ -5,6 +5,36 @@ from __future__ import annotations
 import pytest
 
 from builder.markdown import parse_markdown, render_tokens
+from helpers import run_folio
+
+
+def small_book(tmp_path, text: str, lang: str = "zh-Hans", extra: str = "", *args: str):
+    """Build a one-chapter book in `lang`; return the output folder after asserting success."""
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text(text, encoding="utf-8")
+    (book / "book.toml").write_text(f'[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "{lang}"\n{extra}'
+                                    'chapters = ["chapters/01.md"]\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), *args)
+    assert proc.returncode == 0, proc.stderr
+    return tmp_path / "out", proc
+
+
+def pdf_chars(pdf) -> list:
+    """Every character pdfminer finds in the PDF, in no particular order."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    chars = []
+    for page in extract_pages(str(pdf)):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar):
+                chars.append(item)
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+    return chars
 
 
 def render(text: str, lang: str = "zh-Hans") -> str:
@@ -63,30 +93,12 @@ def test_half_width_punctuation_is_reported_or_normalized(tmp_path):
 def test_quarter_em_between_han_and_latin_without_a_space_character(tmp_path):
     import zipfile
 
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTChar
+    from helpers import xml
 
-    from helpers import run_folio, xml
-
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text("# 距离\n\n两地相距约5600公里，乘坐Boeing飞机。\n", encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\n'
-                                    'chapters = ["chapters/01.md"]\n')
-    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
-    assert proc.returncode == 0, proc.stderr
-    with zipfile.ZipFile(tmp_path / "out" / "t.epub") as zf:
+    out, _ = small_book(tmp_path, "# 距离\n\n两地相距约5600公里，乘坐Boeing飞机。\n")
+    with zipfile.ZipFile(out / "t.epub") as zf:
         assert "约5600公里" in "".join(xml(zf.read("EPUB/ch-01.xhtml")).itertext())
-    chars = []
-    for page in extract_pages(str(tmp_path / "out" / "t.pdf")):
-        stack = list(page)
-        while stack:
-            item = stack.pop()
-            if isinstance(item, LTChar):
-                chars.append(item)
-            elif hasattr(item, "__iter__"):
-                stack.extend(item)
-    chars.sort(key=lambda c: (-round(c.y0), c.x0))
+    chars = sorted(pdf_chars(out / "t.pdf"), key=lambda c: (-round(c.y0), c.x0))
     text = "".join(c.get_text() for c in chars)
     assert "约5600公里" in text and "乘坐Boeing飞机" in text, "no space glyph is drawn"
     start = text.index("约5600公里")
@@ -98,62 +110,29 @@ def test_quarter_em_between_han_and_latin_without_a_space_character(tmp_path):
 
 def test_glyph_shapes_follow_lang_on_chapters_blocks_and_spans(tmp_path):
     """Han unification: 直 骨 角 写 画 differ between Simplified, Traditional and Japanese faces."""
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTChar
-
-    from helpers import run_folio
-
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text(
-        "---\nlang: zh-Hans\n---\n# 字形\n\n简体直骨角写画，日文[直骨角写画]{lang=ja}。\n\n{lang=zh-Hant}\n繁體直骨角寫畫。\n\n"
-        "{lang=ko}\n한국어 直骨角\n", encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
-                                    'chapters = ["chapters/01.md"]\n')
-    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
-    assert proc.returncode == 0, proc.stderr
-    seen = []
-    for page in extract_pages(str(tmp_path / "out" / "t.pdf")):
-        stack = list(page)
-        while stack:
-            item = stack.pop()
-            if isinstance(item, LTChar) and item.get_text() == "直":
-                seen.append((-round(item.y0), item.x0, item.fontname.split("+")[-1]))
-            elif hasattr(item, "__iter__"):
-                stack.extend(item)
-    assert [font for _, _, font in sorted(seen)] == [
+    text = ("---\nlang: zh-Hans\n---\n# 字形\n\n简体直骨角写画，日文[直骨角写画]{lang=ja}。\n\n{lang=zh-Hant}\n"
+            "繁體直骨角寫畫。\n\n{lang=ko}\n한국어 直骨角\n")
+    out, _ = small_book(tmp_path, text, "en")
+    seen = sorted((-round(c.y0), c.x0, c.fontname.split("+")[-1]) for c in pdf_chars(out / "t.pdf")
+                  if c.get_text() == "直")
+    assert [font for _, _, font in seen] == [
         "Noto-Serif-CJK-SC", "Noto-Serif-CJK-JP", "Noto-Serif-CJK-TC", "Noto-Serif-CJK-KR"]
 
 
 def test_ruby_in_epub_and_above_the_base_in_pdf(tmp_path):
     import zipfile
 
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTChar
+    from helpers import NS, xml
 
-    from helpers import NS, run_folio, xml
-
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text("---\nlang: ja\n---\n# ルビ\n\n吾輩は{猫|ねこ}である。{漢字|かん|じ}。"
-                                             "{北京|Běijīng}大学。\n", encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "ja"\n'
-                                    'chapters = ["chapters/01.md"]\n')
-    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
-    assert proc.returncode == 0, proc.stderr
-    with zipfile.ZipFile(tmp_path / "out" / "t.epub") as zf:
+    out, _ = small_book(tmp_path, "---\nlang: ja\n---\n# ルビ\n\n吾輩は{猫|ねこ}である。{漢字|かん|じ}。"
+                                  "{北京|Běijīng}大学。\n", "ja")
+    with zipfile.ZipFile(out / "t.epub") as zf:
         chapter = xml(zf.read("EPUB/ch-01.xhtml"))
     pairs = [(r.text, r.xpath("string(x:rt)", namespaces=NS)) for r in chapter.xpath("//x:ruby", namespaces=NS)]
     assert pairs == [("猫", "ねこ"), ("漢", "かん"), ("字", "じ"), ("北京", "Běijīng")]
     chars = {}
-    for page in extract_pages(str(tmp_path / "out" / "t.pdf")):
-        stack = list(page)
-        while stack:
-            item = stack.pop()
-            if isinstance(item, LTChar):
-                chars.setdefault(item.get_text(), item)
-            elif hasattr(item, "__iter__"):
-                stack.extend(item)
+    for char in pdf_chars(out / "t.pdf"):
+        chars.setdefault(char.get_text(), char)
     base, reading = chars["猫"], chars["ね"]
     assert reading.y0 >= base.y1 - 1.5, "the reading stands above its base"
     assert reading.size < 0.7 * base.size
@@ -189,32 +168,15 @@ def test_vertical_writing_for_the_epub_and_a_clear_word_for_print(tmp_path, java
 def test_cjk_lines_are_justified_flush_and_the_last_line_stays_ragged(tmp_path):
     from collections import defaultdict
 
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTChar
-
-    from helpers import run_folio
-
     paragraph = ("中国在俄罗斯的情报活动增加，关系呈现竞争而非合作。俄罗斯国内对中国看法矛盾：普京赞美合作，"
                  "而安全部门视中国为潜在威胁。中国外交强调灵活性——在更有利的情况下可转向其他选项。") * 3
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text(f"# 对齐\n\n{paragraph}\n\nEnglish text stays as it is.\n",
-                                             encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\n'
-                                    'chapters = ["chapters/01.md"]\n')
-    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
-    assert proc.returncode == 0, proc.stderr
+    out, _ = small_book(tmp_path, f"# 对齐\n\n{paragraph}\n\nEnglish text stays as it is.\n", "zh-Hans", "",
+                        "--edition", "print")
     lines = defaultdict(list)
-    for number, page in enumerate(extract_pages(str(tmp_path / "out" / "t.pdf")), start=1):
-        stack = list(page)
-        while stack:
-            item = stack.pop()
-            if isinstance(item, LTChar) and "\u4e00" <= item.get_text() <= "\u9fff" or \
-                    isinstance(item, LTChar) and item.get_text() in "，。：——":
-                lines[(number, -round(item.y0))].append(item)
-            elif hasattr(item, "__iter__"):
-                stack.extend(item)
-    body = [chars for key, chars in sorted(lines.items()) if len(chars) > 3][1:]  # skip the title line
+    for char in pdf_chars(out / "t.pdf"):
+        if "\u4e00" <= char.get_text() <= "\u9fff" or char.get_text() in "，。：——":
+            lines[(-round(char.y0))].append(char)  # a one-page book: the baseline identifies the line
+    body = [chars for _, chars in sorted(lines.items()) if len(chars) > 3][1:]  # skip the title line
     rights = [max(c.x1 for c in chars) for chars in body]
     assert len(rights) >= 5
     edge = max(rights)
@@ -223,27 +185,9 @@ def test_cjk_lines_are_justified_flush_and_the_last_line_stays_ragged(tmp_path):
 
 
 def test_adjacent_full_width_punctuation_is_compressed_by_half_an_em(tmp_path):
-    from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LTChar
-
-    from helpers import run_folio
-
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text("# 标点\n\n他说：「好。」然后（笑），又说「『对』」。\n", encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\n'
-                                    'chapters = ["chapters/01.md"]\n')
-    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
-    assert proc.returncode == 0, proc.stderr
-    chars = []
-    for page in extract_pages(str(tmp_path / "out" / "t.pdf")):
-        stack = list(page)
-        while stack:
-            item = stack.pop()
-            if isinstance(item, LTChar):
-                chars.append(item)
-            elif hasattr(item, "__iter__"):
-                stack.extend(item)
+    out, _ = small_book(tmp_path, "# 标点\n\n他说：「好。」然后（笑），又说「『对』」。\n", "zh-Hans", "",
+                        "--edition", "print")
+    chars = pdf_chars(out / "t.pdf")
     row = round(next(c for c in chars if c.get_text() == "他").y0)
     line = sorted((c for c in chars if round(c.y0) == row), key=lambda c: c.x0)
     text = "".join(c.get_text() for c in line)
