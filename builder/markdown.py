@@ -15,7 +15,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-__all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "walk_inline", "nesting_overflow"]
+__all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "nesting_overflow"]
 
 # markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
 MAX_NESTING = 40
@@ -282,17 +282,6 @@ def inline_text(inline: Token) -> str:
         elif child.type == "image":
             parts.append(inline_text(child))
     return "".join(parts).strip()
-
-
-def walk_inline(tokens: list[Token]):
-    """Yield (block-level line map, token) for every inline child token, with nested images."""
-    for tok in tokens:
-        if tok.type == "inline":
-            for child in tok.children or []:
-                yield tok.map, child
-                if child.children:
-                    for grandchild in child.children:
-                        yield tok.map, grandchild
 
 
 def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callable[[Token], str],

@@ -170,12 +170,11 @@ def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> s
 def render_book(book: Book, fonts: FontStack) -> Rendered:
     """Render both editions' documents and stylesheets; EPUB @font-face rules come once subsets exist."""
     env = make_env()
-    font_css_epub = ""
     font_css_print = font_css(book, fonts, [], "print")
     rendered = Rendered(book, build_date(book))
     rendered.epub_documents = _epub_documents(env, book)
     shared = (STYLES / "book.css").read_text(encoding="utf-8")
-    rendered.epub_css = font_css_epub + shared + (STYLES / "epub.css").read_text(encoding="utf-8")
+    rendered.epub_css = shared + (STYLES / "epub.css").read_text(encoding="utf-8")  # @font-face rules come later
     if book.config.writing_mode == "vertical-rl":
         rendered.epub_css += (STYLES / "vertical.css").read_text(encoding="utf-8")
     page_css = env.get_template("page.css.j2").render(toc=flatten_toc(book.toc), **_common(book))
