@@ -15,7 +15,8 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-__all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "nesting_overflow"]
+__all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "nesting_overflow",
+           "located_children"]
 
 # markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
 MAX_NESTING = 40
@@ -282,6 +283,20 @@ def inline_text(inline: Token) -> str:
         elif child.type == "image":
             parts.append(inline_text(child))
     return "".join(parts).strip()
+
+
+def located_children(block: Token, types: set[str]):
+    """Yield (child, line) for an inline block's children; those of `types` are found in the block's source
+    (inline tokens carry no line of their own), the others get None."""
+    line, offset = (block.map[0] + 1 if block.map else 1), 0
+    for child in block.children or []:
+        if child.type not in types:
+            yield child, None
+            continue
+        found = block.content.find(child.content, offset)
+        if found >= 0:
+            offset = found + len(child.content)
+        yield child, line + block.content.count("\n", 0, max(found, 0))
 
 
 def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callable[[Token], str],

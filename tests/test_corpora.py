@@ -20,20 +20,25 @@ CLOSING = set("，。、；：？！」』）》〉〕】﹂…—﹔﹕,.;:?!)]
 OPENING = set("「『（《〈〔【﹁([{‘“")
 
 
-@pytest.fixture(scope="module")
-def xiyouji(tmp_path_factory):
-    if not (XIYOUJI / "chapters").is_dir():
-        pytest.skip(f"corpus not found at {XIYOUJI}")
-    work = tmp_path_factory.mktemp("xiyouji")
+def build_corpus(tmp_path_factory, corpus, head: str, names: list[str]):
+    """Copy a corpus's chapters into a fresh book (chapters must lie inside it), build, return (out, stderr)."""
+    if not (corpus / "chapters").is_dir():
+        pytest.skip(f"corpus not found at {corpus}")
+    work = tmp_path_factory.mktemp(corpus.name)
     book = work / "book"
-    shutil.copytree(XIYOUJI / "chapters", book / "chapters")  # chapters must lie inside the book folder
-    chapters = ", ".join(f'"chapters/{n:03d}.txt"' for n in range(1, 101))
-    (book / "book.toml").write_text('[book]\ntitle = "西遊記"\nauthors = ["吳承恩"]\nlanguage = "zh-Hant"\n'
-                                    f'slug = "xiyouji"\ncjk_punctuation = "normalize"\nchapters = [{chapters}]\n',
-                                    encoding="utf-8")
+    shutil.copytree(corpus / "chapters", book / "chapters")
+    listed = ", ".join(f'"chapters/{name}"' for name in names)
+    (book / "book.toml").write_text(f"[book]\n{head}chapters = [{listed}]\n", encoding="utf-8")
     proc = run_folio("build", str(book), "--out", str(work / "out"))
     assert proc.returncode == 0, proc.stderr
     return work / "out", proc.stderr
+
+
+@pytest.fixture(scope="module")
+def xiyouji(tmp_path_factory):
+    head = ('title = "西遊記"\nauthors = ["吳承恩"]\nlanguage = "zh-Hant"\nslug = "xiyouji"\n'
+            'cjk_punctuation = "normalize"\n')
+    return build_corpus(tmp_path_factory, XIYOUJI, head, [f"{n:03d}.txt" for n in range(1, 101)])
 
 
 def visual_lines(pdf) -> list[str]:
@@ -86,18 +91,9 @@ def test_the_corpus_builds_cleanly(xiyouji, java, tmp_path):
 
 @pytest.fixture(scope="module")
 def wagahai(tmp_path_factory):
-    if not (WAGAHAI / "chapters").is_dir():
-        pytest.skip(f"corpus not found at {WAGAHAI}")
-    work = tmp_path_factory.mktemp("wagahai")
-    book = work / "book"
-    shutil.copytree(WAGAHAI / "chapters", book / "chapters")
-    names = sorted(p.name for p in (book / "chapters").glob("*.txt") if p.name != "00-front.txt")
-    listed = ", ".join(f'"chapters/{name}"' for name in names)
-    (book / "book.toml").write_text('[book]\ntitle = "吾輩は猫である"\nauthors = ["夏目漱石"]\nlanguage = "ja"\n'
-                                    f'slug = "wagahai"\nchapters = [{listed}]\n', encoding="utf-8")
-    proc = run_folio("build", str(book), "--out", str(work / "out"))
-    assert proc.returncode == 0, proc.stderr
-    return work / "out", proc.stderr
+    names = sorted(p.name for p in (WAGAHAI / "chapters").glob("*.txt") if p.name != "00-front.txt")
+    head = 'title = "吾輩は猫である"\nauthors = ["夏目漱石"]\nlanguage = "ja"\nslug = "wagahai"\n'
+    return build_corpus(tmp_path_factory, WAGAHAI, head, names)
 
 
 def test_aozora_ruby_annotations_and_kinsoku(wagahai, java, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from builder.markdown import located_children
 from builder.model import Book, Chapter
 
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
@@ -40,13 +41,10 @@ def _text_tokens(chapter: Chapter):
     for block in chapter.tokens:
         if block.type != "inline":
             continue
-        line, offset, before = (block.map[0] + 1 if block.map else 1), 0, ""
-        for child in block.children or []:
-            if child.type != "text":
+        before = ""
+        for child, line in located_children(block, {"text"}):
+            if line is None:
                 before = "" if child.type in ("softbreak", "hardbreak", "image") else before
                 continue
-            found = block.content.find(child.content, offset)
-            if found >= 0:
-                offset = found + len(child.content)
-            yield child, line + block.content.count("\n", 0, max(found, 0)), before
+            yield child, line, before
             before = child.content[-1:] or before

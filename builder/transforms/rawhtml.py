@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from builder.markdown import located_children
 from builder.model import Book
 from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS
 
@@ -19,13 +20,8 @@ def check_raw_html(book: Book, ctx) -> Book:
             if tok.type == "html_block":
                 _check(tok.content, chapter.path, line, ctx.reporter)
             elif tok.type == "inline":
-                offset = 0
-                for child in tok.children or []:
-                    if child.type == "html_inline":
-                        # Inline tokens carry no line of their own: find the tag in the block's source.
-                        found = tok.content.find(child.content, offset)
-                        offset = found + len(child.content) if found >= 0 else offset
-                        where = line + tok.content.count("\n", 0, max(found, 0))
+                for child, where in located_children(tok, {"html_inline"}):
+                    if where is not None:
                         _check(child.content, chapter.path, where, ctx.reporter)
     return book
 
