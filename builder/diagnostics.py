@@ -22,6 +22,7 @@ CODES = {
     "SRC006": "empty chapter",
     "SRC007": "blocks nested too deep to parse",
     "SRC008": "paragraph so long that print sets it in parts",
+    "SRC009": "heading without text, left out of the table of contents",
     "ID001": "duplicate id",
     "LNK001": "link to a missing chapter or file",
     "LNK002": "link to a missing anchor",

@@ -274,9 +274,13 @@ def _heading_attrs(state: StateCore) -> None:
 
 def inline_text(inline: Token) -> str:
     """Plain text of an inline token: what a TOC entry or running head shows."""
-    parts = []
+    parts, hidden = [], 0
     for child in inline.children or []:
-        if child.type in ("text", "code_inline"):
+        if child.type in ("rt_open", "rp_open", "rt_close", "rp_close"):
+            hidden += 1 if child.nesting > 0 else -1  # ruby readings: the base alone names a heading
+        elif hidden:
+            continue
+        elif child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")

@@ -10,7 +10,8 @@ def build_toc(book: Book) -> Book:
     book.toc = []
     for chapter in book.chapters:
         entry = TocEntry(chapter.title, chapter.index, chapter.id, 1)
-        entry.children = [TocEntry(h.text, chapter.index, h.id, 2) for h in chapter.headings if h.level == 2]
+        entry.children = [TocEntry(h.text, chapter.index, h.id, 2) for h in chapter.headings
+                          if h.level == 2 and h.text]
         book.toc.append(entry)
     return book
 

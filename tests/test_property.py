@@ -3,6 +3,7 @@ passes EPUBCheck, or stops with located diagnostics and exit 1; never a tracebac
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -10,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helpers import epubcheck, run_folio, xml
@@ -43,13 +44,16 @@ BLOCK = st.one_of(
 )
 CHAPTER = st.tuples(LINE, st.lists(BLOCK, max_size=8)).map(
     lambda tb: "# " + tb[0] + "\n\n" + "\n\n".join(tb[1]) + "\n")
+# CI runs a dozen fresh examples each time; `FOLIO_PROPERTY_EXAMPLES=500` searches harder on demand.
+EXAMPLES = int(os.environ.get("FOLIO_PROPERTY_EXAMPLES", "12"))
 DIAG = re.compile(r"^[^:]+:\d+: (error|warning)\[[A-Z]+\d{3}\]: .+$|^folio: ")
 
 
 @pytest.mark.usefixtures("java")
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(chapters=st.lists(CHAPTER, min_size=1, max_size=2))
+@example(chapters=["# T\n\n## <td>\n\n## \n\n### <br>\n"])  # found by CI: headings with no text
 def test_any_markdown_builds_a_valid_epub_or_fails_cleanly(chapters):
     work = Path(tempfile.mkdtemp(prefix="folio-prop-"))
     try:

@@ -18,6 +18,9 @@ def assign_titles_and_ids(book: Book, ctx) -> Book:
         _set_title(chapter, ctx.reporter)
         for heading in chapter.headings:
             _check_id(heading, chapter, seen, ctx.reporter)
+            if not heading.text and heading.level > 1:
+                ctx.reporter.warning("SRC009", "heading has no text: it is left out of the table of contents",
+                                     chapter.path, heading.line)
     return book
 
 
