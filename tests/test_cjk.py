@@ -125,11 +125,14 @@ def test_ruby_in_epub_and_above_the_base_in_pdf(tmp_path):
     from helpers import NS, xml
 
     out, _ = small_book(tmp_path, "---\nlang: ja\n---\n# ルビ\n\n吾輩は{猫|ねこ}である。{漢字|かん|じ}。"
-                                  "{北京|Běijīng}大学。\n", "ja")
+                                  "{北京|Běijīng}大学。\n\n## {振|ふ}り{仮名|がな}\n", "ja")
     with zipfile.ZipFile(out / "t.epub") as zf:
         chapter = xml(zf.read("EPUB/ch-01.xhtml"))
+        nav = xml(zf.read("EPUB/nav.xhtml"))
     pairs = [(r.text, r.xpath("string(x:rt)", namespaces=NS)) for r in chapter.xpath("//x:ruby", namespaces=NS)]
-    assert pairs == [("猫", "ねこ"), ("漢", "かん"), ("字", "じ"), ("北京", "Běijīng")]
+    assert pairs == [("猫", "ねこ"), ("漢", "かん"), ("字", "じ"), ("北京", "Běijīng"), ("振", "ふ"), ("仮名", "がな")]
+    assert nav.xpath("string(//x:nav[@id='toc']//x:ol/x:li/x:ol/x:li/x:a)", namespaces=NS) == "振り仮名", \
+        "a heading's readings stay out of its TOC entry"
     chars = {}
     for char in pdf_chars(out / "t.pdf"):
         chars.setdefault(char.get_text(), char)

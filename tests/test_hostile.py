@@ -86,6 +86,7 @@ CASES = [
     Case("YAML alias bomb", "---\na: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\ntitle: T\n---\ntext\n",
          1, "SRC002", ("01.md", 1)),
     Case("nesting too deep to parse", "# T\n\n" + "> " * 60 + "deep\n\nlost?\n", 1, "SRC007", ("01.md", 3)),
+    Case("heading with no text", "# T\n\ntext\n\n## <td>\n", 0, "SRC009", ("01.md", 5)),
     Case("duplicate explicit ids", "# T\n\n## A {#x}\n\n## B {#x}\n", 1, "ID001", ("01.md", 5)),
     Case("cover outside the book", "# T\n", 2, "CFG005", ("book.toml", 6),
          toml=TOML + 'cover = "../secret.png"\n'),
