@@ -132,3 +132,16 @@ def _source_date(epoch: int):
             del os.environ["SOURCE_DATE_EPOCH"]
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def html_to_pdf(html: str, css: str, root: Path, assets: dict[Path, bytes], epoch: int,
+                variant: str | None = None) -> bytes:
+    """Lay out a standalone page (such as a wrap cover) with the same confinement as the book."""
+    fetcher = BookFetcher(assets)
+    try:
+        with _source_date(epoch):
+            document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
+                stylesheets=[CSS(string=css, url_fetcher=fetcher)])
+            return document.write_pdf(pdf_identifier=b"folio", pdf_variant=variant, uncompressed_pdf=False)
+    except FatalURLFetchingError as exc:
+        raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
