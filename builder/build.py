@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from builder.chapters import parse_chapters
-from builder.config import Config, find_line, load_config
+from builder.convert import convert_book
+from builder.config import Config, Edition, find_line, load_config
 from builder.imaging import make_cover
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import FontStack, load_font_stack, subset_face
@@ -14,38 +16,52 @@ from builder.loader import load_sources
 from builder.model import Book
 from builder.output import build_lock, check_output_dir, write_all
 from builder.pdfpost import finish_pdf
-from builder.render import Rendered, font_css, render_book
+from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for
+from builder.render import Rendered, font_css, profile_css, render_book
 from builder.toc import build_toc
 from builder.transforms import PassContext, run_passes
 from builder.writers.epub import make_epub
-from builder.writers.pdf import FetchRefused, lay_out
+from builder.writers.pdf import FetchRefused, LaidOut, lay_out
 
-EDITIONS = ("epub", "print")
-
-
-def build(book_dir: Path, out_dir: Path, editions: tuple[str, ...], reporter: Reporter,
+def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Reporter,
           allow_remote: bool = False) -> list[Path]:
-    """Build the requested editions of the book in `book_dir` into `out_dir`; return the files written."""
+    """Build the named editions (all of them when none are named) into `out_dir`; return the files written."""
     config = load_config(book_dir)
+    editions = select_editions(config, names)
     _check_out_dir(out_dir)
     with build_lock(out_dir):
         return _build(config, out_dir, editions, PassContext(reporter, load_font_stack(), allow_remote))
 
 
-def _build(config: Config, out_dir: Path, editions: tuple[str, ...], ctx: PassContext) -> list[Path]:
+def select_editions(config: Config, names: tuple[str, ...]) -> list[Edition]:
+    """The editions asked for on the command line, in book.toml's order; an unknown name is a usage error."""
+    known = {e.name: e for e in config.editions}
+    for name in names:
+        if name not in known:
+            raise ConfigError(Diagnostic("error", "CFG002", f"unknown edition '{name}'; this book has: "
+                                         + ", ".join(known), config.path).format())
+    return [e for e in config.editions if not names or e.name in names]
+
+
+def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassContext) -> list[Path]:
     """Gather and check everything, render every edition in memory, then write them all at once."""
     reporter, fonts = ctx.reporter, ctx.fonts
     book = read_book(config, ctx)
-    rendered = render_book(book, fonts)
+    renders: dict[str | None, Rendered] = {}  # one rendering per script conversion the editions ask for
+    for convert in dict.fromkeys(e.convert for e in editions):
+        renders[convert] = render_book(convert_book(book, convert) if convert else book, fonts)
     outputs: dict[str, bytes] = {}
-    if "epub" in editions:
-        outputs[f"{config.slug}.epub"] = make_epub_edition(rendered, fonts)
-    if "print" in editions:
-        if config.writing_mode == "vertical-rl":
-            reporter.warning("PDF004", "writing_mode = \"vertical-rl\" applies to the EPUB only: the PDF engine "
-                             "cannot set vertical text, so the print edition is set horizontally", config.path,
-                             find_line(config.path.read_text(encoding="utf-8"), "book", "writing_mode"))
-        outputs[f"{config.slug}.pdf"] = make_print_edition(rendered, reporter)
+    if config.writing_mode == "vertical-rl" and any(e.format == "pdf" for e in editions):
+        reporter.warning("PDF004", "writing_mode = \"vertical-rl\" applies to the EPUB only: the PDF engine "
+                         "cannot set vertical text, so the print edition is set horizontally", config.path,
+                         find_line(config.path.read_text(encoding="utf-8"), "book", "writing_mode"))
+    for edition in editions:
+        rendered = renders[edition.convert]
+        if edition.format == "epub":
+            outputs[edition.file_name(config.slug)] = make_epub_edition(rendered, fonts)
+        else:
+            outputs[edition.file_name(config.slug)] = make_print_edition(rendered, reporter,
+                                                                         PROFILES[edition.profile])
     reporter.stop_if_failed()
     return write_all(out_dir, outputs)
 
@@ -69,7 +85,7 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack) -> bytes:
     cache = rendered.book.config.root / ".folio-cache" / "fonts"
     faces = sorted(usage, key=lambda f: (f.family, f.style))
     subsets = {face.file_name: subset_face(face, usage[face], cache) for face in faces}
-    rendered.epub_css = font_css(rendered.book, fonts, faces, "epub") + rendered.epub_css
+    rendered = dataclasses.replace(rendered, epub_css=font_css(rendered.book, fonts, faces, "epub") + rendered.epub_css)
     cfg = rendered.book.config
     if cfg.cover:
         cover = (cfg.cover.read_bytes(), cfg.cover.suffix.lower().replace(".jpeg", ".jpg"))
@@ -78,19 +94,39 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack) -> bytes:
     return make_epub(rendered, subsets, cover)
 
 
-def make_print_edition(rendered: Rendered, reporter: Reporter) -> bytes:
-    """Lay out the PDF, pass the engine's warnings on, and finish the file."""
-    try:
-        laid_out = lay_out(rendered)
-    except FetchRefused as exc:
-        reporter.error("PDF002", f"the print layout asked for a file that is not a checked asset of the book: {exc}",
-                       rendered.book.config.path)
-        raise BuildFailed("refused fetch") from None
+def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile) -> bytes:
+    """Lay out the PDF for a profile, report what the engine said, and finish the file."""
+    laid_out = lay_out_edition(rendered, reporter, profile)
     for message in laid_out.messages:
         reporter.warning("PDF001", message, rendered.book.config.path)
     for page, text in laid_out.overflows[:10]:
         reporter.warning("PDF003", f"text runs off the text block on page {page}: '{text}'", rendered.book.config.path)
-    return finish_pdf(laid_out.pdf, laid_out.body_start)
+    cmyk = CMYK_PROFILE.read_bytes() if profile.pdfx_version else None
+    return finish_pdf(laid_out.pdf, laid_out.body_start, profile, cmyk)
+
+
+def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile) -> LaidOut:
+    """The print layout for a profile, laid out again when its gutter depends on the page count."""
+    gutter = gutter_for(profile, 0)
+    laid_out = _lay_out_for(rendered, reporter, profile, gutter)
+    for _ in range(2):  # a wider gutter can add pages, which can ask for a wider gutter still
+        wanted = gutter_for(profile, laid_out.page_count)
+        if wanted == gutter:
+            break
+        gutter = wanted
+        laid_out = _lay_out_for(rendered, reporter, profile, gutter)
+    return laid_out
+
+
+def _lay_out_for(rendered: Rendered, reporter: Reporter, profile: Profile, gutter: float | None) -> LaidOut:
+    """One layout with the profile's styles; a refused fetch stops the build."""
+    extra = {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if profile.pdfx_version else {}
+    try:
+        return lay_out(rendered, profile_css(rendered.book, profile, gutter), profile.pdf_variant, extra)
+    except FetchRefused as exc:
+        reporter.error("PDF002", f"the print layout asked for a file that is not a checked asset of the book: {exc}",
+                       rendered.book.config.path)
+        raise BuildFailed("refused fetch") from None
 
 
 def _check_out_dir(out_dir: Path) -> None:
@@ -100,4 +136,4 @@ def _check_out_dir(out_dir: Path) -> None:
         raise ConfigError(Diagnostic("error", "OUT001", problem).format())
 
 
-__all__ = ["build", "EDITIONS", "BuildFailed"]
+__all__ = ["build", "BuildFailed"]

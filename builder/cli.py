@@ -13,6 +13,7 @@ from builder import __version__
 from builder.diagnostics import BuildFailed, ConfigError, Reporter
 from builder.fonts import FontConfigError
 from builder.output import OutputError
+from builder.profiles import PROFILES
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPT = 0, 1, 2, 3, 130
 
@@ -33,18 +34,56 @@ def make_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the editions of a book")
     build.add_argument("book_dir", nargs="?", default="book", type=Path, help="book folder (default: book)")
     build.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
-    build.add_argument("--edition", action="append", choices=("epub", "print"),
-                       help="edition to build; repeat for several (default: all)")
+    build.add_argument("--edition", action="append", metavar="NAME",
+                       help="edition to build: a name from book.toml's [editions.NAME] tables, or epub or print "
+                            "for a book without them; repeat for several (default: all)")
     build.add_argument("--strict", action="store_true", help="treat every warning as an error")
     build.add_argument("--allow-remote", action="store_true",
                        help="fetch http(s) images (never from private, loopback or link-local addresses)")
     build.add_argument("--quiet", action="store_true", help="print only problems")
     build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    check = sub.add_parser("check", help="validate an EPUB with EPUBCheck and Folio's own checks")
-    check.add_argument("file", type=Path, help="the EPUB to check")
+    add_check_parser(sub)
+    add_cover_parser(sub)
+    return parser
+
+
+def add_check_parser(sub) -> None:
+    """`folio check`: EPUBCheck for an EPUB, the preflight of a profile for any PDF."""
+    check = sub.add_parser(
+        "check", help="validate an EPUB (EPUBCheck and Folio's own checks) or preflight a PDF against a profile",
+        description="An EPUB is checked with EPUBCheck and Folio's own checks. A PDF (ours or another tool's) is "
+                    "preflighted against --profile: each failed rule is one line `FILE.pdf:PAGE: error[PRE0NN]: "
+                    "message`, where the line slot holds the 1-based page number (absent when the rule concerns "
+                    "the whole file); a rule failing on many pages shows a few and counts the rest.")
+    check.add_argument("file", type=Path, help="the EPUB or PDF to check")
+    check.add_argument("--profile", choices=tuple(PROFILES),
+                       help="for a PDF, required: the destination whose rules it must meet "
+                            "(" + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values()) + ")")
     check.add_argument("--strict", action="store_true", help="treat every warning as an error")
     check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    return parser
+
+
+def add_cover_parser(sub) -> None:
+    """`folio cover`: the wrap cover of the print edition for one printer."""
+    cover = sub.add_parser("cover", help="build the wrap cover (back, spine, front) of the print edition")
+    cover.add_argument("book_dir", nargs="?", default="book", type=Path, help="book folder (default: book)")
+    cover.add_argument("--profile", required=True, choices=("kdp", "ingram", "press"),
+                       help="the printer the cover is for")
+    cover.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
+    cover.add_argument("--pages", type=_page_count, metavar="N",
+                       help="the print edition's page count (default: lay the edition out to count them)")
+    cover.add_argument("--strict", action="store_true", help="treat every warning as an error")
+    cover.add_argument("--allow-remote", action="store_true",
+                       help="fetch http(s) images when laying out the edition to count its pages")
+    cover.add_argument("--quiet", action="store_true", help="print only problems")
+    cover.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def _page_count(text: str) -> int:
+    """A page count: a whole number from 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a page count such as 320, got {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     reporter = Reporter(strict=args.strict)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return run_check(args, reporter) if args.command == "check" else run_build(args, reporter)
+        return {"check": run_check, "cover": run_cover}.get(args.command, run_build)(args, reporter)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -79,13 +118,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
-    """`folio check FILE.epub`: exit 1 when EPUBCheck or Folio finds an error."""
+    """`folio check FILE.epub` or `folio check FILE.pdf --profile NAME`: exit 1 when a check finds an error."""
     from builder.check import check_epub
+    from builder.preflight import check_pdf
 
+    is_pdf = args.file.suffix.lower() == ".pdf"
+    if is_pdf != bool(args.profile):
+        usage = "a PDF is checked against a print or screen profile: add --profile " if is_pdf else \
+            "--profile applies to PDFs only; an EPUB is checked without one: drop --profile "
+        print(f"folio check: error: {usage}{{{','.join(PROFILES)}}}", file=sys.stderr)
+        return EXIT_USAGE
     if not args.file.is_file():
         print(f"folio: error[CHK000]: {args.file} is not a file", file=sys.stderr)
         return EXIT_USAGE
-    check_epub(args.file, reporter)
+    if is_pdf:
+        check_pdf(args.file, args.profile, reporter)
+    else:
+        check_epub(args.file, reporter)
     errors, warnings = len(reporter.errors), len(reporter.warnings)
     print(f"{args.file}: {errors} error(s), {warnings} warning(s)")
     return EXIT_CONTENT if errors else EXIT_OK
@@ -93,13 +142,25 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def run_build(args: argparse.Namespace, reporter: Reporter) -> int:
     """`folio build`: build, then say what was written and how long it took."""
-    from builder.build import EDITIONS, build
+    from builder.build import build
 
     started = time.monotonic()
-    editions = tuple(args.edition) if args.edition else EDITIONS
-    written = build(args.book_dir, args.out, editions, reporter, allow_remote=args.allow_remote)
+    written = build(args.book_dir, args.out, tuple(args.edition or ()), reporter, allow_remote=args.allow_remote)
     if not args.quiet:
         for path in written:
             print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+        print(f"built in {time.monotonic() - started:.1f} s, {len(reporter.warnings)} warning(s)")
+    return EXIT_OK
+
+
+def run_cover(args: argparse.Namespace, reporter: Reporter) -> int:
+    """`folio cover`: build the wrap cover, then say what was written and how long it took."""
+    from builder.cover import build_cover
+
+    started = time.monotonic()
+    path = build_cover(args.book_dir, args.out, args.profile, reporter, pages=args.pages,
+                       allow_remote=args.allow_remote)
+    if not args.quiet:
+        print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
         print(f"built in {time.monotonic() - started:.1f} s, {len(reporter.warnings)} warning(s)")
     return EXIT_OK

@@ -14,6 +14,7 @@ from pathlib import Path
 from builder.diagnostics import ConfigError, Diagnostic
 from builder.imaging import check_raster
 from builder.paths import Refused, resolve_inside
+from builder.profiles import PROFILES
 
 # key: (expected type, required, what we tell the author is expected)
 BOOK_KEYS = {
@@ -37,14 +38,44 @@ BOOK_KEYS = {
 PRINT_KEYS = {
     "trim": (str, False, "a trim size such as \"6in x 9in\" or \"148mm x 210mm\""),
     "font_size": (str, False, "a length such as \"10.5pt\""),
+    "paper": (str, False, "\"white\" or \"cream\" (the paper stock: it sets the spine width of the cover)"),
+}
+# OpenCC configurations an edition may name, and the script its Chinese text is in afterwards.
+CONVERSIONS = {"s2t": "zh-Hant", "s2tw": "zh-Hant", "s2twp": "zh-Hant", "s2hk": "zh-Hant",
+               "t2s": "zh-Hans", "tw2s": "zh-Hans", "tw2sp": "zh-Hans", "hk2s": "zh-Hans"}
+EDITION_KEYS = {
+    "format": (str, True, "\"epub\" or \"pdf\""),
+    "profile": (str, False, "a print profile: " + ", ".join(f'"{p}"' for p in PROFILES) + " (PDF editions only)"),
+    "convert": (str, False, "an OpenCC conversion: " + ", ".join(f'"{c}"' for c in CONVERSIONS)),
 }
 TABLES = {"book": BOOK_KEYS, "print": PRINT_KEYS}
+EDITION_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 LENGTH_RE = r"(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)"
 TRIM_RE = re.compile(rf"^\s*{LENGTH_RE}\s*[x×]\s*{LENGTH_RE}\s*$")
 FONT_SIZE_RE = re.compile(r"^\d+(\.\d+)?pt$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One file the build makes: an EPUB, or a PDF laid out for one print profile."""
+
+    name: str
+    format: str  # "epub" or "pdf"
+    profile: str | None = None  # PDF only: a key of PROFILES
+    convert: str | None = None  # an OpenCC configuration such as "s2twp", applied to this edition's text
+
+    def file_name(self, slug: str) -> str:
+        """`<slug>.epub` and `<slug>.pdf` for the two default editions, `<slug>-<name>.<ext>` for others."""
+        ext = "epub" if self.format == "epub" else "pdf"
+        plain = (self.name, ext) in (("epub", "epub"), ("print", "pdf"))
+        return f"{slug}.{ext}" if plain else f"{slug}-{self.name}.{ext}"
+
+
+# Without [editions.*] tables a book gets an EPUB and a print PDF for a generic offset press.
+DEFAULT_EDITIONS = (Edition("epub", "epub"), Edition("print", "pdf", "press"))
 
 
 @dataclass(frozen=True)
@@ -69,6 +100,8 @@ class Config:
     writing_mode: str = "horizontal-tb"
     trim: tuple[str, str] = ("6in", "9in")
     font_size: str = "10.5pt"
+    paper: str = "white"
+    editions: tuple[Edition, ...] = DEFAULT_EDITIONS
 
 
 def load_config(book_dir: Path) -> Config:
@@ -100,8 +133,10 @@ def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
 def _check_tables(path: Path, text: str, data: dict):
     """Yield a diagnostic for each unknown, missing or mistyped key."""
     for table in data:
-        if table not in TABLES or not isinstance(data[table], dict):
-            yield _unknown(path, text, table, None, list(TABLES))
+        if table == "editions" and isinstance(data[table], dict):
+            yield from _check_editions(path, text, data[table])
+        elif table not in TABLES or not isinstance(data[table], dict):
+            yield _unknown(path, text, table, None, list(TABLES) + ["editions.<name>"])
     for table, keys in TABLES.items():
         values = data.get(table, {})
         if not isinstance(values, dict):
@@ -118,6 +153,34 @@ def _check_tables(path: Path, text: str, data: dict):
             if not _valid(key, values[key], kind):
                 yield Diagnostic("error", "CFG004", f"[{table}] {key} must be {expected}, got {values[key]!r}",
                                  path, find_line(text, table, key))
+
+
+def _check_editions(path: Path, text: str, editions: dict):
+    """Each `[editions.<name>]` has a plain name, a format, and a profile exactly when it is a PDF."""
+    for name, values in editions.items():
+        table = f"editions.{name}"
+        if not isinstance(values, dict) or not EDITION_NAME_RE.match(name):
+            yield Diagnostic("error", "CFG004", f"[{table}] must be a table named in lower-case ASCII letters, "
+                             "digits, '-' or '_'", path, find_line(text, table, None))
+            continue
+        for key in values:
+            if key not in EDITION_KEYS:
+                yield _unknown(path, text, key, table, list(EDITION_KEYS))
+        fmt, profile = values.get("format"), values.get("profile")
+        if fmt not in ("epub", "pdf"):
+            yield Diagnostic("error", "CFG003" if fmt is None else "CFG004", f"[{table}] format must be "
+                             f"{EDITION_KEYS['format'][2]}, got {fmt!r}", path, find_line(text, table, "format")
+                             or find_line(text, table, None))
+        elif fmt == "pdf" and profile not in PROFILES:
+            yield Diagnostic("error", "CFG003" if profile is None else "CFG004", f"[{table}] profile must be "
+                             f"{EDITION_KEYS['profile'][2]}, got {profile!r}", path,
+                             find_line(text, table, "profile") or find_line(text, table, None))
+        if "convert" in values and values["convert"] not in CONVERSIONS:
+            yield Diagnostic("error", "CFG004", f"[{table}] convert must be {EDITION_KEYS['convert'][2]}, got "
+                             f"{values['convert']!r}", path, find_line(text, table, "convert"))
+        if fmt == "epub" and profile is not None:
+            yield Diagnostic("error", "CFG004", f"[{table}] an EPUB edition takes no profile", path,
+                             find_line(text, table, "profile"))
 
 
 def _unknown(path: Path, text: str, key: str, table: str | None, known: list[str]) -> Diagnostic:
@@ -144,6 +207,8 @@ def _valid(key: str, value: object, kind) -> bool:
         return bool(TRIM_RE.match(value))
     if key == "font_size":
         return bool(FONT_SIZE_RE.match(value))
+    if key == "paper":
+        return value in ("white", "cream")
     if key == "cjk_punctuation":
         return value in ("keep", "normalize")
     if key == "writing_mode":
@@ -190,6 +255,9 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
         writing_mode=book.get("writing_mode", "horizontal-tb"),
         cover=_cover_path(root, path, text, book["cover"]) if "cover" in book else None,
         font_size=prt.get("font_size", "10.5pt"),
+        paper=prt.get("paper", "white"),
+        editions=tuple(Edition(name, v["format"], v.get("profile"), v.get("convert")) for name, v in data["editions"].items())
+        if data.get("editions") else DEFAULT_EDITIONS,
     )
 
 

@@ -17,6 +17,7 @@ from builder.markdown import render_tokens
 from builder.paths import is_remote
 from builder.sanitize import clean_html, to_markup
 from builder.model import PRINT_PARAGRAPH_LIMIT, Book, Chapter
+from builder.profiles import CMYK_PROFILE, MARK_SPACE_IN, Profile
 from builder.toc import flatten_toc
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -183,6 +184,14 @@ def render_book(book: Book, fonts: FontStack) -> Rendered:
     return rendered
 
 
+def profile_css(book: Book, profile: Profile, gutter: float | None) -> str:
+    """Bleed, marks, gutter, type sizes and colour that a print profile adds to the house print styles."""
+    font_pt = float(book.config.font_size.removesuffix("pt"))
+    return make_env().get_template("profile.css.j2").render(
+        profile=profile, gutter=gutter, css_bleed=profile.bleed_in + (MARK_SPACE_IN if profile.crop_marks else 0),
+        small_rt=profile.min_text_pt > 0.5 * font_pt, cmyk_profile=CMYK_PROFILE.as_uri())
+
+
 def _common(book: Book) -> dict:
     """Names every template may use."""
     cfg = book.config
@@ -227,3 +236,17 @@ def _print_html(env: Environment, book: Book, modified: dt.datetime) -> str:
     return env.get_template("print.html.j2").render(
         bodies=bodies, toc=book.toc, modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"), **_common(book))
 
+
+
+def render_cover(config, fonts: FontStack, modified: dt.datetime, box: dict[str, str], colours: dict[str, str],
+                 marks: bool = False, **names) -> tuple[str, str]:
+    """The wrap cover's HTML and CSS: the book's font stack, its geometry and colours, then styles/cover.css."""
+    env = make_env()
+    stacks = [(Markup("html"), fonts.stack_for(config.language, with_emoji=False))]
+    css = env.get_template("fonts.css.j2").render(faces=[], stacks=stacks)
+    css += env.get_template("cover.css.j2").render(box=box, colours=colours, marks=marks)
+    css += (STYLES / "cover.css").read_text(encoding="utf-8")
+    html = env.get_template("cover.html.j2").render(
+        config=config, lang=config.language, labels=labels_for(config.language), version=__version__,
+        modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"), **names)
+    return html, css

@@ -8,13 +8,15 @@ from builder.markdown import parse_markdown, render_tokens
 from helpers import run_folio
 
 
-def small_book(tmp_path, text: str, lang: str = "zh-Hans", extra: str = "", *args: str):
-    """Build a one-chapter book in `lang`; return the output folder after asserting success."""
+def small_book(tmp_path, text: str, lang: str = "zh-Hans", extra: str = "", *args: str, tables: str = "",
+               title: str = "T"):
+    """Build a one-chapter book in `lang` (`extra` keys in [book], `tables` after it); return the output
+    folder after asserting success."""
     book = tmp_path / "book"
     (book / "chapters").mkdir(parents=True)
     (book / "chapters" / "01.md").write_text(text, encoding="utf-8")
-    (book / "book.toml").write_text(f'[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "{lang}"\n{extra}'
-                                    'chapters = ["chapters/01.md"]\n')
+    (book / "book.toml").write_text(f'[book]\ntitle = "{title}"\nauthors = ["A"]\nlanguage = "{lang}"\n{extra}'
+                                    f'slug = "t"\nchapters = ["chapters/01.md"]\n{tables}', encoding="utf-8")
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), *args)
     assert proc.returncode == 0, proc.stderr
     return tmp_path / "out", proc
@@ -74,20 +76,22 @@ def test_half_width_punctuation_is_reported_or_normalized(tmp_path):
 
     book = tmp_path / "book"
     (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text("# 标题\n\n第一句,第二句:问题?回答!好;**标签**:内容\n\nEnglish, fine: yes? ok!\n",
-                                             encoding="utf-8")
+    (book / "chapters" / "01.md").write_text("# 标题\n\n第一句,第二句:问题?回答!好;**标签**:内容\n\nEnglish, fine: yes? ok!\n"
+                                             "\n## 问题?\n", encoding="utf-8")
     toml = '[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\nchapters = ["chapters/01.md"]\n'
     (book / "book.toml").write_text(toml)
     proc = run_folio("build", str(book), "--out", str(tmp_path / "a"), "--edition", "epub")
     assert proc.returncode == 0
-    assert re.findall(r"01\.md:(\d+): warning\[CJK001\]", proc.stderr) == ["3"], proc.stderr
+    assert re.findall(r"01\.md:(\d+): warning\[CJK001\]", proc.stderr) == ["3", "7"], proc.stderr
     (book / "book.toml").write_text(toml.replace('language = "zh-Hans"\n',
                                                  'language = "zh-Hans"\ncjk_punctuation = "normalize"\n'))
     proc = run_folio("build", str(book), "--out", str(tmp_path / "b"), "--edition", "epub")
     assert proc.returncode == 0 and "CJK001" not in proc.stderr
     with zipfile.ZipFile(tmp_path / "b" / "t.epub") as zf:
         text = "".join(xml(zf.read("EPUB/ch-01.xhtml")).itertext())
+        nav = "".join(xml(zf.read("EPUB/nav.xhtml")).itertext())
     assert "第一句，第二句：问题？回答！好；标签：内容" in text and "English, fine: yes? ok!" in text
+    assert "问题？" in nav and "问题?" not in nav, "the TOC shows the heading as the chapter does"
 
 
 def test_quarter_em_between_han_and_latin_without_a_space_character(tmp_path):
@@ -205,3 +209,28 @@ def test_adjacent_full_width_punctuation_is_compressed_by_half_an_em(tmp_path):
     assert abs(span("说：「") - 2.5) < 0.05      # ：「, one half em only
     assert abs(span("又说「『") - 3.5) < 0.05    # 「『
     assert abs(span("他说") - 2.0) < 0.05        # plain text is untouched
+
+
+def test_traditional_edition_from_a_simplified_source(tmp_path):
+    import zipfile
+
+    from helpers import NS, xml
+
+    text = "# 软件与信息\n\n这是关于鼠标的文章。`简体代码`\n\n{lang=ja}\n図書館の写真です。\n"
+    editions = ('[editions.cn]\nformat = "epub"\n\n[editions.tw]\nformat = "epub"\nconvert = "s2twp"\n\n'
+                '[editions.tw-pdf]\nformat = "pdf"\nprofile = "screen"\nconvert = "s2twp"\n')
+    out, _ = small_book(tmp_path, text, "zh-Hans", tables=editions, title="西伯利亚")
+    with zipfile.ZipFile(out / "t-cn.epub") as zf:
+        assert "软件与信息" in zf.read("EPUB/ch-01.xhtml").decode(), "the source edition is left as written"
+    with zipfile.ZipFile(out / "t-tw.epub") as zf:
+        chapter, opf = xml(zf.read("EPUB/ch-01.xhtml")), xml(zf.read("EPUB/content.opf"))
+        nav = "".join(xml(zf.read("EPUB/nav.xhtml")).itertext())
+    body = "".join(chapter.itertext())
+    assert "軟體與資訊" in body and "這是關於滑鼠的文章" in body, "Taiwan phrasing, not just characters"
+    assert "簡體代碼" not in body and "简体代码" in body, "code is never converted"
+    assert "図書館の写真です" in body, "Japanese keeps its own kanji"
+    assert chapter.get("lang") == "zh-Hant" and chapter.xpath("//x:p[@lang='ja']", namespaces=NS)
+    assert opf.xpath("string(//dc:language)", namespaces=NS) == "zh-Hant"
+    assert opf.xpath("string(//dc:title)", namespaces=NS) == "西伯利亞" and "軟體與資訊" in nav
+    fonts = {c.fontname.split("+")[-1] for c in pdf_chars(out / "t-tw-pdf.pdf") if c.get_text() in "體滑"}
+    assert fonts == {"Noto-Serif-CJK-TC", "Noto-Serif-CJK-TC-Bold"}, "Traditional glyph shapes, body and heading"

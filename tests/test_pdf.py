@@ -38,8 +38,11 @@ def chars(sample):
 def test_trim_is_six_by_nine_inches(sample):
     with pikepdf.open(sample.pdf) as pdf:
         for page in pdf.pages:
-            assert [round(float(v)) for v in page.mediabox] == [0, 0, 432, 648]
-            assert [round(float(v)) for v in page.obj.TrimBox] == [0, 0, 432, 648]
+            trim = [round(float(v)) for v in page.obj.TrimBox]
+            bleed = [round(float(v)) for v in page.obj.BleedBox]
+            media = [round(float(v)) for v in page.mediabox]
+            assert trim == [0, 0, 432, 648]  # the CSS page box; any bleed and marks lie outside it
+            assert media[:2] <= bleed[:2] <= trim[:2] and trim[2:] <= bleed[2:] <= media[2:]
 
 
 def test_every_font_is_embedded_and_configured(sample, features):

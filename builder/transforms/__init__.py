@@ -19,9 +19,10 @@ class PassContext:
     allow_remote: bool = False
 
 
-# Order matters: links need the ids that `headings` assigns.
-PASSES = (langs.collect_langs, headings.assign_titles_and_ids, links.resolve_links_and_images, rawhtml.check_raw_html,
-          cjkpunct.check_cjk_punctuation, coverage.check_font_coverage, lengths.check_paragraph_lengths)
+# Order matters: headings take their TOC text after CJK punctuation is normalised; links need their ids.
+PASSES = (langs.collect_langs, cjkpunct.check_cjk_punctuation, headings.assign_titles_and_ids,
+          links.resolve_links_and_images, rawhtml.check_raw_html, coverage.check_font_coverage,
+          lengths.check_paragraph_lengths)
 
 
 def run_passes(book: Book, ctx: PassContext) -> Book:

@@ -68,17 +68,19 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def lay_out(rendered: Rendered) -> LaidOut:
-    """Render the print HTML to PDF bytes, collecting WeasyPrint's warnings."""
+def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = None,
+            extra_assets: dict[Path, bytes] | None = None) -> LaidOut:
+    """Render the print HTML with a profile's styles to PDF bytes, collecting WeasyPrint's warnings."""
     logger, handler = logging.getLogger("weasyprint"), _Collect()
     logger.addHandler(handler)
     previous = logger.propagate
     logger.propagate = False  # said once, through our reporter
     try:
-        fetcher = BookFetcher({image.path: image.data for image in rendered.book.images.values()})
+        assets = {image.path: image.data for image in rendered.book.images.values()} | (extra_assets or {})
+        fetcher = BookFetcher(assets)
         try:
             with _source_date(int(rendered.modified.timestamp())):
-                document, pdf = _render(rendered, fetcher)
+                document, pdf = _render(rendered, fetcher, profile_css, variant)
         except FatalURLFetchingError as exc:
             raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
         body_start = next((i for i, page in enumerate(document.pages) if "ch-1" in page.anchors), 0)
@@ -107,12 +109,14 @@ def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
     return found
 
 
-def _render(rendered: Rendered, fetcher: BookFetcher):
+def _render(rendered: Rendered, fetcher: BookFetcher, profile_css: str, variant: str | None):
     """Lay out and serialise; the PDF file identifier is replaced by a content hash later."""
     root = rendered.book.config.root
     html = HTML(string=rendered.print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
-    document = html.render(stylesheets=[CSS(string=rendered.print_css, url_fetcher=fetcher)])
-    return document, document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False)
+    profiles: dict = {}  # shared with the stylesheet: an @color-profile there becomes the output intent
+    css = CSS(string=rendered.print_css + profile_css, url_fetcher=fetcher, color_profiles=profiles)
+    document = html.render(stylesheets=[css], color_profiles=profiles)
+    return document, document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False, pdf_variant=variant)
 
 
 def _hangs(box, overhang: float) -> bool:
@@ -140,8 +144,10 @@ def html_to_pdf(html: str, css: str, root: Path, assets: dict[Path, bytes], epoc
     fetcher = BookFetcher(assets)
     try:
         with _source_date(epoch):
+            profiles: dict = {}  # an @color-profile in the stylesheet becomes the PDF/X output intent
             document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
-                stylesheets=[CSS(string=css, url_fetcher=fetcher)])
+                stylesheets=[CSS(string=css, url_fetcher=fetcher, color_profiles=profiles)],
+                color_profiles=profiles)
             return document.write_pdf(pdf_identifier=b"folio", pdf_variant=variant, uncompressed_pdf=False)
     except FatalURLFetchingError as exc:
         raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None

@@ -1,0 +1,147 @@
+"""Editions and print profiles: one book.toml, one PDF per printer, each passing its own preflight."""
+
+from __future__ import annotations
+
+import re
+
+import pikepdf
+import pytest
+
+from helpers import ROOT, copy_book, pdftotext, run_folio
+
+EDITIONS = """
+[editions.ebook]
+format = "epub"
+
+[editions.kdp]
+format = "pdf"
+profile = "kdp"
+
+[editions.ingram]
+format = "pdf"
+profile = "ingram"
+
+[editions.press]
+format = "pdf"
+profile = "press"
+
+[editions.screen]
+format = "pdf"
+profile = "screen"
+"""
+PT = 72  # points per inch
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    """The sample book with all four print profiles and an EPUB, built once."""
+    work = tmp_path_factory.mktemp("editions")
+    book = copy_book(ROOT / "book", work / "book")
+    with open(book / "book.toml", "a", encoding="utf-8") as toml:
+        toml.write(EDITIONS)
+    proc = run_folio("build", str(book), "--out", str(work / "out"))
+    assert proc.returncode == 0, proc.stderr
+    return {path.stem.rsplit("-", 1)[-1]: path for path in (work / "out").iterdir()}
+
+
+def test_each_edition_is_written_under_its_name(editions):
+    assert sorted(editions) == ["ebook", "ingram", "kdp", "press", "screen"]
+    assert editions["ebook"].suffix == ".epub"
+
+
+@pytest.mark.parametrize("profile", ["kdp", "ingram", "press", "screen"])
+def test_every_print_edition_passes_its_own_preflight(editions, profile):
+    proc = run_folio("check", str(editions[profile]), "--profile", profile)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = pdftotext(editions[profile])
+    assert "Power of Siberia" in text and "西伯利亚" in text
+
+
+def test_press_has_bleed_crop_marks_and_pdfx4(editions):
+    with pikepdf.open(editions["press"]) as pdf:
+        assert "PDF/X-4" in str(pdf.open_metadata().get("pdfxid:GTS_PDFXVersion"))
+        for page in pdf.pages:
+            trim = [float(v) for v in page.obj.TrimBox]
+            bleed = [float(v) for v in page.obj.BleedBox]
+            media = [float(v) for v in page.obj.MediaBox]
+            assert round(trim[2] - trim[0]) == 6 * PT and round(trim[3] - trim[1]) == 9 * PT
+            assert [round(b - t, 2) for b, t in zip(bleed, trim)] == [-9, -9, 9, 9], "0.125 in of bleed"
+            assert media[0] < bleed[0] - 9 and media[2] > bleed[2] + 9, "room for crop marks outside the bleed"
+
+
+def test_kdp_gutter_follows_the_page_count_and_nothing_interactive(editions):
+    with pikepdf.open(editions["kdp"]) as pdf:
+        assert "/Outlines" not in pdf.Root
+        assert all("/Annots" not in page.obj for page in pdf.pages)
+        pages = len(pdf.pages)
+    assert pages <= 150
+    # Page 7 is a right-hand (odd) page: its text starts 0.375 in from the binding edge, the KDP minimum.
+    lefts = [float(m.group(1)) for m in re.finditer(r'xMin="([\d.]+)"', _bbox(editions["kdp"], 7))]
+    assert abs(min(lefts) - 0.375 * PT) < 2, min(lefts)
+
+
+def test_ingram_is_pdfx1a_in_cmyk_with_no_transparency(editions):
+    with pikepdf.open(editions["ingram"]) as pdf:
+        assert str(pdf.docinfo.get("/GTS_PDFXVersion")) == "PDF/X-1a:2003"
+        intent = pdf.Root.OutputIntents[0]
+        assert intent.S == "/GTS_PDFX" and int(intent.DestOutputProfile.N) == 4
+        images = 0
+        for page in pdf.pages:
+            for _, xobject in page.resources.get("/XObject", {}).items():
+                if xobject.get("/Subtype") == "/Image":
+                    images += 1
+                    assert xobject.ColorSpace in ("/DeviceCMYK", "/DeviceGray"), xobject.ColorSpace
+                    assert "/SMask" not in xobject
+            ops = {str(op.operator) for op in pikepdf.parse_content_stream(page)}
+            assert not ops & {"rg", "RG"}, "no DeviceRGB colour operators"
+        assert images, "the emoji are drawn, as CMYK images"
+
+
+def test_screen_is_tagged_with_bookmarks_and_links(editions):
+    with pikepdf.open(editions["screen"]) as pdf:
+        assert "/StructTreeRoot" in pdf.Root and pdf.Root.MarkInfo.Marked
+        assert str(pdf.Root.Lang) == "en"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle
+        assert "/Outlines" in pdf.Root
+        assert any("/Annots" in page.obj for page in pdf.pages), "the contents page links to the chapters"
+        assert str(pdf.open_metadata().get("pdfuaid:part")) == "1"
+
+
+def test_one_edition_by_name_and_an_unknown_name_is_a_usage_error(tmp_path):
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    with open(book / "book.toml", "a", encoding="utf-8") as toml:
+        toml.write(EDITIONS)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "ebook")
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["when-siberia-calls-ebook.epub"]
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out2"), "--edition", "print")
+    assert proc.returncode == 2
+    assert "error[CFG002]: unknown edition 'print'; this book has: ebook, kdp, ingram, press, screen" in proc.stderr
+
+
+@pytest.mark.parametrize("table, code, line, words", [
+    ('[editions.x]\nprofile = "kdp"\n', "CFG003", 1, "format must be"),
+    ('[editions.x]\nformat = "pdf"\nprofile = "lulu"\n', "CFG004", 3, "profile must be"),
+    ('[editions.x]\nformat = "pdf"\n', "CFG003", 1, "profile must be"),
+    ('[editions.x]\nformat = "epub"\nprofile = "kdp"\n', "CFG004", 3, "takes no profile"),
+    ('[editions.x]\nformat = "pdf"\nprofle = "kdp"\n', "CFG002", 3, "did you mean 'profile'"),
+    ('[editions.X]\nformat = "pdf"\n', "CFG004", 1, "lower-case"),
+])
+def test_edition_mistakes_are_located_config_errors(tmp_path, table, code, line, words):
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text("# T\n\ntext\n")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["chapters/01.md"]\n' + table)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stderr
+    assert re.search(rf"book\.toml:{line + 5}: error\[{code}\]: .*{words}", proc.stderr), proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _bbox(pdf, page: int) -> str:
+    """pdftotext's word boxes for one page."""
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
