@@ -8,7 +8,7 @@ from pathlib import Path
 from builder.chapters import parse_chapters
 from builder.convert import convert_book
 from builder.config import Config, Edition, find_line, load_config
-from builder.imaging import make_cover
+from builder.imaging import image_size, make_cover
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import FontStack, load_font_stack, subset_face
 from builder.fontuse import add_emoji_joiners, collect_usage
@@ -101,8 +101,26 @@ def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile)
         reporter.warning("PDF001", message, rendered.book.config.path)
     for page, text in laid_out.overflows[:10]:
         reporter.warning("PDF003", f"text runs off the text block on page {page}: '{text}'", rendered.book.config.path)
+    if profile.print_boxes:
+        check_resolution(rendered.book, laid_out.placed, profile, reporter)
     cmyk = CMYK_PROFILE.read_bytes() if profile.pdfx_version else None
     return finish_pdf(laid_out.pdf, laid_out.body_start, profile, cmyk)
+
+
+def check_resolution(book: Book, placed: list[tuple[str, float]], profile: Profile, reporter: Reporter) -> None:
+    """Warn, where the image is used, when a raster image prints below the profile's effective resolution."""
+    by_src = {image.path.relative_to(book.config.root).as_posix(): image for image in book.images.values()
+              if image.path.is_relative_to(book.config.root)}
+    for src, inches in placed:
+        image = by_src.get(src)
+        if image is None or image.path.suffix.lower() == ".svg" or inches <= 0:
+            continue
+        pixels = image_size(image.data)[0]
+        if pixels / inches < profile.min_dpi:
+            path, line = image.uses[0] if image.uses else (book.config.path, None)
+            reporter.warning("IMG003", f"image '{src}' prints {inches:.2f} in wide at {pixels / inches:.0f} dpi, "
+                             f"below the {profile.min_dpi} dpi print needs: supply {inches * profile.min_dpi:.0f} "
+                             "pixels across, or print it smaller", path, line)
 
 
 def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile) -> LaidOut:

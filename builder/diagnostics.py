@@ -28,6 +28,7 @@ CODES = {
     "LNK002": "link to a missing anchor",
     "IMG001": "image missing, outside the book folder, or of an unknown type",
     "IMG002": "image corrupt, too large in pixels, not what its extension says, or an unsafe SVG",
+    "IMG003": "image prints below the effective resolution print needs (300 dpi)",
     "HTM001": "raw HTML or SVG content removed by the sanitiser",
     "A11Y001": "image without alt text",
     "AOZ001": "Aozora Bunko annotation or gaiji that Folio cannot honour",

@@ -58,6 +58,7 @@ class Image:
     path: Path
     name: str  # file name inside the editions, ASCII and unique
     data: bytes = b""  # checked (and for SVG, sanitised) bytes: what every edition embeds
+    uses: list[tuple[Path, int]] = field(default_factory=list)  # (chapter file, line) of each use
 
 
 @dataclass

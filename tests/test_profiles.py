@@ -145,3 +145,29 @@ def _bbox(pdf, page: int) -> str:
 
     return subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
                           capture_output=True, text=True, check=True).stdout
+
+
+def test_images_below_300_dpi_in_print_are_located_warnings_and_strict_errors(tmp_path):
+    import io
+
+    from PIL import Image
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "images").mkdir()
+    for name, width in (("small.png", 240), ("large.png", 2400)):
+        out = io.BytesIO()
+        Image.new("RGB", (width, width // 2), "navy").save(out, "PNG")
+        (book / "images" / name).write_bytes(out.getvalue())
+    (book / "chapters" / "01.md").write_text("# T\n\n![small](../images/small.png)\n\n![large](../images/large.png)\n")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["chapters/01.md"]\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    warnings = re.findall(r"(\S+):(\d+): warning\[IMG003\]: image '([^']+)' prints ([\d.]+) in wide at (\d+) dpi",
+                          proc.stderr)
+    assert [(w[0].endswith("01.md"), w[1], w[2]) for w in warnings] == [(True, "3", "images/small.png")], proc.stderr
+    assert (float(warnings[0][3]), warnings[0][4]) == (2.5, "96"), "240 CSS px wide, as browsers show it"
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "strict"), "--strict")
+    assert proc.returncode == 1 and "error[IMG003]" in proc.stderr
+    assert not (tmp_path / "strict").exists() or not any((tmp_path / "strict").iterdir())

@@ -95,6 +95,7 @@ def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow
                       .encode("ascii", "ignore").decode()).strip("-") or "image"
         book.images[path] = Image(path, f"{len(book.images) + 1:02d}-{stem}{path.suffix.lower()}", data)
     tok.meta["image"] = path
+    book.images[path].uses.append((chapter.path, line))
     if not "".join(c.content for c in tok.children or []).strip():
         book.images_without_alt += 1
         reporter.warning("A11Y001", f"image '{src}' has no alt text: describe it in ![…](…) for readers who "

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
-from weasyprint.formatting_structure.boxes import MarginBox, TextBox
+from weasyprint.formatting_structure.boxes import MarginBox, ReplacedBox, TextBox
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES
@@ -27,6 +27,7 @@ class LaidOut:
     body_start: int  # 0-based index of the page where the first chapter opens
     messages: list[str]
     overflows: list[tuple[int, str]]  # (1-based page, text) for text that crosses the text block
+    placed: list[tuple[str, float]] = None  # (image src as written in the HTML, printed width in inches)
 
 
 cjk_justify.install()
@@ -88,7 +89,20 @@ def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = Non
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous
-    return LaidOut(pdf, len(document.pages), body_start, handler.messages, overflows)
+    return LaidOut(pdf, len(document.pages), body_start, handler.messages, overflows, find_images(document))
+
+
+def find_images(document) -> list[tuple[str, float]]:
+    """Each image the pages draw, with the width it prints at (CSS px are 1/96 in)."""
+    found = []
+    for page in document.pages:
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            if isinstance(box, ReplacedBox) and box.element is not None and box.element.get("src"):
+                found.append((box.element.get("src"), box.width / 96))
+            stack.extend(getattr(box, "children", ()))
+    return found
 
 
 def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
