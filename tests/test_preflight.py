@@ -12,7 +12,7 @@ import weasyprint
 
 from builder.pdfpost import finish_pdf
 from builder.profiles import PROFILES
-from helpers import run_folio
+from helpers import ROOT, run_folio
 
 ICC_CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian libgs-common, as the build uses
 W, H = 432, 648  # 6 x 9 in
@@ -455,3 +455,21 @@ def test_finish_pdf_keeps_the_trim_and_sets_the_bleed_of_the_profile():
         assert "/Outlines" not in pdf.Root and "/PageMode" not in pdf.Root
         assert all("/Annots" not in page.obj for page in pdf.pages)
         assert [label for label in (p.label for p in pdf.pages)] == ["1"]
+
+
+def test_a_real_pandoc_weasyprint_pdf_fails_press_and_ours_passes(tmp_path, sample):
+    import os
+    import subprocess
+    import sys
+
+    import pypandoc
+
+    chapters = sorted((ROOT / "book" / "chapters").glob("*.md"))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    pdf = tmp_path / "pandoc.pdf"
+    subprocess.run([pypandoc.get_pandoc_path(), *map(str, chapters), "-o", str(pdf), "--pdf-engine=weasyprint",
+                    "--metadata", "title=When Siberia Calls"], env=env, check=True, capture_output=True)
+    code, out = check(pdf, "press")
+    assert code == 1
+    assert {"PRE003", "PRE004", "PRE005", "PRE006", "PRE007"} <= set(re.findall(r"error\[(PRE\d+)\]", out)), out
+    assert check(sample.pdf, "press")[0] == 0, "the same chapters built by Folio pass"
