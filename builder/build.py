@@ -58,7 +58,7 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
     for edition in editions:
         rendered = renders[edition.convert]
         if edition.format == "epub":
-            outputs[edition.file_name(config.slug)] = make_epub_edition(rendered, fonts)
+            outputs[edition.file_name(config.slug)] = make_epub_edition(rendered, fonts, edition)
         else:
             outputs[edition.file_name(config.slug)] = make_print_edition(rendered, reporter,
                                                                          PROFILES[edition.profile])
@@ -78,7 +78,7 @@ def read_book(config: Config, ctx: PassContext) -> Book:
     return book
 
 
-def make_epub_edition(rendered: Rendered, fonts: FontStack) -> bytes:
+def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | None = None) -> bytes:
     """Subset the faces the documents use, add their @font-face rules, draw the cover, package."""
     usage = collect_usage([d.xhtml for d in rendered.epub_documents], fonts)
     add_emoji_joiners(usage, fonts)
