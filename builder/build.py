@@ -57,11 +57,11 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
                          find_line(config.path.read_text(encoding="utf-8"), "book", "writing_mode"))
     for edition in editions:
         rendered = renders[edition.convert]
-        if edition.format == "epub":
-            outputs[edition.file_name(config.slug)] = make_epub_edition(rendered, fonts, edition)
-        else:
+        if edition.format == "pdf":
             outputs[edition.file_name(config.slug)] = make_print_edition(rendered, reporter,
                                                                          PROFILES[edition.profile])
+        else:  # an EPUB, or one of its store variants
+            outputs[edition.file_name(config.slug)] = make_epub_edition(rendered, fonts, edition)
     reporter.stop_if_failed()
     return write_all(out_dir, outputs)
 
