@@ -15,10 +15,12 @@ from builder.fontuse import add_emoji_joiners, collect_usage
 from builder.loader import load_sources
 from builder.model import Book
 from builder.output import build_lock, check_output_dir, write_all
+from builder.pagelist import add_page_list, source_id
 from builder.pdfpost import finish_pdf
 from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for
 from builder.render import Rendered, font_css, profile_css, render_book
 from builder.toc import build_toc
+from builder import variants
 from builder.transforms import PassContext, run_passes
 from builder.writers.epub import make_epub
 from builder.writers.pdf import FetchRefused, LaidOut, lay_out
@@ -55,15 +57,21 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
         reporter.warning("PDF004", "writing_mode = \"vertical-rl\" applies to the EPUB only: the PDF engine "
                          "cannot set vertical text, so the print edition is set horizontally", config.path,
                          find_line(config.path.read_text(encoding="utf-8"), "book", "writing_mode"))
-    for edition in editions:
+    paged: dict[str | None, Rendered] = {}  # EPUB renderings carrying a print edition's page numbers
+    for edition in sorted(editions, key=lambda e: e.format != "pdf"):  # print first: EPUBs cite its pages
         rendered = renders[edition.convert]
         if edition.format == "pdf":
-            outputs[edition.file_name(config.slug)] = make_print_edition(rendered, reporter,
-                                                                         PROFILES[edition.profile])
+            outputs[edition.file_name(config.slug)], laid_out = make_print_edition(rendered, reporter,
+                                                                                   PROFILES[edition.profile])
+            if edition.convert not in paged:
+                paged[edition.convert] = add_page_list(rendered, laid_out.starts, laid_out.body_start,
+                                                       source_id(config.identifier, edition.name))
         else:  # an EPUB, or one of its store variants
+            rendered = paged.get(edition.convert, rendered)
             outputs[edition.file_name(config.slug)] = make_epub_edition(rendered, fonts, edition)
     reporter.stop_if_failed()
-    return write_all(out_dir, outputs)
+    order = [e.file_name(config.slug) for e in editions]  # written and listed in book.toml's order
+    return write_all(out_dir, {name: outputs[name] for name in order})
 
 
 def read_book(config: Config, ctx: PassContext) -> Book:
@@ -79,22 +87,32 @@ def read_book(config: Config, ctx: PassContext) -> Book:
 
 
 def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | None = None) -> bytes:
-    """Subset the faces the documents use, add their @font-face rules, draw the cover, package."""
+    """Subset the faces the documents use, add their @font-face rules, draw the cover, package; a store
+    variant (kepub, kindle) rewrites the rendered documents and styles first."""
+    fmt = edition.format if edition else "epub"
+    if fmt == "kepub":
+        rendered = dataclasses.replace(rendered, epub_documents=variants.kepub_documents(rendered.epub_documents))
+    elif fmt == "kindle":
+        rendered = dataclasses.replace(rendered, epub_documents=variants.kindle_documents(rendered.epub_documents))
     usage = collect_usage([d.xhtml for d in rendered.epub_documents], fonts)
     add_emoji_joiners(usage, fonts)
+    if fmt == "kindle":
+        usage = variants.kindle_usage(usage, fonts.emoji)
     cache = rendered.book.config.root / ".folio-cache" / "fonts"
     faces = sorted(usage, key=lambda f: (f.family, f.style))
     subsets = {face.file_name: subset_face(face, usage[face], cache) for face in faces}
-    rendered = dataclasses.replace(rendered, epub_css=font_css(rendered.book, fonts, faces, "epub") + rendered.epub_css)
+    # font_css names the emoji family in the stacks only for "epub": the Kindle draws emoji itself.
+    css = font_css(rendered.book, fonts, faces, "kindle" if fmt == "kindle" else "epub") + rendered.epub_css
+    rendered = dataclasses.replace(rendered, epub_css=variants.kindle_css(css) if fmt == "kindle" else css)
     cfg = rendered.book.config
     if cfg.cover:
         cover = (cfg.cover.read_bytes(), cfg.cover.suffix.lower().replace(".jpeg", ".jpg"))
     else:
         cover = (make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts), ".png")
-    return make_epub(rendered, subsets, cover)
+    return make_epub(rendered, subsets, cover, obfuscate=bool(edition and edition.obfuscate_fonts))
 
 
-def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile) -> bytes:
+def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile) -> tuple[bytes, LaidOut]:
     """Lay out the PDF for a profile, report what the engine said, and finish the file."""
     laid_out = lay_out_edition(rendered, reporter, profile)
     for message in laid_out.messages:
@@ -104,7 +122,7 @@ def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile)
     if profile.print_boxes:
         check_resolution(rendered.book, laid_out.placed, profile, reporter)
     cmyk = CMYK_PROFILE.read_bytes() if profile.pdfx_version else None
-    return finish_pdf(laid_out.pdf, laid_out.body_start, profile, cmyk)
+    return finish_pdf(laid_out.pdf, laid_out.body_start, profile, cmyk), laid_out
 
 
 def check_resolution(book: Book, placed: list[tuple[str, float]], profile: Profile, reporter: Reporter) -> None:

@@ -10,6 +10,7 @@ from builder.loader import Source
 from builder.markdown import MAX_NESTING, nesting_overflow, parse_markdown
 from builder.plaintext import to_markdown
 from builder.model import Chapter
+from builder import xhtml
 
 FRONT_MATTER_KEYS = {"title": str, "lang": str}
 MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
@@ -19,10 +20,13 @@ def parse_chapters(config: Config, sources: list[Source], reporter: Reporter) ->
     """Parse every chapter once; the language decides quote style, so it is read first."""
     chapters = []
     for index, source in enumerate(sources, start=1):
-        front, front_line = _peek_front_matter(source.text)
-        meta = _read_front_matter(source, front, front_line, reporter)
+        if source.path.suffix.lower() in xhtml.SUFFIXES:
+            meta, parsed = _parse_xhtml(source, config.language, reporter)
+        else:
+            front, front_line = _peek_front_matter(source.text)
+            meta = _read_front_matter(source, front, front_line, reporter)
+            parsed = _parse(source, meta.get("lang", config.language), reporter)
         lang = meta.get("lang", config.language)
-        parsed = _parse(source, lang, reporter)
         overflow = nesting_overflow(parsed.tokens)
         if overflow:
             reporter.error("SRC007", f"blocks nest more than {MAX_NESTING - 1} levels deep here; "
@@ -38,12 +42,35 @@ def _parse(source: Source, lang: str, reporter: Reporter):
     converted = to_markdown(source.text)
     for line, message in converted.notes:
         reporter.warning("AOZ001", message, source.path, line)
-    parsed = parse_markdown(converted.text, lang)
-    last = len(converted.lines) - 1
+    return _map_lines(parse_markdown(converted.text, lang), converted.lines)
+
+
+def _map_lines(parsed, lines: list[int]):
+    """Point token lines, 0-based [start, end) in converted Markdown, at the same in the author's file."""
+    last = len(lines) - 1
     for tok in parsed.tokens:
-        if tok.map:  # 0-based [start, end) in the Markdown → the same in the author's file
-            tok.map = [converted.lines[min(tok.map[0], last)] - 1, converted.lines[min(tok.map[1] - 1, last)]]
+        if tok.map and last >= 0:
+            tok.map = [lines[min(tok.map[0], last)] - 1, lines[min(tok.map[1] - 1, last)]]
     return parsed
+
+
+def _parse_xhtml(source: Source, book_lang: str, reporter: Reporter):
+    """An XHTML or HTML chapter: its body as Markdown; `<title>` and `xml:lang` play the front matter's part."""
+    try:
+        converted = xhtml.to_markdown(source.text, as_html=source.path.suffix.lower() != ".xhtml")
+    except xhtml.XhtmlError as exc:
+        reporter.error("XHT001", str(exc), source.path, exc.line)
+        return {"title": source.path.stem}, parse_markdown("", book_lang)
+    for line, code, message in converted.notes:
+        reporter.warning(code, message, source.path, line)
+    meta = {"title": converted.title} if converted.title else {}
+    if converted.lang and LANG_RE.match(converted.lang):
+        meta["lang"] = converted.lang
+    elif converted.lang:
+        reporter.error("SRC003", f"xml:lang must be a BCP 47 tag such as zh-Hans, got {converted.lang!r}",
+                       source.path, 1)
+    parsed = parse_markdown(converted.text, meta.get("lang", book_lang))
+    return meta, _map_lines(parsed, converted.lines)
 
 
 def _peek_front_matter(text: str) -> tuple[str | None, int]:

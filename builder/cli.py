@@ -44,6 +44,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     add_check_parser(sub)
     add_cover_parser(sub)
+    add_new_parser(sub)
     return parser
 
 
@@ -79,6 +80,14 @@ def add_cover_parser(sub) -> None:
     cover.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
+def add_new_parser(sub) -> None:
+    """`folio new DIR`: a book skeleton that builds as it is."""
+    new = sub.add_parser("new", help="write a ready-to-build book skeleton (book.toml and two chapters)")
+    new.add_argument("book_dir", type=Path, help="folder for the new book; it must be missing or empty")
+    new.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    new.set_defaults(strict=False)
+
+
 def _page_count(text: str) -> int:
     """A page count: a whole number from 1."""
     if not text.isdigit() or int(text) < 1:
@@ -92,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     reporter = Reporter(strict=args.strict)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return {"check": run_check, "cover": run_cover}.get(args.command, run_build)(args, reporter)
+        return {"check": run_check, "cover": run_cover, "new": run_new}.get(args.command, run_build)(args, reporter)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -163,4 +172,19 @@ def run_cover(args: argparse.Namespace, reporter: Reporter) -> int:
     if not args.quiet:
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
         print(f"built in {time.monotonic() - started:.1f} s, {len(reporter.warnings)} warning(s)")
+    return EXIT_OK
+
+
+def run_new(args: argparse.Namespace, reporter: Reporter) -> int:
+    """`folio new DIR`: write the skeleton, or refuse a folder that already holds something (exit 2)."""
+    from builder.new import NewError, create_book
+
+    try:
+        written = create_book(args.book_dir)
+    except NewError as exc:
+        print(f"folio: error[NEW001]: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in written:
+        print(f"wrote {path}")
+    print(f"build it with: folio build {args.book_dir}")
     return EXIT_OK

@@ -43,10 +43,13 @@ PRINT_KEYS = {
 # OpenCC configurations an edition may name, and the script its Chinese text is in afterwards.
 CONVERSIONS = {"s2t": "zh-Hant", "s2tw": "zh-Hant", "s2twp": "zh-Hant", "s2hk": "zh-Hant",
                "t2s": "zh-Hans", "tw2s": "zh-Hans", "tw2sp": "zh-Hans", "hk2s": "zh-Hans"}
+# "kepub" and "kindle" are store variants of the EPUB, made from the same rendering (builder/variants.py).
+FORMATS = ("epub", "kepub", "kindle", "pdf")
 EDITION_KEYS = {
-    "format": (str, True, "\"epub\" or \"pdf\""),
+    "format": (str, True, ", ".join(f'"{f}"' for f in FORMATS[:-1]) + f' or "{FORMATS[-1]}"'),
     "profile": (str, False, "a print profile: " + ", ".join(f'"{p}"' for p in PROFILES) + " (PDF editions only)"),
     "convert": (str, False, "an OpenCC conversion: " + ", ".join(f'"{c}"' for c in CONVERSIONS)),
+    "obfuscate_fonts": (bool, False, "true or false (EPUB, kepub and kindle editions only)"),
 }
 TABLES = {"book": BOOK_KEYS, "print": PRINT_KEYS}
 EDITION_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -63,14 +66,16 @@ class Edition:
     """One file the build makes: an EPUB, or a PDF laid out for one print profile."""
 
     name: str
-    format: str  # "epub" or "pdf"
+    format: str  # one of FORMATS
     profile: str | None = None  # PDF only: a key of PROFILES
     convert: str | None = None  # an OpenCC configuration such as "s2twp", applied to this edition's text
+    obfuscate_fonts: bool = False  # EPUB formats only: IDPF font obfuscation (EPUB OCF 3 §4.3)
 
     def file_name(self, slug: str) -> str:
         """`<slug>.epub` and `<slug>.pdf` for the two default editions, `<slug>-<name>.<ext>` for others."""
-        ext = "epub" if self.format == "epub" else "pdf"
-        plain = (self.name, ext) in (("epub", "epub"), ("print", "pdf"))
+        # Kobo devices read a book with their kepub engine only when its name ends in `.kepub.epub`.
+        ext = {"pdf": "pdf", "kepub": "kepub.epub"}.get(self.format, "epub")
+        plain = (self.name, self.format) in (("epub", "epub"), ("print", "pdf"))
         return f"{slug}.{ext}" if plain else f"{slug}-{self.name}.{ext}"
 
 
@@ -167,7 +172,7 @@ def _check_editions(path: Path, text: str, editions: dict):
             if key not in EDITION_KEYS:
                 yield _unknown(path, text, key, table, list(EDITION_KEYS))
         fmt, profile = values.get("format"), values.get("profile")
-        if fmt not in ("epub", "pdf"):
+        if fmt not in FORMATS:
             yield Diagnostic("error", "CFG003" if fmt is None else "CFG004", f"[{table}] format must be "
                              f"{EDITION_KEYS['format'][2]}, got {fmt!r}", path, find_line(text, table, "format")
                              or find_line(text, table, None))
@@ -178,9 +183,23 @@ def _check_editions(path: Path, text: str, editions: dict):
         if "convert" in values and values["convert"] not in CONVERSIONS:
             yield Diagnostic("error", "CFG004", f"[{table}] convert must be {EDITION_KEYS['convert'][2]}, got "
                              f"{values['convert']!r}", path, find_line(text, table, "convert"))
-        if fmt == "epub" and profile is not None:
+        if fmt in FORMATS[:-1] and profile is not None:
             yield Diagnostic("error", "CFG004", f"[{table}] an EPUB edition takes no profile", path,
                              find_line(text, table, "profile"))
+        yield from _check_obfuscation(path, text, table, values)
+
+
+def _check_obfuscation(path: Path, text: str, table: str, values: dict):
+    """`obfuscate_fonts` is a boolean, and only EPUB formats embed fonts a PDF would not."""
+    if "obfuscate_fonts" not in values:
+        return
+    value, line = values["obfuscate_fonts"], find_line(text, table, "obfuscate_fonts")
+    if not isinstance(value, bool):
+        yield Diagnostic("error", "CFG004", f"[{table}] obfuscate_fonts must be "
+                         f"{EDITION_KEYS['obfuscate_fonts'][2]}, got {value!r}", path, line)
+    elif values.get("format") == "pdf":
+        yield Diagnostic("error", "CFG004", f"[{table}] obfuscate_fonts applies to EPUB, kepub and kindle "
+                         "editions only: a PDF edition takes no obfuscate_fonts", path, line)
 
 
 def _unknown(path: Path, text: str, key: str, table: str | None, known: list[str]) -> Diagnostic:
@@ -256,8 +275,8 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
         cover=_cover_path(root, path, text, book["cover"]) if "cover" in book else None,
         font_size=prt.get("font_size", "10.5pt"),
         paper=prt.get("paper", "white"),
-        editions=tuple(Edition(name, v["format"], v.get("profile"), v.get("convert")) for name, v in data["editions"].items())
-        if data.get("editions") else DEFAULT_EDITIONS,
+        editions=tuple(Edition(name, v["format"], v.get("profile"), v.get("convert"), v.get("obfuscate_fonts", False))
+                       for name, v in data["editions"].items()) if data.get("editions") else DEFAULT_EDITIONS,
     )
 
 

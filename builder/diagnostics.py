@@ -32,6 +32,8 @@ CODES = {
     "HTM001": "raw HTML or SVG content removed by the sanitiser",
     "A11Y001": "image without alt text",
     "AOZ001": "Aozora Bunko annotation or gaiji that Folio cannot honour",
+    "XHT001": "XHTML or HTML chapter that cannot be read safely: not well-formed, a DTD subset, or nested too deep",
+    "XHT002": "XHTML or HTML element that Folio does not carry (its text is kept)",
     "CJK001": "half-width punctuation between CJK characters",
     "FNT001": "character not covered by any configured font",
     "FNT002": "configured font file not found",
@@ -66,6 +68,7 @@ CODES = {
     "PRE015": "more blank pages in a row than the profile allows",
     "PRE016": "text closer to the trim's top, bottom or outside edge than the profile allows",
     "OUT001": "output folder cannot be written, or another build holds it",
+    "NEW001": "`folio new` folder exists and is not empty, or is not a folder",
 }
 
 

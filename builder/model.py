@@ -39,6 +39,7 @@ class Chapter:
     title_line: int = 1
     headings: list[Heading] = field(default_factory=list)
     extra_langs: list[str] = field(default_factory=list)  # from `{lang=…}` on blocks and spans
+    anchors: dict[str, int] = field(default_factory=dict)  # other ids links may target (`{#id}`, raw HTML): line
 
     @property
     def id(self) -> str:
@@ -94,3 +95,13 @@ class Book:
                 if lang not in seen:
                     seen.append(lang)
         return seen
+
+
+@dataclass(frozen=True)
+class PageStart:
+    """Where a printed page begins: in front matter (`front` names the part), or in chapter `chapter` after
+    `offset` letters and digits of its text (footnotes and generated text not counted)."""
+
+    chapter: int | None
+    offset: int
+    front: str | None = None  # "titlepage" or "contents" before the first chapter

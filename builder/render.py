@@ -53,6 +53,7 @@ class Rendered:
     epub_css: str = ""
     print_html: str = ""
     print_css: str = ""
+    page_source: str = ""  # identifier of the print edition whose page numbers the EPUB carries, if any
 
 
 def make_env() -> Environment:

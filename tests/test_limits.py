@@ -90,8 +90,10 @@ def _kill_during_build(tmp_path: Path, sig: int) -> tuple[subprocess.CompletedPr
     assert run_folio("build", str(book), "--out", str(out)).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     (book / "chapters" / "01-when-siberia-calls.md").write_text("# Changed\n\nNew text.\n")
+    # A shell that starts jobs in the background hands them SIGINT ignored; an author's terminal does not.
     proc = subprocess.Popen([sys.executable, "-m", "builder", "build", str(book), "--out", str(out)],
-                            cwd=ROOT, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(1.0)  # inside parsing or layout: the whole build takes several seconds
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=120)

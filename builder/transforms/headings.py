@@ -8,6 +8,7 @@ from builder.markdown import inline_text
 from builder.model import Book, Chapter, Heading
 
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+RAW_ID_RE = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
 def assign_titles_and_ids(book: Book, ctx) -> Book:
@@ -17,10 +18,13 @@ def assign_titles_and_ids(book: Book, ctx) -> Book:
         chapter.headings = _collect_headings(chapter)
         _set_title(chapter, ctx.reporter)
         for heading in chapter.headings:
-            _check_id(heading, chapter, seen, ctx.reporter)
+            _check_id(heading.id, heading.line, chapter, seen, ctx.reporter)
             if not heading.text and heading.level > 1:
                 ctx.reporter.warning("SRC009", "heading has no text: it is left out of the table of contents",
                                      chapter.path, heading.line)
+        for anchor, line in _collect_anchors(chapter).items():
+            if ID_RE.match(anchor) and _check_id(anchor, line, chapter, seen, ctx.reporter):
+                chapter.anchors[anchor] = line
     return book
 
 
@@ -45,6 +49,23 @@ def _collect_headings(chapter: Chapter) -> list[Heading]:
     return headings
 
 
+def _collect_anchors(chapter: Chapter) -> dict[str, int]:
+    """Ids on blocks and spans (`{#id}`) and in raw HTML: link targets like headings, though not in the TOC."""
+    found: dict[str, int] = {}
+    for tok in chapter.tokens:
+        line = tok.map[0] + 1 if tok.map else 1
+        for item in [tok, *(tok.children or [])]:
+            if item.type == "heading_open":
+                continue
+            ident = item.attrGet("id")
+            if ident:
+                found.setdefault(str(ident), line)
+            if item.type in ("html_block", "html_inline"):
+                for match in RAW_ID_RE.finditer(item.content):
+                    found.setdefault(match.group(1), line + item.content.count("\n", 0, match.start()))
+    return found
+
+
 def _set_title(chapter: Chapter, reporter) -> None:
     """Front matter `title` wins; else the first `#` heading, which must open the chapter."""
     if chapter.front_matter.get("title"):
@@ -59,16 +80,16 @@ def _set_title(chapter: Chapter, reporter) -> None:
     chapter.title, chapter.title_line = first.text, first.line
 
 
-def _check_id(heading: Heading, chapter: Chapter, seen: dict, reporter) -> None:
-    """Explicit ids must be XML names and unique across the whole book."""
-    if not heading.id:
-        return
-    if not ID_RE.match(heading.id):
-        reporter.error("ID001", f"id '{heading.id}' must start with an ASCII letter and use only "
-                       "letters, digits, '-', '_', '.' or ':'", chapter.path, heading.line)
-    if heading.id in seen:
-        other, line = seen[heading.id]
-        reporter.error("ID001", f"duplicate id '{heading.id}' (also at {other.rel}:{line})",
-                       chapter.path, heading.line)
-        return
-    seen[heading.id] = (chapter, heading.line)
+def _check_id(ident: str, where: int, chapter: Chapter, seen: dict, reporter) -> bool:
+    """Explicit ids must be XML names and unique across the whole book (print sets it as one document)."""
+    if not ident:
+        return False
+    if not ID_RE.match(ident):
+        reporter.error("ID001", f"id '{ident}' must start with an ASCII letter and use only "
+                       "letters, digits, '-', '_', '.' or ':'", chapter.path, where)
+    if ident in seen:
+        other, line = seen[ident]
+        reporter.error("ID001", f"duplicate id '{ident}' (also at {other.rel}:{line})", chapter.path, where)
+        return False
+    seen[ident] = (chapter, where)
+    return True

@@ -23,7 +23,7 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 
 def resolve_links_and_images(book: Book, ctx) -> Book:
     """Mark each internal link with its target (chapter, anchor) and each image with its file."""
-    anchors = {c.index: {h.id for h in c.headings if h.id} | {c.id} for c in book.chapters}
+    anchors = {c.index: {h.id for h in c.headings if h.id} | set(c.anchors) | {c.id} for c in book.chapters}
     for chapter in book.chapters:
         for tok, line in _inline_tokens(chapter):
             if tok.type == "link_open":
@@ -68,7 +68,7 @@ def _resolve_link(book: Book, chapter: Chapter, tok, line: int, anchors: dict, r
             return
     fragment = unquote(parts.fragment) or None
     if fragment and fragment not in anchors[target.index]:
-        reporter.error("LNK002", f"link to '#{fragment}', which no heading in {target.rel} carries",
+        reporter.error("LNK002", f"link to '#{fragment}', which no heading or element in {target.rel} carries",
                        chapter.path, line)
         return
     tok.meta["target"] = (target.index, fragment)

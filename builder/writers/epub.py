@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
 
 from ebooklib import epub
+from lxml import etree
 
 from builder.model import MEDIA_TYPES, Book
 from builder.render import Rendered, render_ncx
 
 
 
-def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover: tuple[bytes, str]) -> bytes:
+# EPUB OCF 3.x §4.3 "Font obfuscation": the algorithm's URI, and how many leading bytes it XORs.
+OBFUSCATION = "http://www.idpf.org/2008/embedding"
+OBFUSCATED_BYTES = 1040
+
+
+def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover: tuple[bytes, str], obfuscate: bool = False) -> bytes:
     """Build the EPUB in memory: metadata, manifest, spine, then a deterministic zip."""
     book = rendered.book
     pub = epub.EpubBook()
@@ -34,8 +41,7 @@ def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover: tuple[bytes, s
     for image in book.images.values():
         pub.add_item(_item(f"img-{image.name}".replace(".", "-"), f"images/{image.name}",
                            MEDIA_TYPES[Path(image.name).suffix], image.data))
-    for name, data in sorted(fonts.items()):
-        pub.add_item(_item("font-" + name.replace(".", "-"), f"fonts/{name}", MEDIA_TYPES[Path(name).suffix], data))
+    _add_fonts(pub, fonts, book.config.identifier if obfuscate else None)
     pub.spine = spine
     if book.config.writing_mode == "vertical-rl":
         pub.set_direction("rtl")  # page-progression-direction="rtl" on the spine
@@ -45,13 +51,55 @@ def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover: tuple[bytes, s
         first = next(d for d in rendered.epub_documents if d.kind == "chapter")
         pub.guide.append({"type": "text", "href": first.name, "title": first.title})
     raw = io.BytesIO()
-    epub.write_epub(raw, pub, {"mtime": rendered.modified, "epub3_landmark": False, "raise_exceptions": True})
+    writer = _Writer(raw, pub, {"mtime": rendered.modified, "epub3_landmark": False, "raise_exceptions": True})
+    writer.process()
+    writer.write()
     return normalise_zip(raw.getvalue(), rendered.modified.timetuple()[:6])
+
+
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer, plus the package's xml:lang (the book's language), which ebooklib leaves out and
+    EPUB Accessibility checkers (Ace: epub-lang) require."""
+
+    def _write_opf_file(self, root):
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+        super()._write_opf_file(root)
 
 
 def _item(uid: str, name: str, media_type: str, content: bytes) -> epub.EpubItem:
     """A manifest item with our bytes, untouched by ebooklib's HTML rewriting."""
     return epub.EpubItem(uid=uid, file_name=name, media_type=media_type, content=content)
+
+
+def _add_fonts(pub: epub.EpubBook, fonts: dict[str, bytes], identifier: str | None) -> None:
+    """Add the font files; with an identifier, obfuscated and listed in META-INF/encryption.xml."""
+    names = sorted(fonts)
+    for name in names:
+        data = obfuscate_font(fonts[name], identifier) if identifier else fonts[name]
+        pub.add_item(_item("font-" + name.replace(".", "-"), f"fonts/{name}", MEDIA_TYPES[Path(name).suffix], data))
+    if identifier and names:
+        # ebooklib writes an item left out of the manifest at its own path from the container root.
+        pub.add_item(epub.EpubItem(file_name="META-INF/encryption.xml", media_type="application/xml",
+                                   content=encryption_xml([f"{pub.FOLDER_NAME}/fonts/{n}" for n in names]),
+                                   manifest=False))
+
+
+def obfuscate_font(data: bytes, identifier: str) -> bytes:
+    """XOR the first 1040 bytes with the SHA-1 of the unique identifier, whitespace removed (its own inverse)."""
+    key = hashlib.sha1("".join(c for c in identifier if c not in " \t\r\n").encode("utf-8")).digest()
+    head = bytes(b ^ key[i % len(key)] for i, b in enumerate(data[:OBFUSCATED_BYTES]))
+    return head + data[OBFUSCATED_BYTES:]
+
+
+def encryption_xml(uris: list[str]) -> bytes:
+    """META-INF/encryption.xml naming each obfuscated member (paths from the container root)."""
+    ocf, enc = "urn:oasis:names:tc:opendocument:xmlns:container", "http://www.w3.org/2001/04/xmlenc#"
+    root = etree.Element(f"{{{ocf}}}encryption", nsmap={None: ocf, "enc": enc})
+    for uri in uris:
+        data = etree.SubElement(root, f"{{{enc}}}EncryptedData")
+        etree.SubElement(data, f"{{{enc}}}EncryptionMethod", Algorithm=OBFUSCATION)
+        etree.SubElement(etree.SubElement(data, f"{{{enc}}}CipherData"), f"{{{enc}}}CipherReference", URI=uri)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def _set_metadata(pub: epub.EpubBook, rendered: Rendered) -> None:
@@ -69,13 +117,15 @@ def _set_metadata(pub: epub.EpubBook, rendered: Rendered) -> None:
         pub.add_metadata("DC", "date", cfg.date)
     for lang in rendered.book.langs()[1:]:
         pub.add_metadata("DC", "language", lang)
-    for prop, value in accessibility_metadata(rendered.book):
+    for prop, value in accessibility_metadata(rendered.book, bool(rendered.page_source)):
         pub.add_metadata(None, "meta", value, {"property": prop})
+    if rendered.page_source:  # the print edition the page-list follows (EPUB Accessibility's page source)
+        pub.add_metadata(None, "meta", rendered.page_source, {"property": "pageBreakSource"})
     # ebooklib adds a generator meta naming itself; name Folio instead.
     pub.metadata[epub.NAMESPACES["OPF"]]["generator"] = [("", {"name": "generator", "content": "Folio"})]
 
 
-def accessibility_metadata(book: Book) -> list[tuple[str, str]]:
+def accessibility_metadata(book: Book, page_list: bool = False) -> list[tuple[str, str]]:
     """Schema.org accessibility metadata derived from what the book holds, not asserted blindly."""
     alt_complete = book.images_without_alt == 0
     meta = [("schema:accessMode", "textual"), ("schema:accessMode", "visual")]  # the cover is an image
@@ -84,6 +134,7 @@ def accessibility_metadata(book: Book) -> list[tuple[str, str]]:
     meta.append(("schema:accessModeSufficient", "textual,visual"))
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
     features += ["alternativeText"] if alt_complete else []
+    features += ["printPageNumbers", "pageNavigation"] if page_list else []
     meta += [("schema:accessibilityFeature", f) for f in features]
     meta.append(("schema:accessibilityHazard", "none"))
     images = len(book.images)

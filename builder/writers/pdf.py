@@ -10,10 +10,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
-from weasyprint.formatting_structure.boxes import MarginBox, ReplacedBox, TextBox
+from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, ReplacedBox, TextBox
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from builder.model import MEDIA_TYPES
+from builder.model import MEDIA_TYPES, PageStart
 from builder.writers import cjk_justify
 from builder.render import Rendered
 
@@ -28,6 +28,7 @@ class LaidOut:
     messages: list[str]
     overflows: list[tuple[int, str]]  # (1-based page, text) for text that crosses the text block
     placed: list[tuple[str, float]] = None  # (image src as written in the HTML, printed width in inches)
+    starts: list[PageStart] = None  # where each page begins in the book's text, for the EPUB's page-list
 
 
 cjk_justify.install()
@@ -89,7 +90,50 @@ def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = Non
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous
-    return LaidOut(pdf, len(document.pages), body_start, handler.messages, overflows, find_images(document))
+    return LaidOut(pdf, len(document.pages), body_start, handler.messages, overflows, find_images(document),
+                   find_page_starts(document))
+
+
+def find_page_starts(document) -> list[PageStart]:
+    """For each page, the chapter and count of letters and digits before its first text (or the front-matter
+    part it shows): the EPUB places its page-break markers by the same count."""
+    starts, counted, chapter, last_front = [], {}, None, "titlepage"
+    for page in document.pages:
+        first, front = None, None
+        for box, chap in _flow_text(page._page_box, chapter):
+            chapter = chap if chap is not None else chapter
+            if chap is None:
+                front = front or ("contents" if box == "contents" else "titlepage")
+                continue
+            if first is None:
+                first = (chap, counted.get(chap, 0))
+            counted[chap] = counted.get(chap, 0) + sum(ch.isalnum() for ch in box.text)
+        if first is None and chapter is not None and front is None:
+            first = (chapter, counted.get(chapter, 0))  # a page without text: where the text goes on
+        last_front = front or last_front  # a blank page belongs with the part it follows
+        starts.append(PageStart(*first) if first else PageStart(None, 0, last_front))
+    return starts
+
+
+def _flow_text(page_box, chapter: int | None):
+    """Text boxes of the page's main flow in reading order, each with its chapter (None in front matter);
+    "contents" once where the printed contents page shows."""
+    stack = [(child, chapter) for child in reversed(page_box.children)
+             if not isinstance(child, (MarginBox, FootnoteAreaBox))]
+    while stack:
+        box, chap = stack.pop()
+        element = getattr(box, "element", None)
+        classes = (element.get("class") or "").split() if element is not None else []
+        tag = getattr(box, "element_tag", "") or ""
+        if "::" in tag or {"footnote", "footnote-again"} & set(classes):
+            continue  # generated text and note calls: the EPUB has no such text, or marks it apart
+        if tag == "section" and "chapter" in classes and element.get("id", "").startswith("ch-"):
+            chap = int(element.get("id")[3:])
+        elif tag == "nav" and "contents" in classes:
+            yield "contents", None
+        if isinstance(box, TextBox) and box.text.strip():
+            yield box, chap
+        stack.extend((child, chap) for child in reversed(getattr(box, "children", ())))
 
 
 def find_images(document) -> list[tuple[str, float]]:

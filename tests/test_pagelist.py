@@ -1,0 +1,68 @@
+"""Print page numbers inside the EPUB: every page-list entry leads to where that printed page begins."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+
+import pytest
+from lxml import etree
+
+from helpers import NS, xml
+
+
+def alnum(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def text_after(root, marker, size: int = 12) -> str:
+    """The first letters and digits after a marker in reading order, footnotes left out as in print."""
+    parts, started = [], False
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        if element is marker:
+            started = started or event == "start"
+            if event == "end":
+                parts.append(element.tail or "")
+            continue
+        if started:
+            inside_note = "footnote" in (element.get("class") or "")
+            parts.append((element.text or "") if event == "start" and not inside_note else "")
+            parts.append((element.tail or "") if event == "end" else "")
+            if len(alnum("".join(parts))) > size:
+                break
+    return alnum("".join(parts))[:size]
+
+
+def page_text(pdf, number: int) -> str:
+    return alnum(subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"],
+                                capture_output=True, text=True, check=True).stdout)
+
+
+@pytest.mark.parametrize("which", ["sample", "features"])
+def test_each_printed_page_starts_where_its_epub_marker_stands(request, which):
+    built = request.getfixturevalue(which)
+    with zipfile.ZipFile(built.epub) as zf:
+        nav = xml(zf.read("EPUB/nav.xhtml"))
+        entries = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
+        opf = zf.read("EPUB/content.opf").decode()
+        docs = {name: xml(zf.read(name)) for name in zf.namelist() if name.endswith(".xhtml")}
+    pages = int(subprocess.run(["pdfinfo", str(built.pdf)], capture_output=True, text=True).stdout
+                .split("Pages:")[1].split()[0])
+    assert len(entries) == pages, "one entry per printed page"
+    assert [e.text for e in entries[:2]] == ["i", "ii"] and entries[-1].text == str(pages - 6)
+    assert '<meta property="pageBreakSource">urn:uuid:' in opf and ">printPageNumbers<" in opf
+    checked = 0
+    for number, entry in enumerate(entries, start=1):
+        doc, _, anchor = entry.get("href").partition("#")
+        root = docs[f"EPUB/{doc}"]
+        if not anchor.startswith("page-"):
+            continue  # front matter: the page-list points at the title page or the contents
+        marker = root.xpath(f"//*[@id='{anchor}']")[0]
+        assert marker.get("role") == "doc-pagebreak" and marker.get("aria-label") == entry.text
+        snippet, text = text_after(root, marker), page_text(built.pdf, number)
+        if not text:
+            continue  # a blank verso: its marker stands where the next text begins
+        # The page's text opens with its running head (and a repeated table header), then this snippet.
+        assert snippet and 0 <= text.find(snippet) < 80, (number, snippet, text[:100])
+        checked += 1
+    assert checked >= 3, "every body page with text was compared"

@@ -1,0 +1,197 @@
+"""XHTML and HTML chapters brought from another tool, built with Markdown ones into one book."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from helpers import NS, ROOT, epub_members, epubcheck, pdftotext, run_folio, xml
+
+MOON = ROOT / "tests" / "books" / "features" / "images" / "moon.png"
+SECRET = "FOLIO-SECRET-x7h2"
+LOCATED = re.compile(r"^(?P<path>\S+?):(?P<line>\d+): (?P<sev>error|warning)\[(?P<code>[A-Z0-9]+)\]: (?P<msg>.*)$",
+                     re.MULTILINE)
+
+ONE = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="en">
+<head><title>The Harbour</title><link href="../css/missing.css" rel="stylesheet"/></head>
+<body>
+<section id="harbour" epub:type="chapter">
+<h1>Harbour&nbsp;Lights</h1>
+<p id="opening">Call me <i>Ishmael</i>, said the <em>sailor</em>
+across the pier; see <a href="two.html#sec-wind">the wind</a>
+and <a href="../md/03-notes.md#remarks">the remarks</a>.<a href="two.html#note-1" id="noteref-1" epub:type="noteref">1</a></p>
+<h2 id="sec-ropes">Ropes and <b>knots</b></h2>
+<ul><li>bowline</li><li>hitch with <code>*stars*</code> &amp; [brackets]</li></ul>
+<blockquote><p xml:lang="fr">Il pleut <i>encore</i>.</p></blockquote>
+<p><img src="../images/moon.png" alt="The moon over the harbour"/></p>
+<table><tr><td xml:lang="la">Cetus</td><td>whale</td></tr></table>
+<pre>  keep   this
+    spacing</pre>
+</section>
+</body>
+</html>
+"""
+
+TWO = """<!DOCTYPE html>
+<html lang="zh-Hans">
+<head><meta charset="utf-8"><title>风</title></head>
+<body>
+<h2>风</h2>
+<p>海上的风很大。回到<a href="one.xhtml#opening">开头</a>。</p>
+<h3 id="sec-wind">风向</h3>
+<p>东风<br>西风</p>
+<ol><li id="note-1"><p>一个注释。<a href="one.xhtml#noteref-1">↩</a></p></li></ol>
+</body>
+</html>
+"""
+
+NOTES = """# Notes {#remarks}
+
+Back to [the harbour](../text/one.xhtml#harbour) and [the wind](../text/two.html#sec-wind).
+"""
+
+TOML = """[book]
+title = "Imported"
+authors = ["Tester"]
+language = "en"
+chapters = [{chapters}]
+"""
+
+
+def make_book(tmp_path, files: dict[str, str], chapters: list[str]):
+    """A book folder with the given files, a picture, and a secret beside it that must never be read."""
+    book = tmp_path / "book"
+    (book / "images").mkdir(parents=True)
+    shutil.copy(MOON, book / "images" / "moon.png")
+    (tmp_path / "secret.png").write_text(SECRET)
+    for name, text in files.items():
+        (book / name).parent.mkdir(parents=True, exist_ok=True)
+        (book / name).write_text(text, encoding="utf-8")
+    listed = ", ".join(f'"{c}"' for c in chapters)
+    (book / "book.toml").write_text(TOML.format(chapters=listed), encoding="utf-8")
+    return book
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """Both editions of a book of an XHTML, an HTML and a Markdown chapter."""
+    tmp = tmp_path_factory.mktemp("xhtml")
+    book = make_book(tmp, {"text/one.xhtml": ONE, "text/two.html": TWO, "md/03-notes.md": NOTES},
+                     ["text/one.xhtml", "text/two.html", "md/03-notes.md"])
+    proc = run_folio("build", str(book), "--out", str(tmp / "out"))
+    assert proc.returncode == 0, proc.stderr
+    return tmp / "out", proc
+
+
+def test_titles_languages_and_toc_come_from_the_markup(imported):
+    out, proc = imported
+    members = epub_members(out / "imported.epub")
+    nav = xml(members["EPUB/nav.xhtml"])
+    toc = [" ".join("".join(a.itertext()).split()) for a in nav.iterfind(".//x:nav[@epub:type='toc']//x:a", NS)]
+    assert toc == ["The Harbour", "Ropes and knots", "风", "风向", "Notes"], toc  # <title> wins, else the heading
+    one, two = xml(members["EPUB/ch-01.xhtml"]), xml(members["EPUB/ch-02.xhtml"])
+    assert one.get("lang") == "en" and two.get("lang") == "zh-Hans"
+    heading = one.find(".//x:h1", NS)
+    assert heading.get("id") == "harbour" and "".join(heading.itertext()) == "Harbour\u00a0Lights"
+    assert two.find(".//x:h1", NS).text == "风" and two.find(".//x:h2", NS).get("id") == "sec-wind"
+    # The one warning: the small test picture prints below 300 dpi.
+    assert [m["code"] for m in LOCATED.finditer(proc.stderr)] == ["IMG003"], proc.stderr
+
+
+def test_links_between_markup_and_markdown_chapters_resolve(imported):
+    out, _ = imported
+    members = epub_members(out / "imported.epub")
+    hrefs = {a.text or "".join(a.itertext()): a.get("href") for name in ("EPUB/ch-01.xhtml", "EPUB/ch-02.xhtml",
+             "EPUB/ch-03.xhtml") for a in xml(members[name]).iterfind(".//x:a[@href]", NS)}
+    assert hrefs["the wind"] == "ch-02.xhtml#sec-wind" and hrefs["the remarks"] == "ch-03.xhtml#remarks"
+    assert hrefs["开头"] == "ch-01.xhtml#opening" and hrefs["the harbour"] == "ch-01.xhtml#harbour"
+    assert hrefs["1"] == "ch-02.xhtml#note-1" and hrefs["↩"] == "ch-01.xhtml#noteref-1"
+    one = xml(members["EPUB/ch-01.xhtml"])
+    assert one.find(".//x:p[@id='opening']", NS) is not None  # every target exists where the link says
+    assert one.find(".//x:sup/x:a[@id='noteref-1']", NS) is not None  # a noteref stays a superscript
+    assert xml(members["EPUB/ch-02.xhtml"]).find(".//x:ol/x:li//*[@id='note-1']", NS) is not None
+
+
+def test_inline_markup_text_and_structures_survive(imported):
+    out, _ = imported
+    members = epub_members(out / "imported.epub")
+    one = xml(members["EPUB/ch-01.xhtml"])
+    para = one.find(".//x:p[@id='opening']", NS)
+    assert para.find("x:i", NS).text == "Ishmael" and para.find("x:em", NS).text == "sailor"
+    assert "the sailor across the pier" in " ".join("".join(para.itertext()).split())
+    items = ["".join(li.itertext()) for li in one.iterfind(".//x:ul/x:li", NS)]
+    assert items == ["bowline", "hitch with *stars* & [brackets]"]  # Markdown characters stay text
+    quote = one.find(".//x:blockquote/x:p", NS)
+    assert quote.get("lang") == "fr" and quote.find("x:i", NS).text == "encore"
+    assert one.find(".//x:td[@lang='la']", NS).text == "Cetus"
+    assert one.find(".//x:pre", NS).xpath("string()") == "  keep   this\n    spacing\n"
+    image = one.find(".//x:img", NS)
+    assert image.get("alt") == "The moon over the harbour" and f"EPUB/{image.get('src')}" in members
+    two = xml(members["EPUB/ch-02.xhtml"])
+    assert two.find(".//x:br", NS) is not None and "海上的风很大。" in "".join(two.itertext())
+
+
+def test_the_epub_passes_epubcheck_and_the_pdf_carries_the_text(imported, java, tmp_path):
+    out, _ = imported
+    code, report = epubcheck(out / "imported.epub", tmp_path / "report.json")
+    assert code == 0 and not report.get("messages"), report.get("messages", [])[:5]
+    text = " ".join(pdftotext(out / "imported.pdf").split())
+    assert "Call me Ishmael, said the sailor across the pier" in text and "海上的风很大" in text
+
+
+HOSTILE = """<?xml version="1.0" encoding="utf-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml">
+<head><title>Hostile</title><script>alert(1)</script></head>
+<body onload="steal()">
+<h1>Hostile</h1>
+<script>document.write('x')</script>
+<p onclick="steal()">Kept <span style="color:red">text</span>.</p>
+<iframe src="http://example.com/"></iframe>
+<svg xmlns="http://www.w3.org/2000/svg"><script>alert(2)</script></svg>
+<p><marquee>Still here</marquee></p>
+</body>
+</html>
+"""
+
+
+def test_scripts_frames_and_handlers_are_removed_and_reported(tmp_path):
+    book = make_book(tmp_path, {"text/hostile.xhtml": HOSTILE}, ["text/hostile.xhtml"])
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    found = {(m["code"], int(m["line"])) for m in LOCATED.finditer(proc.stderr)}
+    assert {("HTM001", 6), ("HTM001", 7), ("HTM001", 8), ("HTM001", 9), ("XHT002", 10)} <= found, proc.stderr
+    assert all(m["path"].endswith("hostile.xhtml") for m in LOCATED.finditer(proc.stderr))
+    chapter = epub_members(tmp_path / "out" / "imported.epub")["EPUB/ch-01.xhtml"].decode()
+    assert "Kept <span>text</span>." in chapter and "Still here" in chapter
+    assert not re.search(r"script|iframe|onclick|onload|alert|steal|marquee|<svg", chapter)
+
+
+BROKEN = {
+    "text/entities.xhtml": ('<?xml version="1.0"?>\n<!DOCTYPE html [\n<!ENTITY lol "lol">\n'
+                            '<!ENTITY secret SYSTEM "file:///etc/passwd">\n]>\n'
+                            '<html xmlns="http://www.w3.org/1999/xhtml"><body><p>&secret;</p></body></html>\n'),
+    "text/unclosed.xhtml": ('<html xmlns="http://www.w3.org/1999/xhtml">\n<head><title>U</title></head>\n<body>\n'
+                            "<p>one\n<p>two</p>\n</body>\n</html>\n"),
+    "text/deep.xhtml": ('<html xmlns="http://www.w3.org/1999/xhtml"><head><title>D</title></head>\n<body>\n'
+                        + "<div>" * 300 + "deep" + "</div>" * 300 + "\n</body></html>\n"),
+    "text/outside.xhtml": ('<html xmlns="http://www.w3.org/1999/xhtml"><head><title>O</title></head>\n<body>\n'
+                           '<p>A picture: <img src="../../secret.png" alt="x"/></p>\n'
+                           '<p>And <img src="file:///etc/passwd" alt="y"/> and <a href="deep.xhtml#nowhere">a link</a>'
+                           '</p>\n</body></html>\n'),
+}
+
+
+def test_unsafe_or_broken_markup_is_a_located_error_never_a_traceback(tmp_path):
+    book = make_book(tmp_path, BROKEN, list(BROKEN))
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    found = {(m["path"].rsplit("/", 1)[-1], int(m["line"]), m["code"]) for m in LOCATED.finditer(proc.stderr)}
+    assert {("entities.xhtml", 2, "XHT001"), ("unclosed.xhtml", 6, "XHT001"), ("deep.xhtml", 3, "XHT001"),
+            ("outside.xhtml", 3, "IMG001"), ("outside.xhtml", 4, "IMG001")} <= found, proc.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert SECRET not in proc.stderr and "root:" not in proc.stderr
