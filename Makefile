@@ -13,13 +13,20 @@ DEB_PACKAGES := fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
                 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
                 poppler-utils qpdf libgs-common
 
-.PHONY: book test sysdeps venv bench clean
+# Ace by DAISY, the EPUB accessibility checker the tests run (pinned); installed from npm into .ace/. It drives
+# Debian's Chromium, which the font-fallback tests also render with: Puppeteer's own browser download is skipped.
+ACE_VERSION := 1.4.6
+ACE_DIR     := .ace
+ACE_STAMP   := $(ACE_DIR)/.ace-cli-$(ACE_VERSION)
+
+.PHONY: book test sysdeps venv ace ace-sysdeps bench clean
 
 book: venv
 	$(BIN)/folio build book --out dist
 
-test: venv
-	$(BIN)/python -m pytest
+# FOLIO_REQUIRE_TOOLS: a test whose tool (Ace, Chromium) is missing fails here instead of skipping.
+test: venv ace
+	FOLIO_REQUIRE_TOOLS=1 $(BIN)/python -m pytest
 
 venv: sysdeps $(STAMP)
 
@@ -42,5 +49,31 @@ sysdeps:
 	  fc-cache -f >/dev/null; \
 	fi
 
+ace: ace-sysdeps $(ACE_STAMP)
+
+$(ACE_STAMP):
+	rm -rf $(ACE_DIR) && mkdir -p $(ACE_DIR)
+	cd $(ACE_DIR) && ELECTRON_SKIP_BINARY_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
+	  npm install --prefix . --no-audit --no-fund --loglevel=error @daisy/ace-cli@$(ACE_VERSION)
+	test -x $(ACE_DIR)/node_modules/.bin/ace-cli
+	touch $@
+
+# Chromium, Node.js and npm from Debian when missing (a Node.js already on the PATH is kept).
+ace-sysdeps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "run as root, or install:$$missing" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
 clean:
 	rm -rf dist book/.folio-cache
+
+# Folio against Pandoc on the sample book, 西遊記, Moby-Dick and a generated 1,000-page book (issue 6); not part of
+# `make test`. Takes 15 minutes or more; writes tests/bench/results.md. BENCH_ARGS="--quick" for a smoke check.
+bench: venv
+	$(BIN)/python tests/bench/run.py $(BENCH_ARGS)

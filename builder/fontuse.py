@@ -13,6 +13,9 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 BOLD = {"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th"}
 ITALIC = {"em", "i", "cite", "dfn", "var"}
 SKIP = {"head", "script", "style"}
+# Text the stylesheet generates (styles/book.css), drawn from the same subsets: hr::after's asterism; the
+# number before each footnote, counter(note) ". "; and an ordered list's markers, "1." (list-style decimal).
+ASTERISM = "* * *"
 
 
 def safe_parser() -> etree.XMLParser:
@@ -41,9 +44,31 @@ def _walk(elem, lang: str, bold: bool, italic: bool, fonts: FontStack, usage) ->
     lang = elem.get(XML_LANG) or elem.get("lang") or lang
     bold, italic = bold or tag in BOLD, italic or tag in ITALIC
     _add(elem.text, lang, bold, italic, fonts, usage)
+    if tag == "hr":
+        _add(ASTERISM, lang, bold, italic, fonts, usage)
+    notes, items = 0, _first_number(elem) if tag == "ol" and not _in_nav(elem) else None
     for child in elem:
+        child_tag = etree.QName(child).localname if isinstance(child.tag, str) else ""
+        child_lang = (child.get(XML_LANG) or child.get("lang") or lang) if child_tag else lang
+        if child_tag == "aside" and "footnote" in (child.get("class") or "").split():
+            notes += 1
+            _add(f"{notes}. ", child_lang, bold, italic, fonts, usage)
+        elif child_tag == "li" and items is not None:
+            _add(f"{items}.", child_lang, bold, italic, fonts, usage)
+            items += 1
         _walk(child, lang, bold, italic, fonts, usage)
         _add(child.tail, lang, bold, italic, fonts, usage)
+
+
+def _first_number(ol) -> int:
+    """The number of an ordered list's first marker (its start attribute, else 1)."""
+    start = (ol.get("start") or "1").strip()
+    return int(start) if start.lstrip("-").isdigit() and len(start) < 10 else 1
+
+
+def _in_nav(elem) -> bool:
+    """Navigation lists carry no markers (nav ol { list-style: none })."""
+    return next(elem.iterancestors(f"{XHTML}nav"), None) is not None
 
 
 def add_emoji_joiners(usage: dict[Face, set[str]], fonts: FontStack) -> None:

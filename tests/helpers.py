@@ -67,3 +67,15 @@ def epubcheck(path: Path, report: Path) -> tuple[int, dict]:
                           capture_output=True, text=True, timeout=300)
     data = json.loads(report.read_text()) if report.is_file() else {}
     return proc.returncode, data
+
+
+def missing_tool(reason: str):
+    """Skip a test whose external tool is absent, saying why; under `make test` (FOLIO_REQUIRE_TOOLS) fail
+    instead, since make installs every tool the suite uses."""
+    import os
+
+    import pytest
+
+    if os.environ.get("FOLIO_REQUIRE_TOOLS"):
+        pytest.fail(f"{reason} (make test should have installed it)", pytrace=False)
+    pytest.skip(reason)

@@ -158,3 +158,12 @@ def test_moby_dick_from_xhtml_keeps_titles_text_links_and_italics(moby, java, tm
         with pdf.open_outline() as outline:
             assert [item.title for item in outline.root] == [r[2] for r in rows]
     assert "Call me Ishmael. Some years ago" in " ".join(pdftotext(out / "moby-dick.pdf").split())
+
+
+def test_page_list_of_a_948_page_book_points_where_each_printed_page_begins(xiyouji):
+    from test_pagelist import check_page_list
+
+    out, _ = xiyouji
+    checked, pages, misses = check_page_list(out / "xiyouji.epub", out / "xiyouji.pdf")
+    print(f"西遊記 page-list: {pages} entries, {checked} pages with text compared, {len(misses)} misses")
+    assert pages > 500 and checked > 500 and not misses, misses[:5]

@@ -33,25 +33,23 @@ def text_after(root, marker, size: int = 12) -> str:
     return alnum("".join(parts))[:size]
 
 
-def page_text(pdf, number: int) -> str:
-    return alnum(subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"],
-                                capture_output=True, text=True, check=True).stdout)
+def pages_text(pdf) -> list[str]:
+    """The letters and digits of each PDF page, in pdftotext's reading order."""
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [alnum(page) for page in out.split("\f")[:-1]]  # pdftotext ends every page with a form feed
 
 
-@pytest.mark.parametrize("which", ["sample", "features"])
-def test_each_printed_page_starts_where_its_epub_marker_stands(request, which):
-    built = request.getfixturevalue(which)
-    with zipfile.ZipFile(built.epub) as zf:
+def check_page_list(epub, pdf) -> tuple[int, int, list]:
+    """Compare each page-list marker's following text with the start of its PDF page: (checked, pages, misses)."""
+    with zipfile.ZipFile(epub) as zf:
         nav = xml(zf.read("EPUB/nav.xhtml"))
         entries = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
         opf = zf.read("EPUB/content.opf").decode()
         docs = {name: xml(zf.read(name)) for name in zf.namelist() if name.endswith(".xhtml")}
-    pages = int(subprocess.run(["pdfinfo", str(built.pdf)], capture_output=True, text=True).stdout
-                .split("Pages:")[1].split()[0])
-    assert len(entries) == pages, "one entry per printed page"
-    assert [e.text for e in entries[:2]] == ["i", "ii"] and entries[-1].text == str(pages - 6)
+    texts = pages_text(pdf)
+    assert len(entries) == len(texts), "one entry per printed page"
     assert '<meta property="pageBreakSource">urn:uuid:' in opf and ">printPageNumbers<" in opf
-    checked = 0
+    checked, misses = 0, []
     for number, entry in enumerate(entries, start=1):
         doc, _, anchor = entry.get("href").partition("#")
         root = docs[f"EPUB/{doc}"]
@@ -59,10 +57,22 @@ def test_each_printed_page_starts_where_its_epub_marker_stands(request, which):
             continue  # front matter: the page-list points at the title page or the contents
         marker = root.xpath(f"//*[@id='{anchor}']")[0]
         assert marker.get("role") == "doc-pagebreak" and marker.get("aria-label") == entry.text
-        snippet, text = text_after(root, marker), page_text(built.pdf, number)
+        snippet, text = text_after(root, marker), texts[number - 1]
         if not text:
             continue  # a blank verso: its marker stands where the next text begins
         # The page's text opens with its running head (and a repeated table header), then this snippet.
-        assert snippet and 0 <= text.find(snippet) < 80, (number, snippet, text[:100])
         checked += 1
-    assert checked >= 3, "every body page with text was compared"
+        if not snippet or not 0 <= text.find(snippet) < 80:
+            misses.append((number, snippet, text[:100]))
+    return checked, len(entries), misses
+
+
+@pytest.mark.parametrize("which", ["sample", "features"])
+def test_each_printed_page_starts_where_its_epub_marker_stands(request, which):
+    built = request.getfixturevalue(which)
+    with zipfile.ZipFile(built.epub) as zf:
+        entries = xml(zf.read("EPUB/nav.xhtml")).xpath("//x:nav[@epub:type='page-list']//x:a/text()",
+                                                      namespaces=NS)
+    assert entries[:2] == ["i", "ii"] and entries[-1].isdigit()
+    checked, pages, misses = check_page_list(built.epub, built.pdf)
+    assert checked >= 3 and not misses, misses
