@@ -79,3 +79,13 @@ def missing_tool(reason: str):
     if os.environ.get("FOLIO_REQUIRE_TOOLS"):
         pytest.fail(f"{reason} (make test should have installed it)", pytrace=False)
     pytest.skip(reason)
+
+
+def build_sample_with(work: Path, tables: str) -> Path:
+    """The sample book with extra book.toml tables (editions) appended, built; the output folder."""
+    book = copy_book(ROOT / "book", work / "book")
+    with open(book / "book.toml", "a", encoding="utf-8") as toml:
+        toml.write(tables)
+    proc = run_folio("build", str(book), "--out", str(work / "out"))
+    assert proc.returncode == 0, proc.stderr
+    return work / "out"

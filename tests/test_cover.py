@@ -112,13 +112,18 @@ def test_spine_carries_title_and_author_from_100_pages_clear_of_the_folds(tmp_pa
         assert all(left + 0.0625 * PT <= c.x0 and c.x1 <= right - 0.0625 * PT for c in chars)
 
 
+def raster(pdf: Path, dpi: int):
+    """The cover page as an RGB image, rendered by poppler."""
+    png = pdf.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(pdf), str(png)], check=True)
+    with Image.open(png.with_suffix(".png")) as image:
+        return image.convert("RGB")
+
+
 def test_barcode_area_is_left_white(tmp_path, described):
     pdf = cover(described, tmp_path, "kdp", "--pages", "300")
-    png = tmp_path / "cover"
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-singlefile", str(pdf), str(png)], check=True)
-    with Image.open(png.with_suffix(".png")) as image:
-        rgb = image.convert("RGB")
     dpi = 50
+    rgb = raster(pdf, dpi)
 
     def px(inches: float) -> int:
         return round((BLEED + inches) * dpi)
@@ -132,10 +137,7 @@ def test_barcode_area_is_left_white(tmp_path, described):
 
 def test_front_shows_the_authors_cover_into_the_bleed(tmp_path, painted):
     pdf = cover(painted, tmp_path, "kdp", "--pages", "300")
-    png = tmp_path / "cover"
-    subprocess.run(["pdftoppm", "-r", "20", "-png", "-singlefile", str(pdf), str(png)], check=True)
-    with Image.open(png.with_suffix(".png")) as image:
-        rgb = image.convert("RGB")
+    rgb = raster(pdf, 20)
     red = pytest.approx((255, 0, 0), abs=3)
     assert rgb.getpixel((rgb.width - 2, 1)) == red  # in the bleed, top right
     assert rgb.getpixel((round((BLEED + 6 + 0.6756 + 3) * 20), rgb.height // 2)) == red  # the front's middle

@@ -7,7 +7,7 @@ import re
 import pikepdf
 import pytest
 
-from helpers import ROOT, copy_book, pdftotext, run_folio
+from helpers import ROOT, build_sample_with, copy_book, pdftotext, run_folio
 
 EDITIONS = """
 [editions.ebook]
@@ -35,13 +35,8 @@ PT = 72  # points per inch
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory):
     """The sample book with all four print profiles and an EPUB, built once."""
-    work = tmp_path_factory.mktemp("editions")
-    book = copy_book(ROOT / "book", work / "book")
-    with open(book / "book.toml", "a", encoding="utf-8") as toml:
-        toml.write(EDITIONS)
-    proc = run_folio("build", str(book), "--out", str(work / "out"))
-    assert proc.returncode == 0, proc.stderr
-    return {path.stem.rsplit("-", 1)[-1]: path for path in (work / "out").iterdir()}
+    out = build_sample_with(tmp_path_factory.mktemp("editions"), EDITIONS)
+    return {path.stem.rsplit("-", 1)[-1]: path for path in out.iterdir()}
 
 
 def test_each_edition_is_written_under_its_name(editions):

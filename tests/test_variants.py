@@ -15,7 +15,7 @@ from builder.config import load_config
 from builder.diagnostics import ConfigError
 from builder.render import Document
 from builder.variants import kindle_css, kindle_documents
-from helpers import NS, ROOT, copy_book, epub_members, epubcheck, run_folio, xml
+from helpers import NS, build_sample_with, epub_members, epubcheck, xml
 
 EDITIONS = """
 [editions.kobo]
@@ -38,14 +38,8 @@ KOBO_ID = re.compile(r"^kobo\.(\d+)\.(\d+)$")
 @pytest.fixture(scope="module")
 def variants(tmp_path_factory):
     """The sample book built once with a kepub, a Kindle and an obfuscated EPUB edition."""
-    work = tmp_path_factory.mktemp("variants")
-    book = copy_book(ROOT / "book", work / "book")
-    with open(book / "book.toml", "a", encoding="utf-8") as toml:
-        toml.write(EDITIONS)
-    proc = run_folio("build", str(book), "--out", str(work / "out"))
-    assert proc.returncode == 0, proc.stderr
-    return {name: work / "out" / f"when-siberia-calls-{name}" for name in
-            ("kobo.kepub.epub", "kindle.epub", "ebook.epub")}
+    out = build_sample_with(tmp_path_factory.mktemp("variants"), EDITIONS)
+    return {name: out / f"when-siberia-calls-{name}" for name in ("kobo.kepub.epub", "kindle.epub", "ebook.epub")}
 
 
 def test_each_variant_is_written_under_its_store_name(variants):
