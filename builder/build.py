@@ -62,7 +62,7 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
         rendered = renders[edition.convert]
         if edition.format == "pdf":
             outputs[edition.file_name(config.slug)], laid_out = make_print_edition(rendered, reporter,
-                                                                                   PROFILES[edition.profile])
+                                                                                   profile_for(edition, config))
             if edition.convert not in paged:
                 paged[edition.convert] = add_page_list(rendered, laid_out.starts, laid_out.body_start,
                                                        source_id(config.identifier, edition.name))
@@ -72,6 +72,14 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
     reporter.stop_if_failed()
     order = [e.file_name(config.slug) for e in editions]  # written and listed in book.toml's order
     return write_all(out_dir, {name: outputs[name] for name in order})
+
+
+def profile_for(edition: Edition, config: Config) -> Profile:
+    """The edition's print profile, with the book's own bleed where the profile has one."""
+    profile = PROFILES[edition.profile]
+    if profile.bleed_in and config.bleed_in is not None:
+        return dataclasses.replace(profile, bleed_in=config.bleed_in)
+    return profile
 
 
 def read_book(config: Config, ctx: PassContext) -> Book:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import time
@@ -57,6 +58,8 @@ def add_check_parser(sub) -> None:
                     "message`, where the line slot holds the 1-based page number (absent when the rule concerns "
                     "the whole file); a rule failing on many pages shows a few and counts the rest.")
     check.add_argument("file", type=Path, help="the EPUB or PDF to check")
+    check.add_argument("--bleed", type=_bleed, metavar="LENGTH",
+                       help="the bleed the book asked for ([print] bleed, e.g. 3mm) instead of the profile's")
     check.add_argument("--profile", choices=tuple(PROFILES),
                        help="for a PDF, required: the destination whose rules it must meet "
                             "(" + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values()) + ")")
@@ -86,6 +89,15 @@ def add_new_parser(sub) -> None:
     new.add_argument("book_dir", type=Path, help="folder for the new book; it must be missing or empty")
     new.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     new.set_defaults(strict=False)
+
+
+def _bleed(text: str) -> float:
+    """A bleed length such as 3mm or 0.125in, in inches."""
+    from builder.config import LENGTH_RE, to_inches
+
+    if not re.fullmatch(rf"\s*{LENGTH_RE}\s*", text):
+        raise argparse.ArgumentTypeError(f"expected a length such as 3mm or 0.125in, got {text!r}")
+    return to_inches(text)
 
 
 def _page_count(text: str) -> int:
@@ -141,7 +153,7 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
         print(f"folio: error[CHK000]: {args.file} is not a file", file=sys.stderr)
         return EXIT_USAGE
     if is_pdf:
-        check_pdf(args.file, args.profile, reporter)
+        check_pdf(args.file, args.profile, reporter, args.bleed)
     else:
         check_epub(args.file, reporter)
     errors, warnings = len(reporter.errors), len(reporter.warnings)

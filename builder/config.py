@@ -39,6 +39,7 @@ PRINT_KEYS = {
     "trim": (str, False, "a trim size such as \"6in x 9in\" or \"148mm x 210mm\""),
     "font_size": (str, False, "a length such as \"10.5pt\""),
     "paper": (str, False, "\"white\" or \"cream\" (the paper stock: it sets the spine width of the cover)"),
+    "bleed": (str, False, "a length such as \"0.125in\" or \"3mm\" (the bleed of profiles that have one)"),
 }
 # OpenCC configurations an edition may name, and the script its Chinese text is in afterwards.
 CONVERSIONS = {"s2t": "zh-Hant", "s2tw": "zh-Hant", "s2twp": "zh-Hant", "s2hk": "zh-Hant",
@@ -106,6 +107,7 @@ class Config:
     trim: tuple[str, str] = ("6in", "9in")
     font_size: str = "10.5pt"
     paper: str = "white"
+    bleed_in: float | None = None  # [print] bleed, in inches, replacing the profile's when given
     editions: tuple[Edition, ...] = DEFAULT_EDITIONS
 
 
@@ -228,6 +230,8 @@ def _valid(key: str, value: object, kind) -> bool:
         return bool(FONT_SIZE_RE.match(value))
     if key == "paper":
         return value in ("white", "cream")
+    if key == "bleed":
+        return bool(re.fullmatch(rf"\s*{LENGTH_RE}\s*", value)) and 0 < to_inches(value) <= 1
     if key == "cjk_punctuation":
         return value in ("keep", "normalize")
     if key == "writing_mode":
@@ -275,6 +279,7 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
         cover=_cover_path(root, path, text, book["cover"]) if "cover" in book else None,
         font_size=prt.get("font_size", "10.5pt"),
         paper=prt.get("paper", "white"),
+        bleed_in=to_inches(prt["bleed"]) if "bleed" in prt else None,
         editions=tuple(Edition(name, v["format"], v.get("profile"), v.get("convert"), v.get("obfuscate_fonts", False))
                        for name, v in data["editions"].items()) if data.get("editions") else DEFAULT_EDITIONS,
     )
@@ -302,6 +307,12 @@ def _cover_path(root: Path, path: Path, text: str, rel: str) -> Path:
     if problem:
         raise ConfigError(Diagnostic("error", "CFG004", f"cover '{rel}' {problem}", path, line).format())
     return cover
+
+
+def to_inches(length: str) -> float:
+    """`"3mm"` → 0.1181…: a length in in, mm, cm or pt as inches."""
+    number, unit = re.fullmatch(rf"\s*{LENGTH_RE}\s*", length).groups()
+    return float(number) / {"in": 1, "mm": 25.4, "cm": 2.54, "pt": 72}[unit]
 
 
 def _parse_trim(value: str) -> tuple[str, str]:

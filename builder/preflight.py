@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,9 +30,12 @@ class Finding:
     message: str
 
 
-def preflight(path: Path, profile_name: str) -> list[Finding]:
-    """Every failed rule of the profile for the PDF at `path`, by code, then by page."""
+def preflight(path: Path, profile_name: str, bleed_in: float | None = None) -> list[Finding]:
+    """Every failed rule of the profile for the PDF at `path`, by code, then by page; `bleed_in` replaces the
+    profile's bleed (a book's `[print] bleed`)."""
     profile = PROFILES[profile_name]
+    if bleed_in is not None and profile.bleed_in:
+        profile = dataclasses.replace(profile, bleed_in=bleed_in)
     try:
         facts = inspect_pdf(path)
     except PdfUnreadable as exc:
@@ -39,9 +44,9 @@ def preflight(path: Path, profile_name: str) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.code, f.page or 0))
 
 
-def check_pdf(path: Path, profile_name: str, reporter: Reporter) -> None:
+def check_pdf(path: Path, profile_name: str, reporter: Reporter, bleed_in: float | None = None) -> None:
     """Report the preflight's findings, a few lines per rule, the page in the line slot."""
-    for finding in summarise(preflight(path, profile_name)):
+    for finding in summarise(preflight(path, profile_name, bleed_in)):
         reporter.error(finding.code, finding.message, path, finding.page)
 
 

@@ -166,3 +166,19 @@ def test_images_below_300_dpi_in_print_are_located_warnings_and_strict_errors(tm
     proc = run_folio("build", str(book), "--out", str(tmp_path / "strict"), "--strict")
     assert proc.returncode == 1 and "error[IMG003]" in proc.stderr
     assert not (tmp_path / "strict").exists() or not any((tmp_path / "strict").iterdir())
+
+
+def test_a_configured_bleed_replaces_the_press_default_and_the_preflight_can_be_told(tmp_path):
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    toml = (book / "book.toml").read_text(encoding="utf-8")
+    (book / "book.toml").write_text(toml.replace("[print]\n", '[print]\nbleed = "2mm"\n', 1), encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp_path / "out" / "when-siberia-calls.pdf"
+    with pikepdf.open(pdf) as doc:
+        trim, bleed = (list(map(float, doc.pages[0].obj[key])) for key in ("/TrimBox", "/BleedBox"))
+    assert trim[0] - bleed[0] == pytest.approx(2 / 25.4 * PT, abs=0.01)
+    proc = run_folio("check", str(pdf), "--profile", "press")
+    assert proc.returncode == 1 and "error[PRE003]" in proc.stdout + proc.stderr, "2 mm is less than 1/8 in"
+    proc = run_folio("check", str(pdf), "--profile", "press", "--bleed", "2mm")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
