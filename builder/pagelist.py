@@ -56,7 +56,7 @@ def add_page_list(rendered: Rendered, starts: list[PageStart], body_start: int, 
         elif doc.kind == "nav":
             doc = dataclasses.replace(doc, xhtml=add_page_nav(doc.xhtml, targets))
         documents.append(doc)
-    return dataclasses.replace(rendered, epub_documents=documents, page_source=source)
+    return dataclasses.replace(rendered, epub_documents=documents, page_source=source, page_targets=targets)
 
 
 def source_id(identifier: str, edition: str) -> str:

@@ -15,7 +15,7 @@ from builder import __version__
 from builder.fonts import Face, FontStack
 from builder.markdown import render_tokens
 from builder.paths import is_remote
-from builder.sanitize import clean_html, to_markup
+from builder.sanitize import clean_html, to_markup, to_tree
 from builder.model import PRINT_PARAGRAPH_LIMIT, Book, Chapter
 from builder.profiles import CMYK_PROFILE, MARK_SPACE_IN, Profile
 from builder.toc import flatten_toc
@@ -54,6 +54,7 @@ class Rendered:
     print_html: str = ""
     print_css: str = ""
     page_source: str = ""  # identifier of the print edition whose page numbers the EPUB carries, if any
+    page_targets: list[tuple[str, str]] = field(default_factory=list)  # (printed folio, EPUB href) per page
 
 
 def make_env() -> Environment:
@@ -221,14 +222,36 @@ def _epub_documents(env: Environment, book: Book) -> list[Document]:
     return docs
 
 
-def render_ncx(book: Book) -> str:
-    """The EPUB 2 NCX, from the same TOC model as nav.xhtml."""
+def render_ncx(book: Book, documents: list[Document] = (), pages: list[tuple[str, str]] = ()) -> str:
+    """The EPUB 2 NCX, from the same TOC model as nav.xhtml, with the page-list when there is one."""
     count = len(book.chapters)
     names = {c.index: epub_name(c, count) for c in book.chapters}
-    order = {e.anchor: n for n, e in enumerate(flatten_toc(book.toc), start=1)}
+    entries = flatten_toc(book.toc)
+    srcs = {e.anchor: names[e.chapter] + ("" if e.level == 1 else f"#{e.anchor}") for e in entries}
+    play = play_order(documents, list(srcs.values()) + [href for _, href in pages])
     depth = max((2 if e.children else 1 for e in book.toc), default=1)
-    return make_env().get_template("toc.ncx.j2").render(toc=book.toc, names=names, order=order, depth=depth,
-                                                        **_common(book))
+    numbers = [int(label) for label, _ in pages if label.isdigit()]
+    return make_env().get_template("toc.ncx.j2").render(
+        toc=book.toc, names=names, order={a: play[src] for a, src in srcs.items()}, depth=depth,
+        pages=[(label, href, play[href]) for label, href in pages], max_page=max(numbers, default=0),
+        **_common(book))
+
+
+def play_order(documents: list[Document], srcs: list[str]) -> dict[str, int]:
+    """NCX playOrder: every target numbered by reading order (spine, then place in the document); targets
+    that point at the same place share a number, as the NCX specification asks."""
+    spine = {doc.name: n for n, doc in enumerate(documents)}
+    places: dict[str, dict[str, int]] = {}
+    for doc in documents:
+        if any(src.startswith(doc.name + "#") for src in srcs):
+            places[doc.name] = {el.get("id"): n for n, el in enumerate(to_tree(doc.xhtml).iter()) if el.get("id")}
+
+    def key(src: str) -> tuple[int, int]:
+        name, _, anchor = src.partition("#")
+        return spine.get(name, len(spine)), places.get(name, {}).get(anchor, -1) if anchor else -1
+
+    ranked = sorted(set(srcs), key=key)
+    return {src: rank for rank, src in enumerate(ranked, start=1)}
 
 
 def _print_html(env: Environment, book: Book, modified: dt.datetime) -> str:

@@ -76,3 +76,20 @@ def test_each_printed_page_starts_where_its_epub_marker_stands(request, which):
     assert entries[:2] == ["i", "ii"] and entries[-1].isdigit()
     checked, pages, misses = check_page_list(built.epub, built.pdf)
     assert checked >= 3 and not misses, misses
+
+
+def test_epub2_readers_get_the_same_pages_in_the_ncx(sample):
+    with zipfile.ZipFile(sample.epub) as zf:
+        nav = xml(zf.read("EPUB/nav.xhtml"))
+        ncx = xml(zf.read("EPUB/toc.ncx"))
+    ncx_ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    pages = [(a.text, a.get("href")) for a in nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)]
+    targets = ncx.xpath("//n:pageList/n:pageTarget", namespaces=ncx_ns)
+    assert [(t.xpath("string(n:navLabel/n:text)", namespaces=ncx_ns), t.xpath("string(n:content/@src)",
+             namespaces=ncx_ns)) for t in targets] == pages
+    assert [t.get("type") for t in targets[:2]] == ["front", "front"] and targets[-1].get("value") == pages[-1][0]
+    # playOrder follows reading order over navigation points and pages alike, with no gaps.
+    points = ncx.xpath("//n:navPoint | //n:pageTarget", namespaces=ncx_ns)
+    by_src = {p.xpath("string(n:content/@src)", namespaces=ncx_ns): int(p.get("playOrder")) for p in points}
+    assert sorted(set(by_src.values())) == list(range(1, len(set(by_src.values())) + 1))
+    assert by_src["ch-01.xhtml"] < by_src["ch-01.xhtml#page-2"] < by_src["ch-02.xhtml"] < by_src["ch-02.xhtml#page-6"]

@@ -31,7 +31,7 @@ def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover: tuple[bytes, s
         item.properties = ["nav"] if doc.kind == "nav" else []
         pub.add_item(item)
         spine.append(item)
-    pub.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", render_ncx(book).encode()))
+    pub.add_item(_item("ncx", "toc.ncx", "application/x-dtbncx+xml", render_ncx(book, rendered.epub_documents, rendered.page_targets).encode()))
     pub.add_item(_item("css", "css/book.css", "text/css", rendered.epub_css.encode()))
     data, suffix = cover
     cover_item = _item("cover-image", f"images/cover{suffix}", MEDIA_TYPES[suffix], data)
