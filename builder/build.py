@@ -7,7 +7,8 @@ from pathlib import Path
 
 from builder.chapters import parse_chapters
 from builder.convert import convert_book
-from builder.config import Config, Edition, find_line, load_config
+from builder import cache
+from builder.config import Config, Edition, find_line, load_config, select_editions
 from builder.imaging import image_size, make_cover
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import FontStack, load_font_stack, subset_face
@@ -31,18 +32,12 @@ def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Repor
     config = load_config(book_dir)
     editions = select_editions(config, names)
     _check_out_dir(out_dir)
+    key = None if allow_remote else cache.build_key(config, editions, out_dir)  # remote images can change
     with build_lock(out_dir):
-        return _build(config, out_dir, editions, PassContext(reporter, load_font_stack(), allow_remote))
-
-
-def select_editions(config: Config, names: tuple[str, ...]) -> list[Edition]:
-    """The editions asked for on the command line, in book.toml's order; an unknown name is a usage error."""
-    known = {e.name: e for e in config.editions}
-    for name in names:
-        if name not in known:
-            raise ConfigError(Diagnostic("error", "CFG002", f"unknown edition '{name}'; this book has: "
-                                         + ", ".join(known), config.path).format())
-    return [e for e in config.editions if not names or e.name in names]
+        written = _build(config, out_dir, editions, PassContext(reporter, load_font_stack(), allow_remote))
+    if key:
+        cache.store(config, editions, key, written, reporter)
+    return written
 
 
 def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassContext) -> list[Path]:

@@ -163,14 +163,20 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def run_build(args: argparse.Namespace, reporter: Reporter) -> int:
     """`folio build`: build, then say what was written and how long it took."""
-    from builder.build import build
+    from builder.cache import rebuild_from_cache
 
-    started = time.monotonic()
-    written = build(args.book_dir, args.out, tuple(args.edition or ()), reporter, allow_remote=args.allow_remote)
+    started, names = time.monotonic(), tuple(args.edition or ())
+    written = rebuild_from_cache(args.book_dir, args.out, names, reporter, args.allow_remote)
+    reused = written is not None
+    if written is None:
+        from builder.build import build  # the libraries that parse and lay out load only when needed
+
+        written = build(args.book_dir, args.out, names, reporter, allow_remote=args.allow_remote)
     if not args.quiet:
         for path in written:
             print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
-        print(f"built in {time.monotonic() - started:.1f} s, {len(reporter.warnings)} warning(s)")
+        print(f"built in {time.monotonic() - started:.1f} s, {len(reporter.warnings)} warning(s)"
+              + ("; nothing changed since the last build, whose files were reused" if reused else ""))
     return EXIT_OK
 
 
@@ -183,7 +189,8 @@ def run_cover(args: argparse.Namespace, reporter: Reporter) -> int:
                        allow_remote=args.allow_remote)
     if not args.quiet:
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
-        print(f"built in {time.monotonic() - started:.1f} s, {len(reporter.warnings)} warning(s)")
+        print(f"built in {time.monotonic() - started:.1f} s, {len(reporter.warnings)} warning(s)"
+              + ("; nothing changed since the last build, whose files were reused" if reused else ""))
     return EXIT_OK
 
 

@@ -331,3 +331,13 @@ def slugify(text: str, fallback_seed: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug or "book-" + uuid.uuid5(uuid.NAMESPACE_URL, fallback_seed).hex[:8]
+
+
+def select_editions(config: Config, names: tuple[str, ...]) -> list[Edition]:
+    """The editions asked for on the command line, in book.toml's order; an unknown name is a usage error."""
+    known = {e.name: e for e in config.editions}
+    for name in names:
+        if name not in known:
+            raise ConfigError(Diagnostic("error", "CFG002", f"unknown edition '{name}'; this book has: "
+                                         + ", ".join(known), config.path).format())
+    return [e for e in config.editions if not names or e.name in names]

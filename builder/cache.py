@@ -1,0 +1,108 @@
+"""The build cache: a rebuild whose inputs are all unchanged gives back the last build's files and warnings
+without parsing or laying out anything. Kept light on imports: it runs before the heavy libraries load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+from builder import __version__
+from builder.config import Config, Edition, load_config, select_editions
+from builder.diagnostics import ConfigError, Diagnostic, Reporter
+from builder.output import build_lock, check_output_dir, write_all
+
+PACKAGE = Path(__file__).resolve().parent
+PROJECT = PACKAGE.parent  # styles/ and fonts/ live beside the package
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path("/etc/fonts"))
+CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "fonttools", "ebooklib", "markdown-it-py", "mdit-py-plugins",
+             "pikepdf", "nh3", "lxml", "pillow", "jinja2", "pyyaml", "opencc")
+
+
+def rebuild_from_cache(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Reporter,
+                       allow_remote: bool) -> list[Path] | None:
+    """Write the last build's files again when nothing it read has changed; None when a build is needed."""
+    if allow_remote:
+        return None  # remote images may have changed without any local file changing
+    config = load_config(book_dir)
+    editions = select_editions(config, names)
+    outputs = replay(config, editions, build_key(config, editions, out_dir), reporter)
+    if outputs is None:
+        return None
+    reporter.stop_if_failed()  # under --strict the replayed warnings fail the build, as they did before
+    problem = check_output_dir(out_dir)
+    if problem:
+        raise ConfigError(Diagnostic("error", "OUT001", problem).format())
+    with build_lock(out_dir):
+        return write_all(out_dir, outputs)
+
+
+def build_key(config: Config, editions: list[Edition], out_dir: Path) -> str:
+    """A digest of everything a build reads: the book folder, Folio's code, styles and fonts, the libraries'
+    versions, the system fonts, the editions asked for and SOURCE_DATE_EPOCH."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\n{editions!r}\n{os.environ.get('SOURCE_DATE_EPOCH', '')}\n".encode())
+    for name in LIBRARIES:
+        digest.update(f"{name}={_version(name)}\n".encode())
+    skip = {config.root / ".folio-cache", out_dir.resolve()}
+    for root in (config.root, PACKAGE, PROJECT / "styles", PROJECT / "fonts"):
+        for path in _files(root, skip):
+            digest.update(f"{path}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
+    for root in FONT_DIRS + (CMYK,):  # system files: their size and time say enough, reading them would not pay
+        for path in _files(root, skip) if root.is_dir() else [root] if root.exists() else []:
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def replay(config: Config, editions: list[Edition], key: str, reporter: Reporter) -> dict[str, bytes] | None:
+    """The outputs stored under `key`, after reporting their build's warnings again; None when not cached."""
+    entry = _entry(config, editions)
+    try:
+        if (entry / "key").read_text() != key:
+            return None
+        record = json.loads((entry / "record.json").read_text(encoding="utf-8"))
+        outputs = {name: (entry / name).read_bytes() for name in record["files"]}
+    except (OSError, ValueError, KeyError):
+        return None
+    for path, line, code, message in record["warnings"]:
+        reporter.warning(code, message, Path(path) if path else None, line)
+    return outputs
+
+
+def store(config: Config, editions: list[Edition], key: str, written: list[Path], reporter: Reporter) -> None:
+    """Keep a finished build's files and warnings for the next run with the same inputs (one entry per set of
+    editions, replaced each time, so the cache does not grow)."""
+    entry = _entry(config, editions)
+    entry.mkdir(parents=True, exist_ok=True)
+    (entry / "key").write_text("")  # invalid while the entry is being replaced
+    for path in written:
+        (entry / path.name).write_bytes(path.read_bytes())
+    warnings = [[str(d.path) if d.path else None, d.line, d.code, d.message] for d in reporter.items]
+    record = {"files": [path.name for path in written], "warnings": warnings}
+    (entry / "record.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    (entry / "key").write_text(key)
+
+
+def _entry(config: Config, editions: list[Edition]) -> Path:
+    """The cache folder of one set of editions."""
+    name = hashlib.sha256(repr(editions).encode()).hexdigest()[:16]
+    return config.root / ".folio-cache" / "builds" / name
+
+
+def _files(root: Path, skip: set[Path]):
+    """Files below `root` in a stable order, leaving out hidden entries and the skipped folders."""
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__" and here / d not in skip)
+        yield from (here / f for f in sorted(files) if not f.startswith("."))
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
