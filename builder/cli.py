@@ -189,8 +189,7 @@ def run_cover(args: argparse.Namespace, reporter: Reporter) -> int:
                        allow_remote=args.allow_remote)
     if not args.quiet:
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
-        print(f"built in {time.monotonic() - started:.1f} s, {len(reporter.warnings)} warning(s)"
-              + ("; nothing changed since the last build, whose files were reused" if reused else ""))
+        print(f"built in {time.monotonic() - started:.1f} s, {len(reporter.warnings)} warning(s)")
     return EXIT_OK
 
 
