@@ -98,18 +98,16 @@ def _neutral_rgb_to_black_ink(doc: pikepdf.Pdf) -> None:
 
 def _forms(doc: pikepdf.Pdf):
     """Each form XObject the pages draw, once."""
-    seen, stack = set(), [page.obj.get("/Resources") for page in doc.pages]
-    while stack:
-        resources = stack.pop()
-        for _, xobject in (resources or {}).get("/XObject", {}).items():
-            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
-                seen.add(xobject.objgen)
-                stack.append(xobject.get("/Resources"))
-                yield xobject
+    return (x for x in _xobjects(doc) if x.get("/Subtype") == "/Form")
 
 
 def _page_images(doc: pikepdf.Pdf):
     """Each image XObject the pages (and the forms they draw) use, once."""
+    return (x for x in _xobjects(doc) if x.get("/Subtype") == "/Image")
+
+
+def _xobjects(doc: pikepdf.Pdf):
+    """Every XObject the pages use, through the forms they draw, each once."""
     seen, stack = set(), [page.obj.get("/Resources") for page in doc.pages]
     while stack:
         resources = stack.pop()
@@ -117,10 +115,9 @@ def _page_images(doc: pikepdf.Pdf):
             if xobject.objgen in seen:
                 continue
             seen.add(xobject.objgen)
-            if xobject.get("/Subtype") == "/Image":
-                yield xobject
-            elif xobject.get("/Subtype") == "/Form":
+            if xobject.get("/Subtype") == "/Form":
                 stack.append(xobject.get("/Resources"))
+            yield xobject
 
 
 def _derive_document_id(doc: pikepdf.Pdf, source: bytes) -> None:

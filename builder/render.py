@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from lxml import etree
 from markupsafe import Markup
 
 from builder import __version__
 from builder.fonts import Face, FontStack
+from builder.fontuse import safe_parser
 from builder.markdown import render_tokens
 from builder.paths import is_remote
-from builder.sanitize import clean_html, to_markup, to_tree
+from builder.sanitize import clean_html, to_markup
 from builder.model import PRINT_PARAGRAPH_LIMIT, Book, Chapter
 from builder.profiles import CMYK_PROFILE, MARK_SPACE_IN, Profile
 from builder.toc import flatten_toc
@@ -244,7 +246,7 @@ def play_order(documents: list[Document], srcs: list[str]) -> dict[str, int]:
     places: dict[str, dict[str, int]] = {}
     for doc in documents:
         if any(src.startswith(doc.name + "#") for src in srcs):
-            places[doc.name] = {el.get("id"): n for n, el in enumerate(to_tree(doc.xhtml).iter()) if el.get("id")}
+            places[doc.name] = {el.get("id"): n for n, el in enumerate(etree.fromstring(doc.xhtml.encode(), safe_parser()).iter()) if el.get("id")}
 
     def key(src: str) -> tuple[int, int]:
         name, _, anchor = src.partition("#")

@@ -102,8 +102,3 @@ def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
                 del elem.attrib[attr]
     return etree.tostring(root, xml_declaration=True, encoding="utf-8"), removed
 
-
-def to_tree(xhtml: str):
-    """One of our own XHTML documents as an lxml tree, read without DTDs, entities or network."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
-    return etree.fromstring(xhtml.encode(), parser)
