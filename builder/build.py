@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from pathlib import Path
 
 from builder.chapters import parse_chapters
 from builder.convert import convert_book
 from builder import cache
 from builder.config import Config, Edition, find_line, load_config, select_editions
-from builder.imaging import image_size, make_cover
+from builder import imaging
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import FontStack, load_font_stack, subset_face
 from builder.fontuse import add_emoji_joiners, collect_usage
@@ -17,72 +18,70 @@ from builder.loader import load_sources
 from builder.model import Book
 from builder.output import build_lock, check_output_dir, write_all
 from builder.pagelist import add_page_list, source_id
-from builder.pdfpost import finish_pdf
-from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for
-from builder.render import Rendered, font_css, profile_css, render_book
+from builder.progress import Progress
+from builder.render import Rendered, font_css, render_book
 from builder.toc import build_toc
 from builder import variants
 from builder.transforms import PassContext, run_passes
 from builder.writers.epub import make_epub
-from builder.writers.pdf import FetchRefused, LaidOut, lay_out
 
 def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Reporter,
-          allow_remote: bool = False) -> list[Path]:
+          allow_remote: bool = False, progress: Progress | None = None) -> list[Path]:
     """Build the named editions (all of them when none are named) into `out_dir`; return the files written."""
     config = load_config(book_dir)
     editions = select_editions(config, names)
     _check_out_dir(out_dir)
     key = None if allow_remote else cache.build_key(config, editions, out_dir)  # remote images can change
+    ctx = PassContext(reporter, load_font_stack(), allow_remote)
     with build_lock(out_dir):
-        written = _build(config, out_dir, editions, PassContext(reporter, load_font_stack(), allow_remote))
+        written = _build(config, out_dir, editions, ctx, progress or Progress(False))
     if key:
         cache.store(config, editions, key, written, reporter)
     return written
 
 
-def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassContext) -> list[Path]:
+def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassContext,
+           progress: Progress) -> list[Path]:
     """Gather and check everything, render every edition in memory, then write them all at once."""
     reporter, fonts = ctx.reporter, ctx.fonts
-    book = read_book(config, ctx)
+    book = read_book(config, ctx, progress)
+    printed = any(e.format == "pdf" for e in editions)
+    if printed:
+        from builder import printing  # WeasyPrint and pikepdf load only for a print edition
     renders: dict[str | None, Rendered] = {}  # one rendering per script conversion the editions ask for
     for convert in dict.fromkeys(e.convert for e in editions):
-        renders[convert] = render_book(convert_book(book, convert) if convert else book, fonts)
+        progress.step(f"rendering{f' ({convert})' if convert else ''}")
+        renders[convert] = render_book(convert_book(book, convert) if convert else book, fonts, printed)
     outputs: dict[str, bytes] = {}
-    if config.writing_mode == "vertical-rl" and any(e.format == "pdf" for e in editions):
+    if config.writing_mode == "vertical-rl" and printed:
         reporter.warning("PDF004", "writing_mode = \"vertical-rl\" applies to the EPUB only: the PDF engine "
                          "cannot set vertical text, so the print edition is set horizontally", config.path,
                          find_line(config.path.read_text(encoding="utf-8"), "book", "writing_mode"))
     paged: dict[str | None, Rendered] = {}  # EPUB renderings carrying a print edition's page numbers
     for edition in sorted(editions, key=lambda e: e.format != "pdf"):  # print first: EPUBs cite its pages
-        rendered = renders[edition.convert]
+        rendered, name = renders[edition.convert], edition.file_name(config.slug)
         if edition.format == "pdf":
-            outputs[edition.file_name(config.slug)], laid_out = make_print_edition(rendered, reporter,
-                                                                                   profile_for(edition, config))
+            progress.step(f"laying out {name} ({edition.profile} profile)")
+            outputs[name], laid_out = printing.make_print_edition(rendered, reporter,
+                                                                  printing.profile_for(edition, config), progress)
             if edition.convert not in paged:
                 paged[edition.convert] = add_page_list(rendered, laid_out.starts, laid_out.body_start,
                                                        source_id(config.identifier, edition.name))
         else:  # an EPUB, or one of its store variants
-            rendered = paged.get(edition.convert, rendered)
-            outputs[edition.file_name(config.slug)] = make_epub_edition(rendered, fonts, edition)
+            progress.step(f"packaging {name}")
+            outputs[name] = make_epub_edition(paged.get(edition.convert, rendered), fonts, edition)
     reporter.stop_if_failed()
     order = [e.file_name(config.slug) for e in editions]  # written and listed in book.toml's order
     return write_all(out_dir, {name: outputs[name] for name in order})
 
 
-def profile_for(edition: Edition, config: Config) -> Profile:
-    """The edition's print profile, with the book's own bleed where the profile has one."""
-    profile = PROFILES[edition.profile]
-    if profile.bleed_in and config.bleed_in is not None:
-        return dataclasses.replace(profile, bleed_in=config.bleed_in)
-    return profile
-
-
-def read_book(config: Config, ctx: PassContext) -> Book:
+def read_book(config: Config, ctx: PassContext, progress: Progress | None = None) -> Book:
     """Load, parse once, run the passes and build the TOC; stop on content errors."""
-    reporter = ctx.reporter
+    reporter, progress = ctx.reporter, progress or Progress(False)
     sources = load_sources(config.root, config.chapters, reporter)
     reporter.stop_if_failed()  # a chapter that cannot be read would make every link to it an error too
-    book = Book(config, parse_chapters(config, sources, reporter))
+    book = Book(config, parse_chapters(config, sources, reporter, progress))
+    progress.step("checking links, ids, fonts and typography")
     book = run_passes(book, ctx)
     book = build_toc(book)
     reporter.stop_if_failed()
@@ -111,61 +110,17 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
     if cfg.cover:
         cover = (cfg.cover.read_bytes(), cfg.cover.suffix.lower().replace(".jpeg", ".jpg"))
     else:
-        cover = (make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts), ".png")
+        cover = (generated_cover(cfg, fonts), ".png")
     return make_epub(rendered, subsets, cover, obfuscate=bool(edition and edition.obfuscate_fonts))
 
 
-def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile) -> tuple[bytes, LaidOut]:
-    """Lay out the PDF for a profile, report what the engine said, and finish the file."""
-    laid_out = lay_out_edition(rendered, reporter, profile)
-    for message in laid_out.messages:
-        reporter.warning("PDF001", message, rendered.book.config.path)
-    for page, text in laid_out.overflows[:10]:
-        reporter.warning("PDF003", f"text runs off the text block on page {page}: '{text}'", rendered.book.config.path)
-    if profile.print_boxes:
-        check_resolution(rendered.book, laid_out.placed, profile, reporter)
-    cmyk = CMYK_PROFILE.read_bytes() if profile.pdfx_version else None
-    return finish_pdf(laid_out.pdf, laid_out.body_start, profile, cmyk), laid_out
-
-
-def check_resolution(book: Book, placed: list[tuple[str, float]], profile: Profile, reporter: Reporter) -> None:
-    """Warn, where the image is used, when a raster image prints below the profile's effective resolution."""
-    by_src = {image.path.relative_to(book.config.root).as_posix(): image for image in book.images.values()
-              if image.path.is_relative_to(book.config.root)}
-    for src, inches in placed:
-        image = by_src.get(src)
-        if image is None or image.path.suffix.lower() == ".svg" or inches <= 0:
-            continue
-        pixels = image_size(image.data)[0]
-        if pixels / inches < profile.min_dpi:
-            path, line = image.uses[0] if image.uses else (book.config.path, None)
-            reporter.warning("IMG003", f"image '{src}' prints {inches:.2f} in wide at {pixels / inches:.0f} dpi, "
-                             f"below the {profile.min_dpi} dpi print needs: supply {inches * profile.min_dpi:.0f} "
-                             "pixels across, or print it smaller", path, line)
-
-
-def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile) -> LaidOut:
-    """The print layout for a profile, laid out again when its gutter depends on the page count."""
-    gutter = gutter_for(profile, 0)
-    laid_out = _lay_out_for(rendered, reporter, profile, gutter)
-    for _ in range(2):  # a wider gutter can add pages, which can ask for a wider gutter still
-        wanted = gutter_for(profile, laid_out.page_count)
-        if wanted == gutter:
-            break
-        gutter = wanted
-        laid_out = _lay_out_for(rendered, reporter, profile, gutter)
-    return laid_out
-
-
-def _lay_out_for(rendered: Rendered, reporter: Reporter, profile: Profile, gutter: float | None) -> LaidOut:
-    """One layout with the profile's styles; a refused fetch stops the build."""
-    extra = {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if profile.pdfx_version else {}
-    try:
-        return lay_out(rendered, profile_css(rendered.book, profile, gutter), profile.pdf_variant, extra)
-    except FetchRefused as exc:
-        reporter.error("PDF002", f"the print layout asked for a file that is not a checked asset of the book: {exc}",
-                       rendered.book.config.path)
-        raise BuildFailed("refused fetch") from None
+def generated_cover(cfg: Config, fonts: FontStack) -> bytes:
+    """The drawn cover of a book without one, kept in .folio-cache: drawing it costs 0.1 s a build."""
+    faces = [(str(f.path), f.path.stat().st_mtime_ns) for f in fonts.faces]
+    code = hashlib.sha256(Path(imaging.__file__).read_bytes()).hexdigest()
+    parts = (cfg.title, cfg.subtitle, cfg.authors, cfg.language, faces, code, cache.version_of("pillow"))
+    return cache.memo_bytes(cfg.root / ".folio-cache" / "covers", parts,
+                            lambda: imaging.make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts))
 
 
 def _check_out_dir(out_dir: Path) -> None:

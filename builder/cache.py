@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent
 PROJECT = PACKAGE.parent  # styles/ and fonts/ live beside the package
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path("/etc/fonts"))
 CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
-LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "fonttools", "ebooklib", "markdown-it-py", "mdit-py-plugins",
+LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "fonttools", "uharfbuzz", "ebooklib", "markdown-it-py", "mdit-py-plugins",
              "pikepdf", "nh3", "lxml", "pillow", "jinja2", "pyyaml", "opencc")
 
 
@@ -101,8 +101,30 @@ def _files(root: Path, skip: set[Path]):
         yield from (here / f for f in sorted(files) if not f.startswith("."))
 
 
+def version_of(name: str) -> str:
+    """An installed distribution's version, or "absent"."""
+    return _version(name)
+
+
 def _version(name: str) -> str:
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "absent"
+
+
+def memo_bytes(folder: Path, parts: tuple, make) -> bytes:
+    """`make()`'s bytes, kept in `folder` under a digest of `parts` (which must name everything they depend on);
+    a cache that cannot be written only costs time."""
+    path = folder / hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    if path.is_file():
+        return path.read_bytes()
+    data = make()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        pass
+    return data

@@ -16,10 +16,12 @@ FRONT_MATTER_KEYS = {"title": str, "lang": str}
 MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
 
 
-def parse_chapters(config: Config, sources: list[Source], reporter: Reporter) -> list[Chapter]:
+def parse_chapters(config: Config, sources: list[Source], reporter: Reporter, progress=None) -> list[Chapter]:
     """Parse every chapter once; the language decides quote style, so it is read first."""
     chapters = []
     for index, source in enumerate(sources, start=1):
+        if progress:
+            progress.count(index, len(sources), f"parsing {source.rel}")
         if source.path.suffix.lower() in xhtml.SUFFIXES:
             meta, parsed = _parse_xhtml(source, config.language, reporter)
         else:

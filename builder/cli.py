@@ -165,13 +165,18 @@ def run_build(args: argparse.Namespace, reporter: Reporter) -> int:
     """`folio build`: build, then say what was written and how long it took."""
     from builder.cache import rebuild_from_cache
 
+    from builder.progress import Progress
+
     started, names = time.monotonic(), tuple(args.edition or ())
+    progress = Progress.for_terminal(args.quiet)
+    reporter.stream = progress.guard(reporter.stream)  # a warning clears the live progress line first
     written = rebuild_from_cache(args.book_dir, args.out, names, reporter, args.allow_remote)
     reused = written is not None
     if written is None:
         from builder.build import build  # the libraries that parse and lay out load only when needed
 
-        written = build(args.book_dir, args.out, names, reporter, allow_remote=args.allow_remote)
+        written = build(args.book_dir, args.out, names, reporter, allow_remote=args.allow_remote, progress=progress)
+    progress.done()
     if not args.quiet:
         for path in written:
             print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")

@@ -6,7 +6,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.build import lay_out_edition, read_book
+from builder.build import read_book
+from builder.printing import lay_out_edition
 from builder.config import Config, find_line, load_config
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import FontStack, load_font_stack

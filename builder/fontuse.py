@@ -29,35 +29,43 @@ def safe_parser() -> etree.XMLParser:
 
 def collect_usage(documents: list[str], fonts: FontStack) -> dict[Face, set[str]]:
     """Map each face to the characters a reading system would draw with it."""
-    usage: dict[Face, set[str]] = defaultdict(set)
+    # Gather characters per (language, bold, italic) first, then ask the font stack once per distinct
+    # character: a long book has millions of characters but only thousands of distinct ones.
+    texts: dict[tuple[str, bool, bool], set[str]] = defaultdict(set)
     for xhtml in documents:
         root = etree.fromstring(xhtml.encode("utf-8"), safe_parser())
-        _walk(root, root.get(XML_LANG) or root.get("lang") or "en", False, False, fonts, usage)
+        _walk(root, root.get(XML_LANG) or root.get("lang") or "en", False, False, texts)
+    usage: dict[Face, set[str]] = defaultdict(set)
+    for (lang, bold, italic), chars in texts.items():
+        for char in chars:
+            family = None if is_ignorable(char) else fonts.family_for(lang, char)
+            if family:
+                usage[fonts.best_face(family, bold, italic)].add(char)
     return dict(usage)
 
 
-def _walk(elem, lang: str, bold: bool, italic: bool, fonts: FontStack, usage) -> None:
+def _walk(elem, lang: str, bold: bool, italic: bool, texts) -> None:
     """Visit an element's text, its children, and their tails, carrying language and style."""
     tag = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
     if tag in SKIP:
         return
     lang = elem.get(XML_LANG) or elem.get("lang") or lang
     bold, italic = bold or tag in BOLD, italic or tag in ITALIC
-    _add(elem.text, lang, bold, italic, fonts, usage)
+    _add(elem.text, lang, bold, italic, texts)
     if tag == "hr":
-        _add(ASTERISM, lang, bold, italic, fonts, usage)
+        _add(ASTERISM, lang, bold, italic, texts)
     notes, items = 0, _first_number(elem) if tag == "ol" and not _in_nav(elem) else None
     for child in elem:
         child_tag = etree.QName(child).localname if isinstance(child.tag, str) else ""
         child_lang = (child.get(XML_LANG) or child.get("lang") or lang) if child_tag else lang
         if child_tag == "aside" and "footnote" in (child.get("class") or "").split():
             notes += 1
-            _add(f"{notes}. ", child_lang, bold, italic, fonts, usage)
+            _add(f"{notes}. ", child_lang, bold, italic, texts)
         elif child_tag == "li" and items is not None:
-            _add(f"{items}.", child_lang, bold, italic, fonts, usage)
+            _add(f"{items}.", child_lang, bold, italic, texts)
             items += 1
-        _walk(child, lang, bold, italic, fonts, usage)
-        _add(child.tail, lang, bold, italic, fonts, usage)
+        _walk(child, lang, bold, italic, texts)
+        _add(child.tail, lang, bold, italic, texts)
 
 
 def _first_number(ol) -> int:
@@ -78,10 +86,6 @@ def add_emoji_joiners(usage: dict[Face, set[str]], fonts: FontStack) -> None:
             usage[face] |= {"\u200d", "\ufe0f"}
 
 
-def _add(text: str | None, lang: str, bold: bool, italic: bool, fonts: FontStack, usage) -> None:
-    for char in set(text or ""):
-        if is_ignorable(char):
-            continue
-        family = fonts.family_for(lang, char)
-        if family:
-            usage[fonts.best_face(family, bold, italic)].add(char)
+def _add(text: str | None, lang: str, bold: bool, italic: bool, texts) -> None:
+    if text:
+        texts[lang, bold, italic].update(text)

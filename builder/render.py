@@ -172,8 +172,9 @@ def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> s
     return make_env().get_template("fonts.css.j2").render(faces=faces, stacks=stacks)
 
 
-def render_book(book: Book, fonts: FontStack) -> Rendered:
-    """Render both editions' documents and stylesheets; EPUB @font-face rules come once subsets exist."""
+def render_book(book: Book, fonts: FontStack, printed: bool = True) -> Rendered:
+    """Render the EPUB's documents and stylesheets and, when `printed`, the print HTML and CSS; EPUB
+    @font-face rules come once subsets exist."""
     env = make_env()
     font_css_print = font_css(book, fonts, [], "print")
     rendered = Rendered(book, build_date(book))
@@ -182,6 +183,8 @@ def render_book(book: Book, fonts: FontStack) -> Rendered:
     rendered.epub_css = shared + (STYLES / "epub.css").read_text(encoding="utf-8")  # @font-face rules come later
     if book.config.writing_mode == "vertical-rl":
         rendered.epub_css += (STYLES / "vertical.css").read_text(encoding="utf-8")
+    if not printed:
+        return rendered
     page_css = env.get_template("page.css.j2").render(toc=flatten_toc(book.toc), **_common(book))
     rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
     rendered.print_html = _print_html(env, book, rendered.modified)

@@ -11,12 +11,12 @@ from builder.model import Book, Chapter
 def check_font_coverage(book: Book, ctx) -> Book:
     """Warn once per chapter and character, at the line where it first appears."""
     for chapter in book.chapters:
-        reported: set[str] = set()
-        for text, line in _texts(chapter):
-            for char in sorted(set(text) - reported, key=text.index):  # each distinct character once
-                if is_ignorable(char) or ctx.fonts.family_for(chapter.lang, char):
-                    continue
-                reported.add(char)
+        texts = list(_texts(chapter))
+        seen = set().union(*(text for text, _ in texts))  # distinct characters first: most chapters lack none
+        missing = {c for c in seen if not is_ignorable(c) and not ctx.fonts.family_for(chapter.lang, c)}
+        for text, line in texts if missing else []:
+            for char in sorted(missing.intersection(text), key=text.index):  # each distinct character once
+                missing.discard(char)
                 where = line + text.count("\n", 0, text.index(char))
                 ctx.reporter.warning("FNT001", f"no configured font has a glyph for '{char}' "
                                      f"(U+{ord(char):04X} {_name(char)})", chapter.path, where)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,11 +71,33 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+class _Steps(logging.Handler):
+    """Pass WeasyPrint's progress records ("Step 4 - Creating layout - Page 37") on as page counts."""
+
+    def __init__(self, on_page):
+        super().__init__(logging.INFO)
+        self.on_page = on_page
+
+    def emit(self, record):
+        message = record.getMessage()
+        page = re.search(r"Page (\d+)$", message)
+        if page:
+            self.on_page(int(page[1]), 0, f"laying out page {page[1]}")
+        elif "Creating PDF" in message:
+            self.on_page(0, 0, "drawing the pages")
+
+
 def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = None,
-            extra_assets: dict[Path, bytes] | None = None) -> LaidOut:
-    """Render the print HTML with a profile's styles to PDF bytes, collecting WeasyPrint's warnings."""
+            extra_assets: dict[Path, bytes] | None = None, on_page=None) -> LaidOut:
+    """Render the print HTML with a profile's styles to PDF bytes, collecting WeasyPrint's warnings;
+    `on_page(done, total, what)` hears of each page laid out (the total is unknown: 0)."""
     logger, handler = logging.getLogger("weasyprint"), _Collect()
     logger.addHandler(handler)
+    steps, step_logger = _Steps(on_page) if on_page else None, logging.getLogger("weasyprint.progress")
+    step_level = step_logger.level
+    if steps:
+        step_logger.addHandler(steps)
+        step_logger.setLevel(logging.INFO)
     previous = logger.propagate
     logger.propagate = False  # said once, through our reporter
     try:
@@ -90,6 +113,9 @@ def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = Non
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous
+        if steps:
+            step_logger.removeHandler(steps)
+            step_logger.setLevel(step_level)
     return LaidOut(pdf, len(document.pages), body_start, handler.messages, overflows, find_images(document),
                    find_page_starts(document))
 

@@ -1,0 +1,83 @@
+"""The print editions: lay out for a profile, report what the engine said, finish the file. Kept apart from
+build.py so an EPUB-only build never loads WeasyPrint and pikepdf."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from builder.config import Config, Edition
+from builder.diagnostics import BuildFailed, Reporter
+from builder.imaging import image_size
+from builder.model import Book
+from builder.pdfpost import finish_pdf
+from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for
+from builder.render import Rendered, profile_css
+from builder.writers.pdf import FetchRefused, LaidOut, lay_out
+
+
+def profile_for(edition: Edition, config: Config) -> Profile:
+    """The edition's print profile, with the book's own bleed where the profile has one."""
+    profile = PROFILES[edition.profile]
+    if profile.bleed_in and config.bleed_in is not None:
+        return dataclasses.replace(profile, bleed_in=config.bleed_in)
+    return profile
+
+
+def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile,
+                       progress=None) -> tuple[bytes, LaidOut]:
+    """Lay out the PDF for a profile, report what the engine said, and finish the file."""
+    laid_out = lay_out_edition(rendered, reporter, profile, progress)
+    for message in laid_out.messages:
+        reporter.warning("PDF001", message, rendered.book.config.path)
+    for page, text in laid_out.overflows[:10]:
+        reporter.warning("PDF003", f"text runs off the text block on page {page}: '{text}'", rendered.book.config.path)
+    if profile.print_boxes:
+        check_resolution(rendered.book, laid_out.placed, profile, reporter)
+    cmyk = CMYK_PROFILE.read_bytes() if profile.pdfx_version else None
+    if progress:
+        progress.step("finishing the PDF (page labels, boxes" + (", CMYK" if cmyk else "") + ")")
+    return finish_pdf(laid_out.pdf, laid_out.body_start, profile, cmyk), laid_out
+
+
+def check_resolution(book: Book, placed: list[tuple[str, float]], profile: Profile, reporter: Reporter) -> None:
+    """Warn, where the image is used, when a raster image prints below the profile's effective resolution."""
+    by_src = {image.path.relative_to(book.config.root).as_posix(): image for image in book.images.values()
+              if image.path.is_relative_to(book.config.root)}
+    for src, inches in placed:
+        image = by_src.get(src)
+        if image is None or image.path.suffix.lower() == ".svg" or inches <= 0:
+            continue
+        pixels = image_size(image.data)[0]
+        if pixels / inches < profile.min_dpi:
+            path, line = image.uses[0] if image.uses else (book.config.path, None)
+            reporter.warning("IMG003", f"image '{src}' prints {inches:.2f} in wide at {pixels / inches:.0f} dpi, "
+                             f"below the {profile.min_dpi} dpi print needs: supply {inches * profile.min_dpi:.0f} "
+                             "pixels across, or print it smaller", path, line)
+
+
+def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile, progress=None) -> LaidOut:
+    """The print layout for a profile, laid out again when its gutter depends on the page count."""
+    gutter = gutter_for(profile, 0)
+    laid_out = _lay_out_for(rendered, reporter, profile, gutter, progress)
+    for _ in range(2):  # a wider gutter can add pages, which can ask for a wider gutter still
+        wanted = gutter_for(profile, laid_out.page_count)
+        if wanted == gutter:
+            break
+        gutter = wanted
+        if progress:
+            progress.step(f"laying out again: {laid_out.page_count} pages need a {gutter} in gutter")
+        laid_out = _lay_out_for(rendered, reporter, profile, gutter, progress)
+    return laid_out
+
+
+def _lay_out_for(rendered: Rendered, reporter: Reporter, profile: Profile, gutter: float | None,
+                 progress=None) -> LaidOut:
+    """One layout with the profile's styles; a refused fetch stops the build."""
+    extra = {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if profile.pdfx_version else {}
+    try:
+        return lay_out(rendered, profile_css(rendered.book, profile, gutter), profile.pdf_variant, extra,
+                       progress.count if progress else None)
+    except FetchRefused as exc:
+        reporter.error("PDF002", f"the print layout asked for a file that is not a checked asset of the book: {exc}",
+                       rendered.book.config.path)
+        raise BuildFailed("refused fetch") from None
