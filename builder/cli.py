@@ -46,6 +46,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_check_parser(sub)
     add_cover_parser(sub)
     add_new_parser(sub)
+    add_watch_parser(sub)
     return parser
 
 
@@ -91,6 +92,32 @@ def add_new_parser(sub) -> None:
     new.set_defaults(strict=False)
 
 
+def add_watch_parser(sub) -> None:
+    """`folio watch`: rebuild on every save and serve a live preview of the EPUB on 127.0.0.1."""
+    watch = sub.add_parser(
+        "watch", help="rebuild on save and serve a live HTML preview of the book on localhost",
+        description="Build the EPUB in memory, serve its documents on http://127.0.0.1:PORT/ with the same styles "
+                    "and font subsets, and rebuild whenever a file of the book folder changes: open pages reload "
+                    "themselves. A failed build keeps the last good one on show, with its diagnostics in a box at "
+                    "the top of the page. Nothing is written but the font-subset cache. Ctrl-C stops.")
+    watch.add_argument("book_dir", nargs="?", default="book", type=Path, help="book folder (default: book)")
+    watch.add_argument("--port", type=_port, default=8000, metavar="N",
+                       help="port on 127.0.0.1 (default: 8000; 0 picks a free one)")
+    watch.add_argument("--edition", metavar="NAME",
+                       help="preview this EPUB, kepub or kindle edition from book.toml (default: the plain EPUB)")
+    watch.add_argument("--strict", action="store_true", help="treat every warning as an error")
+    watch.add_argument("--allow-remote", action="store_true",
+                       help="fetch http(s) images on every rebuild (never from private or loopback addresses)")
+    watch.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def _port(text: str) -> int:
+    """A TCP port: 0 to 65535."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return int(text)
+
+
 def _bleed(text: str) -> float:
     """A bleed length such as 3mm or 0.125in, in inches."""
     from builder.config import LENGTH_RE, to_inches
@@ -113,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     reporter = Reporter(strict=args.strict)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return {"check": run_check, "cover": run_cover, "new": run_new}.get(args.command, run_build)(args, reporter)
+        return {"check": run_check, "cover": run_cover, "new": run_new,
+                "watch": run_watch}.get(args.command, run_build)(args, reporter)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
@@ -211,3 +239,15 @@ def run_new(args: argparse.Namespace, reporter: Reporter) -> int:
         print(f"wrote {path}")
     print(f"build it with: folio build {args.book_dir}")
     return EXIT_OK
+
+
+def run_watch(args: argparse.Namespace, reporter: Reporter) -> int:
+    """`folio watch`: serve the live preview until Ctrl-C (exit 130), which is how it is meant to end."""
+    from builder.watch import watch
+
+    try:
+        return watch(args.book_dir, args.port, strict=args.strict, allow_remote=args.allow_remote,
+                     edition=args.edition, debug=args.debug)
+    except KeyboardInterrupt:
+        print("folio watch: stopped", file=sys.stderr)
+        return EXIT_INTERRUPT
