@@ -68,8 +68,8 @@ def replay(config: Config, editions: list[Edition], key: str, reporter: Reporter
         outputs = {name: (entry / name).read_bytes() for name in record["files"]}
     except (OSError, ValueError, KeyError):
         return None
-    for path, line, code, message in record["warnings"]:
-        reporter.warning(code, message, Path(path) if path else None, line)
+    for path, line, code, message, *col in record["warnings"]:  # records before columns have four fields
+        reporter.warning(code, message, Path(path) if path else None, line, col=col[0] if col else None)
     return outputs
 
 
@@ -81,7 +81,7 @@ def store(config: Config, editions: list[Edition], key: str, written: list[Path]
     (entry / "key").write_text("")  # invalid while the entry is being replaced
     for path in written:
         (entry / path.name).write_bytes(path.read_bytes())
-    warnings = [[str(d.path) if d.path else None, d.line, d.code, d.message] for d in reporter.items]
+    warnings = [[str(d.path) if d.path else None, d.line, d.code, d.message, d.col] for d in reporter.items]
     record = {"files": [path.name for path in written], "warnings": warnings}
     (entry / "record.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     (entry / "key").write_text(key)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+
 import yaml
 
 from builder.config import LANG_RE, Config
 from builder.diagnostics import Reporter
 from builder.loader import Source
-from builder.markdown import MAX_NESTING, nesting_overflow, parse_markdown
+from builder.markdown import MAX_NESTING, map_columns, nesting_overflow, parse_markdown
 from builder.plaintext import to_markdown
 from builder.model import Chapter
 from builder import xhtml
@@ -40,7 +43,9 @@ def parse_chapters(config: Config, sources: list[Source], reporter: Reporter, pr
 def _parse(source: Source, lang: str, reporter: Reporter):
     """Markdown is parsed as written; plain text is converted first, and token lines mapped back to it."""
     if source.path.suffix.lower() != ".txt":
-        return parse_markdown(source.text, lang)
+        parsed = parse_markdown(source.text, lang)
+        map_columns(parsed.tokens, source.text)  # only Markdown's lines are the file's: columns are known
+        return parsed
     converted = to_markdown(source.text)
     for line, message in converted.notes:
         reporter.warning("AOZ001", message, source.path, line)
@@ -100,9 +105,10 @@ def _read_front_matter(source: Source, text: str | None, line: int, reporter: Re
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = line + 1 + mark.line if mark else line
+        # The front matter starts on the line after `---`, unindented: PyYAML's 0-based mark maps directly.
+        where, col = (line + 1 + mark.line, mark.column + 1) if mark else (line, None)
         reporter.error("SRC002", f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}",
-                       source.path, where)
+                       source.path, where, col=col)
         return {}
     if not isinstance(data, dict):
         reporter.error("SRC002", "front matter must be a mapping of keys to values", source.path, line)
@@ -111,20 +117,29 @@ def _read_front_matter(source: Source, text: str | None, line: int, reporter: Re
 
 
 def _check_front_matter(source: Source, data: dict, text: str, line: int, reporter: Reporter) -> dict:
-    """Report unknown keys and wrong types, naming the key and its line."""
+    """Report unknown keys and wrong types, naming the key, its line and column, and what was meant."""
     meta = {}
     for key, value in data.items():
-        where = line + 1 + next((i for i, raw in enumerate(text.split("\n")) if raw.startswith(f"{key}:")), 0)
+        found = _key_line(text, key)
+        where, col = (line + 1 + found, 1) if found is not None else (line + 1, None)
         kind = FRONT_MATTER_KEYS.get(key)
         if kind is None:
-            known = ", ".join(FRONT_MATTER_KEYS)
-            reporter.error("SRC003", f"unknown front matter key '{key}'; expected one of: {known}",
-                           source.path, where)
+            guess = difflib.get_close_matches(str(key), list(FRONT_MATTER_KEYS), n=1)
+            hint = f"did you mean '{guess[0]}'? " if guess else ""
+            reporter.error("SRC003", f"unknown front matter key '{key}'; {hint}expected one of: "
+                           + ", ".join(FRONT_MATTER_KEYS), source.path, where, col=col)
         elif not isinstance(value, kind) or not str(value).strip():
-            reporter.error("SRC003", f"front matter '{key}' must be a non-empty string", source.path, where)
+            reporter.error("SRC003", f"front matter '{key}' must be a non-empty string", source.path, where,
+                           col=col)
         elif key == "lang" and not LANG_RE.match(value):
             reporter.error("SRC003", f"front matter 'lang' must be a BCP 47 tag such as zh-Hans, got {value!r}",
-                           source.path, where)
+                           source.path, where, col=col)
         else:
             meta[key] = value.strip()
     return meta
+
+
+def _key_line(text: str, key: object) -> int | None:
+    """The 0-based line of the front matter where top-level `key:` is written, quoted or not."""
+    pattern = re.compile(rf"[\"']?{re.escape(str(key))}[\"']?\s*:")
+    return next((i for i, raw in enumerate(text.split("\n")) if pattern.match(raw)), None)

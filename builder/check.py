@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +20,33 @@ from builder.fontuse import safe_parser
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+# A kepub repeats Kobo's wrapper ids and restarts its `kobo.P.S` span ids in every content document, as Kobo's
+# reader expects (builder/variants.py): ids unique per document, as EPUB asks, but not across the book.
+KOBO_IDS = re.compile(r"book-columns|book-inner|kobo\.\d+\.\d+")
+
+
+def check_book(book_dir: Path, out_dir: Path, names: tuple[str, ...],
+               reporter: Reporter) -> list[tuple[Path, int, int]]:
+    """Check the file each edition of a book was built into, as `folio build` names it in `out_dir`: EPUBs as
+    any EPUB, PDFs against their edition's profile and the book's bleed; a file not there is CHK000. Gives
+    (file, errors, warnings) per edition."""
+    from builder.config import load_config, select_editions
+    from builder.preflight import check_pdf  # pikepdf loads only when there are PDFs to check
+
+    config = load_config(book_dir)
+    results = []
+    for edition in select_editions(config, names):
+        path = out_dir / edition.file_name(config.slug)
+        errors, warnings = len(reporter.errors), len(reporter.warnings)
+        if not path.is_file():
+            reporter.error("CHK000", f"edition '{edition.name}' is not built: make it with "
+                           f"`folio build {book_dir} --out {out_dir}`", path)
+        elif edition.format == "pdf":
+            check_pdf(path, edition.profile, reporter, config.bleed_in)
+        else:  # epub, and the kepub and kindle variants, which are EPUBs too
+            check_epub(path, reporter)
+        results.append((path, len(reporter.errors) - errors, len(reporter.warnings) - warnings))
+    return results
 
 
 def check_epub(path: Path, reporter: Reporter) -> None:
@@ -74,7 +102,10 @@ def check_documents(path: Path, documents: dict[str, etree._Element], reporter: 
         for elem in root.iter():
             if isinstance(elem.tag, str) and elem.get("id"):
                 ids[elem.get("id")].append((name, elem.sourceline))
+    kepub = path.name.lower().endswith(".kepub.epub")  # the name Kobo devices read as a kepub
     for ident, places in ids.items():
+        if kepub and KOBO_IDS.fullmatch(ident):
+            continue
         for name, line in places[1:]:
             reporter.error("CHK003", f"id '{ident}' is also used in {places[0][0]}", Path(f"{path}/{name}"), line)
     anchors = {name: {i for i, places in ids.items() for n, _ in places if n == name} for name in documents}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import signal
 import sys
@@ -51,14 +52,22 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def add_check_parser(sub) -> None:
-    """`folio check`: EPUBCheck for an EPUB, the preflight of a profile for any PDF."""
+    """`folio check`: EPUBCheck for an EPUB, the preflight of a profile for any PDF, or both for what a book
+    folder's build wrote."""
     check = sub.add_parser(
-        "check", help="validate an EPUB (EPUBCheck and Folio's own checks) or preflight a PDF against a profile",
+        "check", help="validate an EPUB (EPUBCheck and Folio's own checks), preflight a PDF against a profile, "
+                      "or check every edition a book folder's build wrote",
         description="An EPUB is checked with EPUBCheck and Folio's own checks. A PDF (ours or another tool's) is "
                     "preflighted against --profile: each failed rule is one line `FILE.pdf:PAGE: error[PRE0NN]: "
                     "message`, where the line slot holds the 1-based page number (absent when the rule concerns "
-                    "the whole file); a rule failing on many pages shows a few and counts the rest.")
-    check.add_argument("file", type=Path, help="the EPUB or PDF to check")
+                    "the whole file); a rule failing on many pages shows a few and counts the rest. A book folder "
+                    "checks each edition's file in --out: EPUBs as above, PDFs against their edition's profile "
+                    "and the book's bleed; a file not built is an error CHK000.")
+    check.add_argument("file", type=Path, help="the EPUB or PDF to check, or a book folder")
+    check.add_argument("--out", type=Path, metavar="OUT",
+                       help="for a book folder: the folder its build wrote to (default: dist)")
+    check.add_argument("--edition", action="append", metavar="NAME",
+                       help="for a book folder: an edition to check; repeat for several (default: all)")
     check.add_argument("--bleed", type=_bleed, metavar="LENGTH",
                        help="the bleed the book asked for ([print] bleed, e.g. 3mm) instead of the profile's")
     check.add_argument("--profile", choices=tuple(PROFILES),
@@ -134,9 +143,47 @@ def _page_count(text: str) -> int:
     return int(text)
 
 
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """argparse's parse, with "did you mean" for a misspelt command or option (exit 2, as argparse's)."""
+    argv = sys.argv[1:] if argv is None else argv
+    commands = _commands(parser)
+    word = next((arg for arg in argv if not arg.startswith("-")), None)  # folio's own options take no values
+    if word is not None and word not in commands:
+        _usage_error(parser, f"unknown command {word}" + _did_you_mean(word, list(commands),
+                                                                       "; expected one of: " + ", ".join(commands)))
+    args, extras = parser.parse_known_args(argv)
+    unknown = next((arg.split("=")[0] for arg in extras if arg.startswith("-")), None)
+    options = [name for action in commands[args.command]._actions for name in action.option_strings]
+    if unknown and unknown not in options:  # a real option put before its command: argparse's message fits
+        _usage_error(commands[args.command], f"unknown option {unknown}"
+                     + _did_you_mean(unknown, options, f"; see folio {args.command} --help"))
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The subcommands and their parsers (argparse keeps them on a private action: there is no public way)."""
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def _did_you_mean(word: str, known: list[str], otherwise: str) -> str:
+    """`; did you mean X?` for the closest of `known`, else `otherwise`."""
+    guess = difflib.get_close_matches(word, known, n=1)
+    return f"; did you mean {guess[0]}?" if guess else otherwise
+
+
+def _usage_error(parser: argparse.ArgumentParser, message: str) -> None:
+    """Print the usage and `folio: error: message`, and exit 2, as argparse does for its own errors."""
+    parser.print_usage(sys.stderr)
+    print(f"folio: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run folio; return the exit code."""
-    args = make_parser().parse_args(argv)
+    args = parse_args(make_parser(), argv)
     reporter = Reporter(strict=args.strict)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -171,6 +218,11 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
     from builder.check import check_epub
     from builder.preflight import check_pdf
 
+    if args.file.is_dir():
+        return run_check_book(args, reporter)
+    if args.out or args.edition:
+        print("folio check: error: --out and --edition apply to a book folder only", file=sys.stderr)
+        return EXIT_USAGE
     is_pdf = args.file.suffix.lower() == ".pdf"
     if is_pdf != bool(args.profile):
         usage = "a PDF is checked against a print or screen profile: add --profile " if is_pdf else \
@@ -178,7 +230,7 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
         print(f"folio check: error: {usage}{{{','.join(PROFILES)}}}", file=sys.stderr)
         return EXIT_USAGE
     if not args.file.is_file():
-        print(f"folio: error[CHK000]: {args.file} is not a file", file=sys.stderr)
+        print(f"folio: error[CHK000]: {args.file} is not a file or a book folder", file=sys.stderr)
         return EXIT_USAGE
     if is_pdf:
         check_pdf(args.file, args.profile, reporter, args.bleed)
@@ -187,6 +239,20 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
     errors, warnings = len(reporter.errors), len(reporter.warnings)
     print(f"{args.file}: {errors} error(s), {warnings} warning(s)")
     return EXIT_CONTENT if errors else EXIT_OK
+
+
+def run_check_book(args: argparse.Namespace, reporter: Reporter) -> int:
+    """`folio check BOOK_DIR`: check each edition's built file, a summary line each; exit 1 on any error."""
+    from builder.check import check_book
+
+    if args.profile or args.bleed is not None:
+        print("folio check: error: a book folder's PDFs are checked against their editions' profiles and the "
+              "book's [print] bleed: drop --profile and --bleed", file=sys.stderr)
+        return EXIT_USAGE
+    results = check_book(args.file, args.out or Path("dist"), tuple(args.edition or ()), reporter)
+    for path, errors, warnings in results:
+        print(f"{path}: {errors} error(s), {warnings} warning(s)")
+    return EXIT_CONTENT if reporter.errors else EXIT_OK
 
 
 def run_build(args: argparse.Namespace, reporter: Reporter) -> int:

@@ -131,10 +131,10 @@ def load_config(book_dir: Path) -> Config:
 def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
     """Turn tomllib's message `... (at line N, column M)` into our one-line form."""
     msg = str(exc)
-    match = re.search(r"\(at line (\d+), column \d+\)", msg)
-    line = int(match.group(1)) if match else None
+    match = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+    line, col = (int(match.group(1)), int(match.group(2))) if match else (None, None)
     msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg) or "invalid TOML"
-    return Diagnostic("error", "CFG001", msg, path, line).format()
+    return Diagnostic("error", "CFG001", msg, path, line, col).format()
 
 
 def _check_tables(path: Path, text: str, data: dict):
@@ -155,11 +155,11 @@ def _check_tables(path: Path, text: str, data: dict):
             if key not in values:
                 if required:
                     yield Diagnostic("error", "CFG003", f"[{table}] needs '{key}': {expected}", path,
-                                     find_line(text, table, None))
+                                     *find_position(text, table, None))
                 continue
             if not _valid(key, values[key], kind):
                 yield Diagnostic("error", "CFG004", f"[{table}] {key} must be {expected}, got {values[key]!r}",
-                                 path, find_line(text, table, key))
+                                 path, *find_position(text, table, key))
 
 
 def _check_editions(path: Path, text: str, editions: dict):
@@ -168,7 +168,7 @@ def _check_editions(path: Path, text: str, editions: dict):
         table = f"editions.{name}"
         if not isinstance(values, dict) or not EDITION_NAME_RE.match(name):
             yield Diagnostic("error", "CFG004", f"[{table}] must be a table named in lower-case ASCII letters, "
-                             "digits, '-' or '_'", path, find_line(text, table, None))
+                             "digits, '-' or '_'", path, *find_position(text, table, None))
             continue
         for key in values:
             if key not in EDITION_KEYS:
@@ -176,18 +176,17 @@ def _check_editions(path: Path, text: str, editions: dict):
         fmt, profile = values.get("format"), values.get("profile")
         if fmt not in FORMATS:
             yield Diagnostic("error", "CFG003" if fmt is None else "CFG004", f"[{table}] format must be "
-                             f"{EDITION_KEYS['format'][2]}, got {fmt!r}", path, find_line(text, table, "format")
-                             or find_line(text, table, None))
+                             f"{EDITION_KEYS['format'][2]}, got {fmt!r}", path, *_key_or_table(text, table, "format"))
         elif fmt == "pdf" and profile not in PROFILES:
             yield Diagnostic("error", "CFG003" if profile is None else "CFG004", f"[{table}] profile must be "
                              f"{EDITION_KEYS['profile'][2]}, got {profile!r}", path,
-                             find_line(text, table, "profile") or find_line(text, table, None))
+                             *_key_or_table(text, table, "profile"))
         if "convert" in values and values["convert"] not in CONVERSIONS:
             yield Diagnostic("error", "CFG004", f"[{table}] convert must be {EDITION_KEYS['convert'][2]}, got "
-                             f"{values['convert']!r}", path, find_line(text, table, "convert"))
+                             f"{values['convert']!r}", path, *find_position(text, table, "convert"))
         if fmt in FORMATS[:-1] and profile is not None:
             yield Diagnostic("error", "CFG004", f"[{table}] an EPUB edition takes no profile", path,
-                             find_line(text, table, "profile"))
+                             *find_position(text, table, "profile"))
         yield from _check_obfuscation(path, text, table, values)
 
 
@@ -195,13 +194,13 @@ def _check_obfuscation(path: Path, text: str, table: str, values: dict):
     """`obfuscate_fonts` is a boolean, and only EPUB formats embed fonts a PDF would not."""
     if "obfuscate_fonts" not in values:
         return
-    value, line = values["obfuscate_fonts"], find_line(text, table, "obfuscate_fonts")
+    value, where = values["obfuscate_fonts"], find_position(text, table, "obfuscate_fonts")
     if not isinstance(value, bool):
         yield Diagnostic("error", "CFG004", f"[{table}] obfuscate_fonts must be "
-                         f"{EDITION_KEYS['obfuscate_fonts'][2]}, got {value!r}", path, line)
+                         f"{EDITION_KEYS['obfuscate_fonts'][2]}, got {value!r}", path, *where)
     elif values.get("format") == "pdf":
         yield Diagnostic("error", "CFG004", f"[{table}] obfuscate_fonts applies to EPUB, kepub and kindle "
-                         "editions only: a PDF edition takes no obfuscate_fonts", path, line)
+                         "editions only: a PDF edition takes no obfuscate_fonts", path, *where)
 
 
 def _unknown(path: Path, text: str, key: str, table: str | None, known: list[str]) -> Diagnostic:
@@ -213,7 +212,8 @@ def _unknown(path: Path, text: str, key: str, table: str | None, known: list[str
         msg = f"unknown table [{key}]; {hint}expected one of: {expected}"
     else:
         msg = f"unknown key '{key}' in [{table}]; {hint}expected one of: {expected}"
-    return Diagnostic("error", "CFG002", msg, path, find_line(text, table, key) if table else find_line(text, key, None))
+    return Diagnostic("error", "CFG002", msg, path,
+                      *(find_position(text, table, key) if table else find_position(text, key, None)))
 
 
 def _valid(key: str, value: object, kind) -> bool:
@@ -247,6 +247,11 @@ def _valid(key: str, value: object, kind) -> bool:
 
 def find_line(text: str, table: str | None, key: str | None) -> int | None:
     """Find the 1-based line of `[table]` or of `key =` inside it (tomllib gives no positions)."""
+    return find_position(text, table, key)[0]
+
+
+def find_position(text: str, table: str | None, key: str | None) -> tuple[int | None, int | None]:
+    """The 1-based line and column of the name in `[table]`, or of `key` in `key =` inside that table."""
     current = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -254,11 +259,17 @@ def find_line(text: str, table: str | None, key: str | None) -> int | None:
         if header:
             current = header.group(1)
             if key is None and current == table:
-                return number
+                return number, raw.find(current) + 1
             continue
         if key and current == table and re.match(rf"^[\"']?{re.escape(key)}[\"']?\s*=", line):
-            return number
-    return None
+            return number, len(raw) - len(raw.lstrip()) + 1
+    return None, None
+
+
+def _key_or_table(text: str, table: str, key: str) -> tuple[int | None, int | None]:
+    """Where `key` is in `[table]`, else where the table is named: a missing key is the table's fault."""
+    line, col = find_position(text, table, key)
+    return (line, col) if line else find_position(text, table, None)
 
 
 def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
@@ -287,25 +298,26 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
 
 def _chapter_path(root: Path, path: Path, text: str, rel: str) -> Path:
     """Resolve one chapter entry; it must be a file inside the book folder."""
-    line = next((n for n, raw in enumerate(text.splitlines(), 1) if rel in raw), None)
+    line, col = next(((n, raw.find(rel) + 1) for n, raw in enumerate(text.splitlines(), 1) if rel in raw),
+                     (None, None))
     try:
         return resolve_inside(root, root, rel, "chapter")
     except Refused as exc:
-        raise ConfigError(Diagnostic("error", "CFG005", f"chapter {exc}", path, line).format()) from None
+        raise ConfigError(Diagnostic("error", "CFG005", f"chapter {exc}", path, line, col).format()) from None
 
 
 def _cover_path(root: Path, path: Path, text: str, rel: str) -> Path:
     """The author's cover: a sound PNG or JPEG inside the book folder."""
-    line = find_line(text, "book", "cover")
+    where = find_position(text, "book", "cover")
     try:
         cover = resolve_inside(root, root, rel, "image")
     except Refused as exc:
-        raise ConfigError(Diagnostic("error", "CFG005", f"cover {exc}", path, line).format()) from None
+        raise ConfigError(Diagnostic("error", "CFG005", f"cover {exc}", path, *where).format()) from None
     suffix = cover.suffix.lower()
     problem = check_raster(cover.read_bytes(), suffix) if suffix in (".png", ".jpg", ".jpeg") else \
         "is not a PNG or JPEG file"
     if problem:
-        raise ConfigError(Diagnostic("error", "CFG004", f"cover '{rel}' {problem}", path, line).format())
+        raise ConfigError(Diagnostic("error", "CFG004", f"cover '{rel}' {problem}", path, *where).format())
     return cover
 
 
@@ -338,6 +350,8 @@ def select_editions(config: Config, names: tuple[str, ...]) -> list[Edition]:
     known = {e.name: e for e in config.editions}
     for name in names:
         if name not in known:
-            raise ConfigError(Diagnostic("error", "CFG002", f"unknown edition '{name}'; this book has: "
+            guess = difflib.get_close_matches(name, list(known), n=1)
+            hint = f"did you mean '{guess[0]}'? " if guess else ""
+            raise ConfigError(Diagnostic("error", "CFG002", f"unknown edition '{name}'; {hint}this book has: "
                                          + ", ".join(known), config.path).format())
     return [e for e in config.editions if not names or e.name in names]

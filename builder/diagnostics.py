@@ -1,4 +1,4 @@
-"""One reporter for every problem: `path:line: severity[CODE]: message`."""
+"""One reporter for every problem: `path:line:col: severity[CODE]: message`."""
 
 from __future__ import annotations
 
@@ -89,12 +89,15 @@ class Diagnostic:
     message: str
     path: Path | None = None
     line: int | None = None
+    col: int | None = None  # 1-based, in characters; left out wherever it is not reliably known
 
     def format(self) -> str:
-        """Render as `path:line: severity[CODE]: message`."""
+        """Render as `path:line:col: severity[CODE]: message`, leaving out what is not known."""
         where = display_path(self.path) if self.path else "folio"
         if self.path and self.line:
             where = f"{where}:{self.line}"
+            if self.col:
+                where = f"{where}:{self.col}"
         return f"{where}: {self.severity}[{self.code}]: {self.message}"
 
 
@@ -112,13 +115,15 @@ class Reporter:
     stream: TextIO = field(default_factory=lambda: sys.stderr)
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, code: str, message: str, path: Path | None = None, line: int | None = None) -> None:
+    def error(self, code: str, message: str, path: Path | None = None, line: int | None = None, *,
+              col: int | None = None) -> None:
         """Report a content error."""
-        self._add(Diagnostic("error", code, message, path, line))
+        self._add(Diagnostic("error", code, message, path, line, col))
 
-    def warning(self, code: str, message: str, path: Path | None = None, line: int | None = None) -> None:
+    def warning(self, code: str, message: str, path: Path | None = None, line: int | None = None, *,
+                col: int | None = None) -> None:
         """Report a warning; under --strict it is an error."""
-        self._add(Diagnostic("error" if self.strict else "warning", code, message, path, line))
+        self._add(Diagnostic("error" if self.strict else "warning", code, message, path, line, col))
 
     def _add(self, diag: Diagnostic) -> None:
         if diag in self.items:  # the same fact found by two passes is said once

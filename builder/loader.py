@@ -59,8 +59,7 @@ def check_text(path: Path, text: str, reporter: Reporter) -> bool:
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         char = match.group()
         name = unicodedata.name(char, "control character")
-        reporter.error("SRC005", f"column {column}: U+{ord(char):04X} ({name}) is not allowed in a book",
-                       path, line)
+        reporter.error("SRC005", f"U+{ord(char):04X} ({name}) is not allowed in a book", path, line, col=column)
     if len(bad) > MAX_REPORTED:
         reporter.error("SRC005", f"{len(bad) - MAX_REPORTED} more such characters", path, None)
     return not bad

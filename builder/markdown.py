@@ -16,10 +16,12 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 __all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "nesting_overflow",
-           "located_children"]
+           "located_children", "map_columns", "source_position"]
 
 # markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
 MAX_NESTING = 40
+# Inline rules whose tokens record where they start and end in their block's content (see `_located`).
+LOCATED_RULES = ("link", "image", "autolink", "backticks", "html_inline")
 WIDE_TABLE_COLUMNS = 6
 BLOCK_ATTRS = ["id", "class", "lang"]
 CJK_CLOSING = "，。、．：；！？」』）》〉】〕﹔"
@@ -59,6 +61,9 @@ def _make_parser(lang: str) -> MarkdownIt:
     # `[文字]{lang=ja}` spans and a `{lang=ja}` line before a block: glyph shapes follow the language.
     md.use(attrs_plugin, spans=True, allowed=BLOCK_ATTRS).use(attrs_block_plugin, allowed=BLOCK_ATTRS)
     md.inline.ruler.before("emphasis", "ruby", _ruby)
+    for rule in md.inline.ruler.__rules__:
+        if rule.name in LOCATED_RULES:
+            md.inline.ruler.at(rule.name, _located(rule.fn), {"alt": rule.alt})
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)
@@ -289,18 +294,63 @@ def inline_text(inline: Token) -> str:
     return "".join(parts).strip()
 
 
+def _located(rule):
+    """Wrap an inline rule so the tokens it makes record their offsets in the block's content: markdown-it
+    gives inline tokens no position, and diagnostics want the column of a link or of raw HTML."""
+
+    def located(state: StateInline, silent: bool) -> bool:
+        start, first = state.pos, len(state.tokens) + bool(state.pending)  # pending text is pushed first
+        if not rule(state, silent):
+            return False
+        if not silent and len(state.tokens) > first:
+            state.tokens[first].meta["offset"] = start  # link_open, image, code_inline, html_inline
+            state.tokens[-1].meta["end"] = state.pos  # link_close, or the single token again
+        return True
+
+    return located
+
+
 def located_children(block: Token, types: set[str]):
-    """Yield (child, line) for an inline block's children; those of `types` are found in the block's source
-    (inline tokens carry no line of their own), the others get None."""
+    """Yield (child, line, offset) for an inline block's children; those of `types` are found in the block's
+    content (inline tokens carry no line of their own), the others, and what is not found, get None."""
     line, offset = (block.map[0] + 1 if block.map else 1), 0
     for child in block.children or []:
+        offset = max(offset, child.meta.get("offset", 0))
         if child.type not in types:
-            yield child, None
+            yield child, None, None
+        else:
+            found = child.meta["offset"] if "offset" in child.meta else block.content.find(child.content, offset)
+            if found >= 0:
+                offset = found + len(child.content)
+            yield child, line + block.content.count("\n", 0, max(found, 0)), found if found >= 0 else None
+        # Past a link's destination or a code span: their text must not be taken for a later child's.
+        offset = max(offset, child.meta.get("end", 0))
+
+
+def map_columns(tokens: list[Token], text: str) -> None:
+    """Record where each content line of each inline and HTML block starts in its line of `text`, the chapter
+    as written; a line whose content is not found there exactly once gets None (no column is guessed)."""
+    lines = text.split("\n")
+    for tok in tokens:
+        if tok.type not in ("inline", "html_block") or not tok.map:
             continue
-        found = block.content.find(child.content, offset)
-        if found >= 0:
-            offset = found + len(child.content)
-        yield child, line + block.content.count("\n", 0, max(found, 0))
+        starts = []
+        for number, part in enumerate(tok.content.split("\n"), start=tok.map[0]):
+            source, needle = (lines[number] if number < len(lines) else ""), part.rstrip()
+            starts.append(source.find(needle) if needle and source.count(needle) == 1 else None)
+        tok.meta["starts"] = starts
+
+
+def source_position(block: Token, offset: int) -> tuple[int, int | None]:
+    """The 1-based line and column in the chapter file of `offset` in a block's content; the column is None
+    unless `map_columns` matched that line."""
+    content = block.content
+    k = content.count("\n", 0, offset)
+    line = (block.map[0] + 1 if block.map else 1) + k
+    starts = block.meta.get("starts") or []
+    if k < len(starts) and starts[k] is not None:
+        return line, starts[k] + offset - (content.rfind("\n", 0, offset) + 1) + 1
+    return line, None
 
 
 def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callable[[Token], str],

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 
-from helpers import epub_members, run_folio
+import pytest
+
+from helpers import build_sample_with, epub_members, run_folio
+
+# The sample book with an EPUB, its kepub variant and a press PDF whose bleed is the book's 2 mm, narrower than
+# the press profile's 0.125 in: `folio check BOOK_DIR` must check that PDF against the bleed the book asked for.
+EDITIONS = """bleed = "2mm"
+
+[editions.epub]
+format = "epub"
+
+[editions.kobo]
+format = "kepub"
+
+[editions.print]
+format = "pdf"
+profile = "press"
+"""
 
 
 def test_check_passes_a_folio_epub(sample, java):
@@ -35,3 +53,42 @@ def test_check_finds_broken_links_duplicate_ids_and_missing_alt(features, java, 
 def test_check_a_missing_file_is_a_usage_error(tmp_path):
     proc = run_folio("check", str(tmp_path / "none.epub"))
     assert proc.returncode == 2 and "CHK000" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The sample book and the folder its build wrote (the appended bleed lands in its [print] table)."""
+    work = tmp_path_factory.mktemp("check-book")
+    out = build_sample_with(work, EDITIONS)
+    return work / "book", out
+
+
+def test_check_a_book_folder_checks_every_edition_it_built(built, java):
+    book, out = built
+    names = ["when-siberia-calls.epub", "when-siberia-calls-kobo.kepub.epub", "when-siberia-calls.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    proc = run_folio("check", str(book), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = re.findall(r"^(.+): (\d+ error\(s\), \d+ warning\(s\))$", proc.stdout, re.M)
+    assert summary == [(str(out / name), "0 error(s), 0 warning(s)") for name in names], proc.stdout + proc.stderr
+
+
+def test_check_a_book_folder_names_the_command_for_a_missing_file(built, java, tmp_path):
+    book, out = built
+    copy = shutil.copytree(out, tmp_path / "out")
+    (copy / "when-siberia-calls.epub").unlink()
+    proc = run_folio("check", str(book), "--out", str(copy), "--edition", "epub", "--edition", "print")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert (f"{copy / 'when-siberia-calls.epub'}: error[CHK000]: edition 'epub' is not built: make it with "
+            f"`folio build {book} --out {copy}`") in proc.stderr
+    assert f"{copy / 'when-siberia-calls.epub'}: 1 error(s), 0 warning(s)" in proc.stdout
+    assert f"{copy / 'when-siberia-calls.pdf'}: 0 error(s), 0 warning(s)" in proc.stdout, proc.stderr
+    assert "kepub" not in proc.stdout, "--edition chooses what is checked"
+
+
+def test_check_a_book_folder_refuses_a_profile_and_a_file_refuses_out(built):
+    book, out = built
+    proc = run_folio("check", str(book), "--out", str(out), "--profile", "kdp")
+    assert proc.returncode == 2 and "drop --profile" in proc.stderr
+    proc = run_folio("check", str(out / "when-siberia-calls.epub"), "--out", str(out))
+    assert proc.returncode == 2 and "apply to a book folder only" in proc.stderr

@@ -82,7 +82,8 @@ def test_half_width_punctuation_is_reported_or_normalized(tmp_path):
     (book / "book.toml").write_text(toml)
     proc = run_folio("build", str(book), "--out", str(tmp_path / "a"), "--edition", "epub")
     assert proc.returncode == 0
-    assert re.findall(r"01\.md:(\d+): warning\[CJK001\]", proc.stderr) == ["3", "7"], proc.stderr
+    # Line and column of the first half-width mark on each line: `第一句,` and `## 问题?`.
+    assert re.findall(r"01\.md:(\d+):(\d+): warning\[CJK001\]", proc.stderr) == [("3", "4"), ("7", "6")], proc.stderr
     (book / "book.toml").write_text(toml.replace('language = "zh-Hans"\n',
                                                  'language = "zh-Hans"\ncjk_punctuation = "normalize"\n'))
     proc = run_folio("build", str(book), "--out", str(tmp_path / "b"), "--edition", "epub")

@@ -1,4 +1,4 @@
-"""Bad input gets one clear line `path:line: error[CODE]: message`, a non-zero exit, and no output file."""
+"""Bad input gets one clear line `path:line:col: error[CODE]: message`, a non-zero exit, and no output file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from helpers import ROOT, copy_book, run_folio
 
-LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<sev>error|warning)\[(?P<code>[A-Z]+\d{3})\]: (?P<msg>.+)$")
+LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<sev>error|warning)\[(?P<code>[A-Z]+\d{3})\]: "
+                  r"(?P<msg>.+)$")
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_mistyped_key_is_named_with_a_suggestion(book):
     assert proc.returncode == 2
     diag = diagnostics(proc.stderr)
     unknown = next(d for d in diag if d["code"] == "CFG002")
-    assert unknown["path"].endswith("book.toml") and unknown["line"] == "4"
+    assert unknown["path"].endswith("book.toml") and (unknown["line"], unknown["col"]) == ("4", "1")
     assert "'autors'" in unknown["msg"] and "did you mean 'authors'" in unknown["msg"]
     assert any(d["code"] == "CFG003" and "'authors'" in d["msg"] for d in diag)
     assert not out.exists() or not any(out.iterdir())
@@ -52,15 +53,15 @@ def test_unknown_table_and_wrong_types(book):
     (book / "book.toml").write_text(text + "\n[output]\nfoo = 1\n")
     proc, _ = build(book)
     assert proc.returncode == 2
-    codes = {(d["code"], d["line"]) for d in diagnostics(proc.stderr)}
-    assert ("CFG004", "5") in codes and ("CFG004", "13") in codes and ("CFG002", "16") in codes
+    codes = {(d["code"], d["line"], d["col"]) for d in diagnostics(proc.stderr)}
+    assert ("CFG004", "5", "1") in codes and ("CFG004", "13", "1") in codes and ("CFG002", "16", "2") in codes
 
 
 def test_toml_syntax_error_has_a_line(book):
     edit(book / "book.toml", 'publisher = "Folio Tests"', 'publisher = "Folio Tests')
     proc, _ = build(book)
     assert proc.returncode == 2
-    assert [(d["code"], d["line"]) for d in diagnostics(proc.stderr)] == [("CFG001", "6")]
+    assert [(d["code"], d["line"], d["col"]) for d in diagnostics(proc.stderr)] == [("CFG001", "6", "25")]
 
 
 def test_missing_chapter_file(book):
@@ -86,8 +87,9 @@ def test_broken_links_point_at_their_line(book):
     edit(chapter, "[a section here](#tables)", "[a section here](03-gone.md)")
     proc, _ = build(book)
     assert proc.returncode == 1
-    found = {(d["code"], d["line"]) for d in diagnostics(proc.stderr)}
-    assert ("LNK002", "5") in found and ("LNK001", "5") in found
+    found = {(d["code"], d["line"], d["col"]) for d in diagnostics(proc.stderr)}
+    # Each link at its own line of the paragraph (which starts on line 5) and the column of its `[`.
+    assert ("LNK002", "6", "51") in found and ("LNK001", "7", "8") in found
 
 
 def test_missing_image_and_duplicate_id(book):
@@ -96,8 +98,8 @@ def test_missing_image_and_duplicate_id(book):
     edit(chapter, "## Tables {#tables .wide}", "## Tables {#pictures}")
     proc, _ = build(book)
     assert proc.returncode == 1
-    found = {(d["code"], d["line"]) for d in diagnostics(proc.stderr)}
-    assert ("IMG001", "11") in found and ("ID001", "18") in found
+    found = {(d["code"], d["line"], d["col"]) for d in diagnostics(proc.stderr)}
+    assert ("IMG001", "11", "1") in found and ("ID001", "18", None) in found
 
 
 def test_invalid_utf8_reports_the_line(book):

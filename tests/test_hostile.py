@@ -19,7 +19,8 @@ from PIL import Image
 from helpers import pdftotext, run_folio, xml
 
 SECRET = "FOLIO-SECRET-7f3a9"
-LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<sev>error|warning)\[(?P<code>[A-Z]+\d{3})\]: ")
+LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+)(?::(?P<col>\d+))?: "
+                  r"(?P<sev>error|warning)\[(?P<code>[A-Z]+\d{3})\]: ")
 TOML = '[book]\ntitle = "Hostile"\nauthors = ["Tester"]\nlanguage = "en"\nchapters = ["chapters/01.md"]\n'
 
 
@@ -35,14 +36,14 @@ class Case:
     chapter: str | bytes | None = None
     exit: int = 1
     code: str | None = None
-    where: tuple[str, int | None] | None = None  # (file name, line)
+    where: tuple | None = None  # (file name, line) or (file name, line, column)
     files: dict = field(default_factory=dict)  # extra files: str/bytes content, or ("link", target)
     toml: str = TOML
     args: tuple = ()
 
 
 CASES = [
-    Case("image outside the book", "# T\n\n![x](../../secret.png)\n", 1, "IMG001", ("01.md", 3)),
+    Case("image outside the book", "# T\n\n![x](../../secret.png)\n", 1, "IMG001", ("01.md", 3, 1)),
     Case("image through a symlink out of the book", "# T\n\n![x](../images/pic.png)\n", 1, "IMG001",
          ("01.md", 3), {"images/pic.png": ("link", "../../secret.png")}),
     Case("absolute image path", "# T\n\n![x](/etc/hostname.png)\n", 1, "IMG001", ("01.md", 3)),
@@ -53,15 +54,15 @@ CASES = [
          args=("--allow-remote",)),
     Case("remote image on a link-local metadata address", "# T\n\ntext\n\n![x](http://169.254.169.254/a.png)\n",
          1, "IMG001", ("01.md", 5), args=("--allow-remote",)),
-    Case("link to a file outside the book", "# T\n\nSee [it](../../secret.txt).\n", 1, "LNK001", ("01.md", 3)),
-    Case("javascript link", "# T\n\nSee [it](javascript:alert(1)).\n", 1, "LNK001", ("01.md", 3)),
+    Case("link to a file outside the book", "# T\n\nSee [it](../../secret.txt).\n", 1, "LNK001", ("01.md", 3, 5)),
+    Case("javascript link", "# T\n\nSee [it](javascript:alert(1)).\n", 1, "LNK001", ("01.md", 3, 5)),
     Case("chapter outside the book", None, 2, "CFG005", ("book.toml", 5),
          toml=TOML.replace("chapters/01.md", "../secret.md")),
     Case("chapter symlinked out of the book", None, 2, "CFG005", ("book.toml", 5),
          {"chapters/01.md": ("link", "../../secret.md")}),
     Case("raw HTML script, frame, form and handlers are removed", "# T\n\n<script>alert(1)</script>\n\n"
          "<iframe src=\"../../secret.txt\"></iframe>\n\nText <b onclick=\"x()\">b</b> "
-         "<img src=\"../../secret.png\">\n\n<form><input></form>\n", 0, "HTM001", ("01.md", 3)),
+         "<img src=\"../../secret.png\">\n\n<form><input></form>\n", 0, "HTM001", ("01.md", 3, 1)),
     Case("meta refresh and link rel=attachment", "# T\n\n<meta http-equiv=\"refresh\" content=\"0;url=x\">\n\n"
          "<link rel=\"attachment\" href=\"../../secret.txt\">\n", 0, "HTM001", ("01.md", 3)),
     Case("SVG with script and external image is cleaned", "# T\n\n![s](../images/s.svg)\n", 0, "HTM001",
@@ -78,7 +79,7 @@ CASES = [
     Case("image huge in pixels", "# T\n\n![p](../images/huge.png)\n", 1, "IMG002", ("01.md", 3),
          {"images/huge.png": png((9000, 5000))}),
     Case("invalid UTF-8", b"# T\n\nok\n\nbad \xff byte\n", 1, "SRC001", ("01.md", 5)),
-    Case("NUL character", "# T\n\nnul \x00 here\n", 1, "SRC005", ("01.md", 3)),
+    Case("NUL character", "# T\n\nnul \x00 here\n", 1, "SRC005", ("01.md", 3, 5)),
     Case("empty chapter", "\n  \n", 1, "SRC006", ("01.md", 1)),
     Case("chapter without a title", "just text\n", 1, "SRC004", ("01.md", 1)),
     Case("YAML Python tag", "---\ntitle: !!python/object/apply:os.system [\"echo pwned\"]\n---\ntext\n", 1,
@@ -92,7 +93,7 @@ CASES = [
          toml=TOML + 'cover = "../secret.png"\n'),
     Case("cover that is not an image", "# T\n", 2, "CFG004", ("book.toml", 6), {"images/c.png": "not a png"},
          toml=TOML + 'cover = "images/c.png"\n'),
-    Case("config value of the wrong type", "# T\n", 2, "CFG004", ("book.toml", 3),
+    Case("config value of the wrong type", "# T\n", 2, "CFG004", ("book.toml", 3, 1),
          toml=TOML.replace('authors = ["Tester"]', 'authors = "Tester"')),
 ]
 
@@ -143,10 +144,12 @@ def test_hostile_case(case, tmp_path):
     if case.code:
         first = next((d for d in diags if d["code"] == case.code), None)
         assert first, proc.stderr
-        name, line = case.where
+        name, line, *col = case.where
         assert first["path"].endswith(name), first
         if line is not None:
             assert first["line"] == str(line), proc.stderr
+        if col:
+            assert first["col"] == str(col[0]), proc.stderr
     produced = list(out.iterdir()) if out.exists() else []
     if case.exit:
         assert not produced, f"failed build left {produced}"

@@ -46,7 +46,7 @@ CHAPTER = st.tuples(LINE, st.lists(BLOCK, max_size=8)).map(
     lambda tb: "# " + tb[0] + "\n\n" + "\n\n".join(tb[1]) + "\n")
 # CI runs a dozen fresh examples each time; `FOLIO_PROPERTY_EXAMPLES=500` searches harder on demand.
 EXAMPLES = int(os.environ.get("FOLIO_PROPERTY_EXAMPLES", "12"))
-DIAG = re.compile(r"^[^:]+:\d+: (error|warning)\[[A-Z]+\d{3}\]: .+$|^folio: ")
+DIAG = re.compile(r"^[^:]+:\d+(?::\d+)?: (error|warning)\[[A-Z]+\d{3}\]: .+$|^folio: ")  # the column when known
 
 
 @pytest.mark.usefixtures("java")

@@ -251,7 +251,7 @@ def test_variant_mistakes_are_located_config_errors(tmp_path, table, line, words
                                         'chapters = ["chapters/01.md"]\n' + table)
     with pytest.raises(ConfigError) as err:
         load_config(tmp_path)
-    assert re.search(rf"book\.toml:{line + 5}: error\[CFG004\]: .*{re.escape(words)}", str(err.value)), err.value
+    assert re.search(rf"book\.toml:{line + 5}:1: error\[CFG004\]: .*{re.escape(words)}", str(err.value)), err.value
 
 
 def test_store_variants_are_named_for_their_stores(tmp_path):

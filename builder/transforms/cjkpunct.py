@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from builder.markdown import located_children
+from builder.markdown import located_children, source_position
 from builder.model import Book, Chapter
 
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
@@ -14,37 +14,41 @@ HALF_WIDTH_RE = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])[,:;?
 
 
 def check_cjk_punctuation(book: Book, ctx) -> Book:
-    """Warn once per line, or replace the marks in the model's text (never in the author's file)."""
+    """Warn once per line, at the column of its first mark, or replace the marks in the model's text (never
+    in the author's file)."""
     normalize = book.config.cjk_punctuation == "normalize"
     for chapter in book.chapters:
-        found: dict[int, list[str]] = {}
-        for tok, line, before in _text_tokens(chapter):
+        found: dict[int, tuple[list[str], int | None]] = {}
+        for block, tok, line, offset, before in _text_tokens(chapter):
             # The character before the token (e.g. the end of `**能源自主**`) decides its first mark.
             text = before + tok.content
-            marks = HALF_WIDTH_RE.findall(text, len(before))
+            marks = list(HALF_WIDTH_RE.finditer(text, len(before)))
             if not marks:
                 continue
             if normalize:
                 tok.content = HALF_WIDTH_RE.sub(lambda m: FULL_WIDTH[m.group()], text)[len(before):]
-            else:
-                found.setdefault(line, []).extend(marks)
-        for line, marks in found.items():
+                continue
+            col = source_position(block, offset + marks[0].start() - len(before))[1] if offset is not None \
+                else None
+            found.setdefault(line, ([], col))[0].extend(m.group() for m in marks)
+        for line, (marks, col) in found.items():
             shown = " ".join(f"'{m}'" for m in dict.fromkeys(marks))
             ctx.reporter.warning("CJK001", f"half-width {shown} between CJK characters; "
                                  "write ，：；？！ or set cjk_punctuation = \"normalize\" in book.toml",
-                                 chapter.path, line)
+                                 chapter.path, line, col=col)
     return book
 
 
 def _text_tokens(chapter: Chapter):
-    """Text tokens with their line and the text character just before them in the same block."""
+    """Text tokens with their block, line, offset in the block's content (None when not found there) and
+    the text character just before them in the same block."""
     for block in chapter.tokens:
         if block.type != "inline":
             continue
         before = ""
-        for child, line in located_children(block, {"text"}):
+        for child, line, offset in located_children(block, {"text"}):
             if line is None:
                 before = "" if child.type in ("softbreak", "hardbreak", "image") else before
                 continue
-            yield child, line, before
+            yield block, child, line, offset, before
             before = child.content[-1:] or before

@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from builder.imaging import check_raster
+from builder.markdown import source_position
 from builder.model import Book, Chapter, Image
 from builder.paths import Refused, resolve_inside, url_path
 from builder.remote import RemoteRefused
@@ -25,22 +26,40 @@ def resolve_links_and_images(book: Book, ctx) -> Book:
     """Mark each internal link with its target (chapter, anchor) and each image with its file."""
     anchors = {c.index: {h.id for h in c.headings if h.id} | set(c.anchors) | {c.id} for c in book.chapters}
     for chapter in book.chapters:
-        for tok, line in _inline_tokens(chapter):
+        for tok, line, col in _inline_tokens(chapter):
+            report = _Located(ctx.reporter, col)
             if tok.type == "link_open":
-                _resolve_link(book, chapter, tok, line, anchors, ctx.reporter)
+                _resolve_link(book, chapter, tok, line, anchors, report)
             elif tok.type == "image":
-                _resolve_image(book, chapter, tok, line, ctx.reporter, ctx.allow_remote)
+                _resolve_image(book, chapter, tok, line, report, ctx.allow_remote)
     return book
 
 
+class _Located:
+    """The reporter, with the column of the `[` or `![` of the link or image at hand added to what it says."""
+
+    def __init__(self, reporter, col: int | None):
+        self.reporter, self.col = reporter, col
+
+    def error(self, code: str, message: str, path: Path, line: int) -> None:
+        self.reporter.error(code, message, path, line, col=self.col)
+
+    def warning(self, code: str, message: str, path: Path, line: int) -> None:
+        self.reporter.warning(code, message, path, line, col=self.col)
+
+
 def _inline_tokens(chapter: Chapter):
-    """Every inline child token with the source line of its block."""
+    """Every inline child token with its source line and column: a link's or image's own where the parser
+    recorded it in a Markdown chapter, else the block's line and no column."""
     for block in chapter.tokens:
         if block.type != "inline":
             continue
         line = block.map[0] + 1 if block.map else 1
         for tok in block.children or []:
-            yield tok, line
+            if "offset" in tok.meta and "starts" in block.meta:
+                yield tok, *source_position(block, tok.meta["offset"])
+            else:
+                yield tok, line, None
 
 
 def _resolve_link(book: Book, chapter: Chapter, tok, line: int, anchors: dict, reporter) -> None:

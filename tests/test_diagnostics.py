@@ -1,0 +1,136 @@
+"""Diagnostics carry the column where it is known, and misspelt keys, options, commands and editions get a
+"did you mean"."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+from helpers import run_folio
+
+LOCATED = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<sev>error|warning)"
+                     r"\[(?P<code>[A-Z0-9]+)\]: (?P<msg>.+)$", re.MULTILINE)
+TOML = '[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "{lang}"\nchapters = ["chapters/01.md"]\n'
+# Links and images where an author puts them: mid-paragraph, on a paragraph's second line, in a quote, a list
+# and a heading; a code span that looks like a link; the same cell twice in a table row.
+LINKS = """# Links [here](gone-1.md)
+
+A paragraph whose first line is fine,
+and whose second has [a broken link](gone-2.md) and `[not a link](gone-3.md)`.
+
+> Quoted: ![a picture](missing.png)
+
+- one
+- two with [a link](#nowhere)
+
+| a | b |
+|---|---|
+| [x](gone-4.md) | [x](gone-4.md) |
+
+Text <script>alert(1)</script> and <b onclick="x()">bold</b>.
+"""
+
+
+def make_book(tmp: Path, chapter: str, lang: str = "en", toml: str | None = None) -> Path:
+    book = tmp / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text(chapter, encoding="utf-8")
+    (book / "book.toml").write_text(toml or TOML.format(lang=lang), encoding="utf-8")
+    return book
+
+
+def located(stderr: str) -> list[tuple[str, int, int | None]]:
+    return [(m["code"], int(m["line"]), int(m["col"]) if m["col"] else None) for m in LOCATED.finditer(stderr)]
+
+
+def test_toml_syntax_error_and_unknown_key_have_line_and_column(tmp_path):
+    book = make_book(tmp_path, "# T\n", toml=TOML.format(lang="en").replace('title = "T"', 'title = "T'))
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert located(proc.stderr) == [("CFG001", 2, 11)], proc.stderr  # the line break that ends the string
+    (book / "book.toml").write_text(TOML.format(lang="en") + '[print]\n   trimm = "6in x 9in"\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert located(proc.stderr) == [("CFG002", 7, 4)], proc.stderr
+    assert "unknown key 'trimm' in [print]; did you mean 'trim'?" in proc.stderr
+
+
+def test_links_images_and_raw_html_are_reported_at_their_column(tmp_path):
+    book = make_book(tmp_path, LINKS)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    found = located(proc.stderr)
+    assert ("LNK001", 1, 9) in found, proc.stderr  # in a heading
+    assert ("LNK001", 4, 22) in found, proc.stderr  # the paragraph starts on line 3; the link is on line 4
+    assert ("IMG001", 6, 11) in found, proc.stderr  # after the `> ` of the quote
+    assert ("LNK002", 9, 12) in found, proc.stderr  # after the `- ` of the list item
+    assert ("LNK001", 13, None) in found, proc.stderr  # the same text twice on the line: no column is guessed
+    assert ("HTM001", 15, 6) in found and ("HTM001", 15, 36) in found, proc.stderr
+    assert "gone-3.md" not in proc.stderr, "a code span is not a link"
+
+
+def test_half_width_punctuation_is_reported_at_the_column_of_the_character(tmp_path):
+    book = make_book(tmp_path, "# 标题\n\n> 引文里的第一句,第二句:问题?\n\n**标签**:内容\n", lang="zh-Hans")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")  # stops before layout
+    assert proc.returncode == 1
+    cjk = [d for d in located(proc.stderr) if d[0] == "CJK001"]
+    assert cjk == [("CJK001", 3, 10), ("CJK001", 5, 7)], proc.stderr  # the first mark of each line
+
+
+def test_front_matter_errors_have_columns_and_suggestions(tmp_path):
+    book = make_book(tmp_path, "---\nlang: en\ntitel: One\n---\ntext\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert ("SRC003", 3, 1) in located(proc.stderr), proc.stderr
+    assert "unknown front matter key 'titel'; did you mean 'title'?" in proc.stderr
+    (book / "chapters" / "01.md").write_text("---\ntitle: One\nlang: [en\n---\ntext\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    # PyYAML's mark: the end of the front matter, where the `]` was still expected.
+    assert [d for d in located(proc.stderr) if d[0] == "SRC002"] == [("SRC002", 3, 10)], proc.stderr
+
+
+def test_misspelt_option_and_command_get_a_suggestion_and_exit_2():
+    proc = run_folio("build", "book", "--stirct")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-1] == "folio: error: unknown option --stirct; did you mean --strict?"
+    proc = run_folio("check", "x.epub", "--profle=kdp")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == "folio: error: unknown option --profle; did you mean --profile?"
+    proc = run_folio("biuld", "book")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1] == "folio: error: unknown command biuld; did you mean build?"
+    proc = run_folio("frobnicate")
+    assert proc.returncode == 2 and "unknown command frobnicate; expected one of: build, check" in proc.stderr
+
+
+def test_misspelt_edition_gets_a_suggestion(tmp_path):
+    book = make_book(tmp_path, "# T\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epbu")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "error[CFG002]: unknown edition 'epbu'; did you mean 'epub'? this book has: epub, print" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cache_replays_columns_and_reads_records_without_them(tmp_path):
+    from builder.cache import replay
+    from builder.config import load_config
+    from builder.diagnostics import Reporter
+
+    book = make_book(tmp_path, "# 标题\n\n第一句,第二句\n", lang="zh-Hans")
+    first = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    again = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert first.returncode == again.returncode == 0, first.stderr + again.stderr
+    assert "01.md:3:4: warning[CJK001]" in first.stderr and "nothing changed" in again.stdout
+    assert [line for line in again.stderr.splitlines() if "CJK001" in line] == \
+        [line for line in first.stderr.splitlines() if "CJK001" in line]
+    config = load_config(book)
+    entry = next((book / ".folio-cache" / "builds").iterdir())
+    record = json.loads((entry / "record.json").read_text(encoding="utf-8"))
+    record["warnings"] = [w[:4] for w in record["warnings"]]  # a record written before columns
+    (entry / "record.json").write_text(json.dumps(record), encoding="utf-8")
+    reporter = Reporter(stream=io.StringIO())
+    assert replay(config, list(config.editions[:1]), (entry / "key").read_text(), reporter) is not None
+    assert [(d.code, d.line, d.col) for d in reporter.items] == [("CJK001", 3, None)]
