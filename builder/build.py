@@ -37,6 +37,7 @@ def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Repor
         written = _build(config, out_dir, editions, ctx, progress or Progress(False))
     if key:
         cache.store(config, editions, key, written, reporter)
+    cache.prune_memos(config.root)
     return written
 
 
@@ -51,7 +52,8 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
     renders: dict[str | None, Rendered] = {}  # one rendering per script conversion the editions ask for
     for convert in dict.fromkeys(e.convert for e in editions):
         progress.step(f"rendering{f' ({convert})' if convert else ''}")
-        renders[convert] = render_book(convert_book(book, convert) if convert else book, fonts, printed)
+        renders[convert] = render_book(convert_book(book, convert) if convert else book, fonts, printed,
+                                       config.root / ".folio-cache" / "chapters")
     outputs: dict[str, bytes] = {}
     if config.writing_mode == "vertical-rl" and printed:
         reporter.warning("PDF004", "writing_mode = \"vertical-rl\" applies to the EPUB only: the PDF engine "
@@ -81,6 +83,8 @@ def read_book(config: Config, ctx: PassContext, progress: Progress | None = None
     sources = load_sources(config.root, config.chapters, reporter)
     reporter.stop_if_failed()  # a chapter that cannot be read would make every link to it an error too
     book = Book(config, parse_chapters(config, sources, reporter, progress))
+    for chapter, source in zip(book.chapters, sources):
+        chapter.digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
     progress.step("checking links, ids, fonts and typography")
     book = run_passes(book, ctx)
     book = build_toc(book)
@@ -96,7 +100,8 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
         rendered = dataclasses.replace(rendered, epub_documents=variants.kepub_documents(rendered.epub_documents))
     elif fmt == "kindle":
         rendered = dataclasses.replace(rendered, epub_documents=variants.kindle_documents(rendered.epub_documents))
-    usage = collect_usage([d.xhtml for d in rendered.epub_documents], fonts)
+    usage = collect_usage([d.xhtml for d in rendered.epub_documents], fonts,
+                          rendered.book.config.root / ".folio-cache" / "usage")
     add_emoji_joiners(usage, fonts)
     if fmt == "kindle":
         usage = variants.kindle_usage(usage, fonts.emoji)

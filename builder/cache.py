@@ -3,6 +3,7 @@ without parsing or laying out anything. Kept light on imports: it runs before th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -44,15 +45,25 @@ def build_key(config: Config, editions: list[Edition], out_dir: Path) -> str:
     """A digest of everything a build reads: the book folder, Folio's code, styles and fonts, the libraries'
     versions, the system fonts, the editions asked for and SOURCE_DATE_EPOCH."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}\n{editions!r}\n{os.environ.get('SOURCE_DATE_EPOCH', '')}\n".encode())
+    digest.update(f"{tool_digest()}\n{editions!r}\n{os.environ.get('SOURCE_DATE_EPOCH', '')}\n".encode())
+    skip = {config.root / ".folio-cache", out_dir.resolve()}
+    for path in _files(config.root, skip):
+        digest.update(f"{path}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def tool_digest() -> str:
+    """A digest of what Folio itself brings to a build: its code, styles and fonts, the libraries' versions,
+    and the system fonts and CMYK profile (by size and time: reading them would not pay)."""
+    digest = hashlib.sha256(f"{__version__}\n".encode())
     for name in LIBRARIES:
         digest.update(f"{name}={_version(name)}\n".encode())
-    skip = {config.root / ".folio-cache", out_dir.resolve()}
-    for root in (config.root, PACKAGE, PROJECT / "styles", PROJECT / "fonts"):
-        for path in _files(root, skip):
+    for root in (PACKAGE, PROJECT / "styles", PROJECT / "fonts"):
+        for path in _files(root, set()):
             digest.update(f"{path}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
-    for root in FONT_DIRS + (CMYK,):  # system files: their size and time say enough, reading them would not pay
-        for path in _files(root, skip) if root.is_dir() else [root] if root.exists() else []:
+    for root in FONT_DIRS + (CMYK,):
+        for path in _files(root, set()) if root.is_dir() else [root] if root.exists() else []:
             stat = path.stat()
             digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
@@ -117,6 +128,7 @@ def memo_bytes(folder: Path, parts: tuple, make) -> bytes:
     """`make()`'s bytes, kept in `folder` under a digest of `parts` (which must name everything they depend on);
     a cache that cannot be written only costs time."""
     path = folder / hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    _USED.add(path)
     if path.is_file():
         return path.read_bytes()
     data = make()
@@ -128,3 +140,21 @@ def memo_bytes(folder: Path, parts: tuple, make) -> bytes:
     except OSError:
         pass
     return data
+
+
+_USED: set[Path] = set()  # memo entries this process has read or written
+
+
+def prune_memos(root: Path) -> None:
+    """After a build, drop the memo entries it did not use from each folder it used, once they outnumber the
+    used ones: every edit adds entries (a new subset of a CJK face is megabytes), and old ones rarely return."""
+    for folder in {path.parent for path in _USED}:
+        if not folder.is_relative_to(root / ".folio-cache"):
+            continue
+        try:
+            stale = [path for path in folder.iterdir() if path not in _USED and not path.name.endswith(".tmp")]
+            used = sum(1 for path in _USED if path.parent == folder)
+            for path in stale if len(stale) > used else []:
+                path.unlink()
+        except OSError:
+            pass  # a read-only cache only costs space

@@ -4,6 +4,7 @@ opencc import). The source stays as written; the converted edition gets its own 
 from __future__ import annotations
 
 import copy
+import hashlib
 import dataclasses
 import functools
 
@@ -27,6 +28,7 @@ def convert_book(book: Book, name: str) -> Book:
     out.config = _convert_config(book.config, convert, target)
     for chapter in out.chapters:
         han = _convertible(chapter.lang)  # OpenCC leaves Latin text alone: English chapters may quote Chinese
+        chapter.digest = hashlib.sha256(f"{chapter.digest}:{name}".encode()).hexdigest()
         chapter.lang = _retag(chapter.lang, target)
         chapter.extra_langs = [_retag(lang, target) for lang in chapter.extra_langs]
         chapter.title = convert(chapter.title) if han else chapter.title

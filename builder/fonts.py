@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
-import os
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -181,21 +178,12 @@ def _open(path: Path, index: int, lazy: bool = False) -> TTFont:
 
 def subset_face(face: Face, chars: set[str], cache_dir: Path | None) -> bytes:
     """A subset of `face` holding only `chars`, cached by content."""
+    from builder.cache import memo_bytes  # the cache module loads the configuration; fonts.py stays light
+
     codes = sorted({ord(c) for c in chars} | {0x20})
     stat = face.path.stat()
-    key = hashlib.sha256(repr((str(face.path), stat.st_size, stat.st_mtime_ns, face.index, codes,
-                               SUBSET_FORMAT, hb.__version__)).encode()).hexdigest()[:32]
-    cached = cache_dir / f"{key}{Path(face.file_name).suffix}" if cache_dir else None
-    if cached and cached.is_file():
-        return cached.read_bytes()
-    data = _make_subset(face, codes)
-    if cached:
-        with contextlib.suppress(OSError):  # the cache only saves time: a read-only book still builds
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(cached)
-    return data
+    parts = (str(face.path), stat.st_size, stat.st_mtime_ns, face.index, codes, SUBSET_FORMAT, hb.__version__)
+    return memo_bytes(cache_dir, parts, lambda: _make_subset(face, codes)) if cache_dir else _make_subset(face, codes)
 
 
 def _make_subset(face: Face, codes: list[int]) -> bytes:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
+from pathlib import Path
 
 from lxml import etree
 
+from builder.cache import memo_bytes
 from builder.fonts import Face, FontStack, is_ignorable
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -27,14 +31,18 @@ def safe_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
-def collect_usage(documents: list[str], fonts: FontStack) -> dict[Face, set[str]]:
-    """Map each face to the characters a reading system would draw with it."""
+def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None = None) -> dict[Face, set[str]]:
+    """Map each face to the characters a reading system would draw with it; each document's characters are
+    kept in `memo_dir` when given, by the document's digest."""
     # Gather characters per (language, bold, italic) first, then ask the font stack once per distinct
     # character: a long book has millions of characters but only thousands of distinct ones.
     texts: dict[tuple[str, bool, bool], set[str]] = defaultdict(set)
     for xhtml in documents:
-        root = etree.fromstring(xhtml.encode("utf-8"), safe_parser())
-        _walk(root, root.get(XML_LANG) or root.get("lang") or "en", False, False, texts)
+        data = xhtml.encode("utf-8")
+        found = json.loads(memo_bytes(memo_dir, ("usage", hashlib.sha256(data).hexdigest()),
+                                      lambda: _document_texts(data))) if memo_dir else json.loads(_document_texts(data))
+        for lang, bold, italic, chars in found:
+            texts[lang, bold, italic].update(chars)
     usage: dict[Face, set[str]] = defaultdict(set)
     for (lang, bold, italic), chars in texts.items():
         for char in chars:
@@ -42,6 +50,15 @@ def collect_usage(documents: list[str], fonts: FontStack) -> dict[Face, set[str]
             if family:
                 usage[fonts.best_face(family, bold, italic)].add(char)
     return dict(usage)
+
+
+def _document_texts(data: bytes) -> bytes:
+    """One document's characters per (language, bold, italic), as JSON."""
+    texts: dict[tuple[str, bool, bool], set[str]] = defaultdict(set)
+    root = etree.fromstring(data, safe_parser())
+    _walk(root, root.get(XML_LANG) or root.get("lang") or "en", False, False, texts)
+    return json.dumps([[*key, "".join(sorted(chars))] for key, chars in sorted(texts.items())],
+                      ensure_ascii=False).encode("utf-8")
 
 
 def _walk(elem, lang: str, bold: bool, italic: bool, texts) -> None:

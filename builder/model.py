@@ -40,6 +40,7 @@ class Chapter:
     headings: list[Heading] = field(default_factory=list)
     extra_langs: list[str] = field(default_factory=list)  # from `{lang=…}` on blocks and spans
     anchors: dict[str, int] = field(default_factory=dict)  # other ids links may target (`{#id}`, raw HTML): line
+    digest: str = ""  # of the source text and any script conversion applied: keys the rendered-chapter cache
 
     @property
     def id(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from builder import __version__
+from builder.cache import memo_bytes, tool_digest
 from builder.fonts import Face, FontStack
 from builder.fontuse import safe_parser
 from builder.markdown import render_tokens
@@ -172,13 +174,13 @@ def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> s
     return make_env().get_template("fonts.css.j2").render(faces=faces, stacks=stacks)
 
 
-def render_book(book: Book, fonts: FontStack, printed: bool = True) -> Rendered:
+def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Path | None = None) -> Rendered:
     """Render the EPUB's documents and stylesheets and, when `printed`, the print HTML and CSS; EPUB
-    @font-face rules come once subsets exist."""
+    @font-face rules come once subsets exist. Chapter documents are kept in `memo_dir` when given."""
     env = make_env()
     font_css_print = font_css(book, fonts, [], "print")
     rendered = Rendered(book, build_date(book))
-    rendered.epub_documents = _epub_documents(env, book)
+    rendered.epub_documents = _epub_documents(env, book, memo_dir)
     shared = (STYLES / "book.css").read_text(encoding="utf-8")
     rendered.epub_css = shared + (STYLES / "epub.css").read_text(encoding="utf-8")  # @font-face rules come later
     if book.config.writing_mode == "vertical-rl":
@@ -207,7 +209,7 @@ def _common(book: Book) -> dict:
             "version": __version__, "cover_src": cover}
 
 
-def _epub_documents(env: Environment, book: Book) -> list[Document]:
+def _epub_documents(env: Environment, book: Book, memo_dir: Path | None = None) -> list[Document]:
     """Cover, title page, contents and one document per chapter, in spine order."""
     common, count = _common(book), len(book.chapters)
     labels = common["labels"]
@@ -220,11 +222,26 @@ def _epub_documents(env: Environment, book: Book) -> list[Document]:
         Document("nav.xhtml", labels["contents"], book.config.language,
                  env.get_template("nav.xhtml.j2").render(toc=book.toc, names=names, **common), "nav"),
     ]
+    keys = chapter_keys(book) if memo_dir else {}
     for chapter in book.chapters:
-        xhtml = env.get_template("chapter.xhtml.j2").render(
-            chapter=chapter, body=chapter_body(book, chapter, "epub"), **common)
-        docs.append(Document(names[chapter.index], chapter.title, chapter.lang, xhtml, "chapter"))
+        def render(chapter=chapter) -> bytes:
+            return env.get_template("chapter.xhtml.j2").render(
+                chapter=chapter, body=chapter_body(book, chapter, "epub"), **common).encode("utf-8")
+        xhtml = memo_bytes(memo_dir, keys[chapter.index], render) if memo_dir else render()
+        docs.append(Document(names[chapter.index], chapter.title, chapter.lang, xhtml.decode("utf-8"), "chapter"))
     return docs
+
+
+def chapter_keys(book: Book) -> dict[int, tuple]:
+    """What each chapter's EPUB document depends on: its own source (and conversion), and what it may point
+    at or show of the rest of the book (every chapter's title, headings and anchors, the images' names), the
+    book's settings and Folio itself. An edit that adds no heading or anchor leaves the other chapters' keys
+    unchanged, so only the edited chapter is rendered again."""
+    table = [(c.index, c.rel, c.id, c.title, c.lang, c.has_h1, [(h.level, h.text, h.id) for h in c.headings],
+              sorted(c.anchors)) for c in book.chapters]
+    images = sorted((str(path), image.name) for path, image in book.images.items())
+    shared = hashlib.sha256(repr((tool_digest(), repr(book.config), table, images)).encode()).hexdigest()
+    return {c.index: ("chapter", shared, c.index, c.digest) for c in book.chapters}
 
 
 def render_ncx(book: Book, documents: list[Document] = (), pages: list[tuple[str, str]] = ()) -> str:

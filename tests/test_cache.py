@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from helpers import run_folio
+from helpers import copy_book, run_folio
 
 REUSED = "nothing changed since the last build"
 TOML = '[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\nchapters = ["chapters/01.md"]\n'
@@ -48,3 +48,42 @@ def test_any_change_to_what_the_build_reads_builds_again(tmp_path):
     both = run_folio("build", str(book), "--out", str(tmp_path / "a"), env=env)
     assert REUSED not in both.stdout, "another set of editions is another build"
     assert REUSED in run_folio("build", str(book), "--out", str(tmp_path / "a"), env=env).stdout
+
+
+CHAPTERS = {
+    "01.md": "# One\n\nSee [the later part](03.md#later) and [two](02.md).\n",
+    "02.md": "---\nlang: zh-Hans\n---\n# 二\n\n第一句，第二句。\n",
+    "03.md": "# Three\n\nIntro.\n\n## Later {#later}\n\nEnd.\n",
+}
+
+
+def build_epub(book, out, env):
+    """An EPUB-only build; returns the EPUB's bytes."""
+    result = run_folio("build", str(book), "--out", str(out), "--edition", "epub", env=env)
+    assert result.returncode == 0, result.stderr
+    return (out / "t.epub").read_bytes()
+
+
+def test_an_edited_chapter_is_rendered_again_alone_and_the_result_equals_a_cold_build(tmp_path):
+    """Per-chapter cache: after each edit the incremental EPUB is byte-identical to a build without any cache,
+    and an edit that changes no heading or anchor renders only the edited chapter's document again."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    for name, text in CHAPTERS.items():
+        (book / "chapters" / name).write_text(text, encoding="utf-8")
+    (book / "book.toml").write_text(TOML.replace('"chapters/01.md"', ", ".join(f'"chapters/{n}"' for n in CHAPTERS)))
+    build_epub(book, tmp_path / "out", env)
+    memo = book / ".folio-cache" / "chapters"
+    edits = [("02.md", "第三句。\n", 1),  # body text only: one document rendered again
+             ("03.md", "## Earlier\n\nInserted.\n", 3),  # a new heading: every document may point at it
+             ("01.md", "More text.\n", 1)]
+    for number, (name, added, rendered) in enumerate(edits):
+        before = set(memo.iterdir())
+        path = book / "chapters" / name
+        path.write_text(path.read_text(encoding="utf-8").replace("\n\n", "\n\n" + added, 1), encoding="utf-8")
+        incremental = build_epub(book, tmp_path / "out", env)
+        assert len(set(memo.iterdir()) - before) == rendered, name
+        cold_book = copy_book(book, tmp_path / f"cold-{number}")
+        assert not (cold_book / ".folio-cache").exists()
+        assert incremental == build_epub(cold_book, tmp_path / f"cold-out-{number}", env), name
