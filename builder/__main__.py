@@ -1,7 +1,5 @@
 """Allow `python -m builder`."""
 
-import sys
+from builder.cli import run
 
-from builder.cli import main
-
-sys.exit(main())
+run()
