@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from pathlib import Path
 
 from builder.chapters import parse_chapters
@@ -37,7 +36,7 @@ def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Repor
         written = _build(config, out_dir, editions, ctx, progress or Progress(False))
     if key:
         cache.store(config, editions, key, written, reporter)
-    cache.prune_memos(config.root)
+    cache.prune_memos()
     return written
 
 
@@ -83,8 +82,6 @@ def read_book(config: Config, ctx: PassContext, progress: Progress | None = None
     sources = load_sources(config.root, config.chapters, reporter)
     reporter.stop_if_failed()  # a chapter that cannot be read would make every link to it an error too
     book = Book(config, parse_chapters(config, sources, reporter, progress))
-    for chapter, source in zip(book.chapters, sources):
-        chapter.digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()
     progress.step("checking links, ids, fonts and typography")
     book = run_passes(book, ctx)
     book = build_toc(book)
@@ -121,9 +118,7 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
 
 def generated_cover(cfg: Config, fonts: FontStack) -> bytes:
     """The drawn cover of a book without one, kept in .folio-cache: drawing it costs 0.1 s a build."""
-    faces = [(str(f.path), f.path.stat().st_mtime_ns) for f in fonts.faces]
-    code = hashlib.sha256(Path(imaging.__file__).read_bytes()).hexdigest()
-    parts = (cfg.title, cfg.subtitle, cfg.authors, cfg.language, faces, code, cache.version_of("pillow"))
+    parts = ("cover", cfg.title, cfg.subtitle, cfg.authors, cfg.language, cache.tool_digest())
     return cache.memo_bytes(cfg.root / ".folio-cache" / "covers", parts,
                             lambda: imaging.make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts))
 

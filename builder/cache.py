@@ -11,6 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from builder import __version__
+from builder.cachefiles import prune, read_entry, usable_folder, write_entry
 from builder.config import Config, Edition, load_config, select_editions
 from builder.diagnostics import ConfigError, Diagnostic, Reporter
 from builder.output import build_lock, check_output_dir, write_all
@@ -19,8 +20,8 @@ PACKAGE = Path(__file__).resolve().parent
 PROJECT = PACKAGE.parent  # styles/ and fonts/ live beside the package
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path("/etc/fonts"))
 CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
-LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "fonttools", "uharfbuzz", "ebooklib", "markdown-it-py", "mdit-py-plugins",
-             "pikepdf", "nh3", "lxml", "pillow", "jinja2", "pyyaml", "opencc")
+LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "fonttools", "uharfbuzz", "ebooklib", "markdown-it-py",
+             "mdit-py-plugins", "pikepdf", "nh3", "lxml", "pillow", "jinja2", "pyyaml", "opencc")
 
 
 def rebuild_from_cache(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Reporter,
@@ -58,7 +59,7 @@ def tool_digest() -> str:
     and the system fonts and CMYK profile (by size and time: reading them would not pay)."""
     digest = hashlib.sha256(f"{__version__}\n".encode())
     for name in LIBRARIES:
-        digest.update(f"{name}={_version(name)}\n".encode())
+        digest.update(f"{name}={version_of(name)}\n".encode())
     for root in (PACKAGE, PROJECT / "styles", PROJECT / "fonts"):
         for path in _files(root, set()):
             digest.update(f"{path}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
@@ -72,14 +73,17 @@ def tool_digest() -> str:
 def replay(config: Config, editions: list[Edition], key: str, reporter: Reporter) -> dict[str, bytes] | None:
     """The outputs stored under `key`, after reporting their build's warnings again; None when not cached."""
     entry = _entry(config, editions)
-    try:
-        if (entry / "key").read_text() != key:
-            return None
-        record = json.loads((entry / "record.json").read_text(encoding="utf-8"))
-        outputs = {name: (entry / name).read_bytes() for name in record["files"]}
-    except (OSError, ValueError, KeyError):
+    if not usable_folder(entry) or read_entry(entry, "key") != key.encode():
         return None
-    for path, line, code, message, *col in record["warnings"]:  # records before columns have four fields
+    try:
+        record = json.loads(read_entry(entry, "record.json") or b"")
+        outputs = {name: read_entry(entry, name) for name in record["files"]}
+        warnings = record["warnings"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if any(data is None for data in outputs.values()):
+        return None
+    for path, line, code, message, *col in warnings:  # records before columns have four fields
         reporter.warning(code, message, Path(path) if path else None, line, col=col[0] if col else None)
     return outputs
 
@@ -88,14 +92,15 @@ def store(config: Config, editions: list[Edition], key: str, written: list[Path]
     """Keep a finished build's files and warnings for the next run with the same inputs (one entry per set of
     editions, replaced each time, so the cache does not grow)."""
     entry = _entry(config, editions)
-    entry.mkdir(parents=True, exist_ok=True)
-    (entry / "key").write_text("")  # invalid while the entry is being replaced
+    if not usable_folder(entry):
+        return
+    write_entry(entry, "key", b"")  # invalid while the entry is being replaced
     for path in written:
-        (entry / path.name).write_bytes(path.read_bytes())
+        write_entry(entry, path.name, path.read_bytes())
     warnings = [[str(d.path) if d.path else None, d.line, d.code, d.message, d.col] for d in reporter.items]
     record = {"files": [path.name for path in written], "warnings": warnings}
-    (entry / "record.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    (entry / "key").write_text(key)
+    write_entry(entry, "record.json", json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    write_entry(entry, "key", key.encode())
 
 
 def _entry(config: Config, editions: list[Edition]) -> Path:
@@ -114,10 +119,6 @@ def _files(root: Path, skip: set[Path]):
 
 def version_of(name: str) -> str:
     """An installed distribution's version, or "absent"."""
-    return _version(name)
-
-
-def _version(name: str) -> str:
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
@@ -125,36 +126,25 @@ def _version(name: str) -> str:
 
 
 def memo_bytes(folder: Path, parts: tuple, make) -> bytes:
-    """`make()`'s bytes, kept in `folder` under a digest of `parts` (which must name everything they depend on);
-    a cache that cannot be written only costs time."""
-    path = folder / hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    _USED.add(path)
-    if path.is_file():
-        return path.read_bytes()
-    data = make()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError:
-        pass
+    """`make()`'s bytes, kept in `folder` (a `.folio-cache/<kind>`) under a digest of `parts`, which must name
+    everything the bytes depend on; a cache that cannot be used only costs time."""
+    name = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    if not usable_folder(folder):
+        return make()
+    _USED.setdefault(folder, set()).add(name)
+    data = read_entry(folder, name)
+    if data is None:
+        data = make()
+        write_entry(folder, name, data)
     return data
 
 
-_USED: set[Path] = set()  # memo entries this process has read or written
+_USED: dict[Path, set[str]] = {}  # memo entries read or written since the last prune, per folder
 
 
-def prune_memos(root: Path) -> None:
-    """After a build, drop the memo entries it did not use from each folder it used, once they outnumber the
-    used ones: every edit adds entries (a new subset of a CJK face is megabytes), and old ones rarely return."""
-    for folder in {path.parent for path in _USED}:
-        if not folder.is_relative_to(root / ".folio-cache"):
-            continue
-        try:
-            stale = [path for path in folder.iterdir() if path not in _USED and not path.name.endswith(".tmp")]
-            used = sum(1 for path in _USED if path.parent == folder)
-            for path in stale if len(stale) > used else []:
-                path.unlink()
-        except OSError:
-            pass  # a read-only cache only costs space
+def prune_memos() -> None:
+    """After a build (or a preview's rebuild), trim each memo folder it used of entries it did not use: every
+    edit adds entries (a new subset of a CJK face is megabytes), and old ones rarely return."""
+    for folder, names in _USED.items():
+        prune(folder, names)
+    _USED.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 
 import yaml
@@ -36,7 +37,8 @@ def parse_chapters(config: Config, sources: list[Source], reporter: Reporter, pr
         if overflow:
             reporter.error("SRC007", f"blocks nest more than {MAX_NESTING - 1} levels deep here; "
                            "the parser would drop the rest of the chapter", source.path, overflow)
-        chapters.append(Chapter(index, source.path, source.rel, lang, parsed.tokens, meta))
+        digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()  # keys the rendered-chapter cache
+        chapters.append(Chapter(index, source.path, source.rel, lang, parsed.tokens, meta, digest=digest))
     return chapters
 
 

@@ -187,6 +187,7 @@ def run() -> None:
     layout, freeing a gigabyte of boxes object by object takes seconds and serves nothing: every file is
     written and closed by then (mypy leaves the same way)."""
     code = main()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the work is done: a late SIGTERM just ends the process
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

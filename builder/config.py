@@ -298,7 +298,8 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
 
 def _chapter_path(root: Path, path: Path, text: str, rel: str) -> Path:
     """Resolve one chapter entry; it must be a file inside the book folder."""
-    line, col = next(((n, raw.find(rel) + 1) for n, raw in enumerate(text.splitlines(), 1) if rel in raw),
+    quoted = [f'"{rel}"', f"'{rel}'"]  # the entry as a TOML string: 'a.md' must not match "data.md"
+    line, col = next(((n, raw.find(q) + 2) for n, raw in enumerate(text.splitlines(), 1) for q in quoted if q in raw),
                      (None, None))
     try:
         return resolve_inside(root, root, rel, "chapter")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from builder.cache import memo_bytes
+from builder.cache import memo_bytes, tool_digest
 from builder.fonts import Face, FontStack, is_ignorable
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -39,7 +39,7 @@ def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None 
     texts: dict[tuple[str, bool, bool], set[str]] = defaultdict(set)
     for xhtml in documents:
         data = xhtml.encode("utf-8")
-        found = json.loads(memo_bytes(memo_dir, ("usage", hashlib.sha256(data).hexdigest()),
+        found = json.loads(memo_bytes(memo_dir, ("usage", tool_digest(), hashlib.sha256(data).hexdigest()),
                                       lambda: _document_texts(data))) if memo_dir else json.loads(_document_texts(data))
         for lang, bold, italic, chars in found:
             texts[lang, bold, italic].update(chars)

@@ -137,7 +137,8 @@ def _render_table_open(self, tokens, idx, options, env) -> str:
             columns += 1
         elif tok.type == "tr_close":
             break
-    if columns > WIDE_TABLE_COLUMNS:
+    if columns > WIDE_TABLE_COLUMNS:  # on a copy: the same tokens are rendered for every edition
+        tokens = [*tokens[:idx], tokens[idx].copy(attrs=dict(tokens[idx].attrs)), *tokens[idx + 1:]]
         tokens[idx].attrJoin("class", "wide-table")
     return self.renderToken(tokens, idx, options, env)
 
@@ -148,8 +149,11 @@ def _render_text(self, tokens, idx, options, env) -> str:
     if len(text) >= LONG_RUN:
         text = LONG_RUN_RE.sub(r'<span class="long-run">\g<0></span>', text)
     # Adjacent full-width punctuation ("。」", "），", "「『"): the mark whose blank half faces the other
-    # is set half-width with the font's `halt` feature, as the fonts here have no contextual `chws`.
-    text = PUNCT_PAIR_RE.sub(r'<span class="halt">\g<0></span>', text)
+    # is set half-width with the font's `halt` feature, as the fonts here have no contextual `chws`. Print
+    # applies it inside the layout (writers/cjk_justify.py): an inline box per mark cost a quarter of the
+    # layout time of a Chinese novel.
+    if env.get("edition") != "print":
+        text = PUNCT_PAIR_RE.sub(r'<span class="halt">\g<0></span>', text)
     if env.get("vertical"):  # two digits stand upright in one em (tate-chu-yoko); no Latin gap in columns
         return TCY_RE.sub(r'<span class="tcy">\g<0></span>', text)
     # An empty span whose margin makes the gap: the text itself keeps no space, so search finds 约5600公里.

@@ -165,7 +165,6 @@ def split_long_paragraphs(container, limit: int = PRINT_PARAGRAPH_LIMIT) -> None
             anchor = follower
 
 
-
 def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> str:
     """@font-face rules for embedded faces and a font stack per language in the book."""
     with_emoji = edition == "epub"  # see fonts/fonts.toml: never name the emoji font for WeasyPrint
@@ -281,7 +280,6 @@ def _print_html(env: Environment, book: Book, modified: dt.datetime) -> str:
     bodies = {c.index: chapter_body(book, c, "print") for c in book.chapters}
     return env.get_template("print.html.j2").render(
         bodies=bodies, toc=book.toc, modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"), **_common(book))
-
 
 
 def render_cover(config, fonts: FontStack, modified: dt.datetime, box: dict[str, str], colours: dict[str, str],

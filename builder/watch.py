@@ -11,6 +11,7 @@ from pathlib import Path
 from threading import Thread
 
 from builder.build import make_epub_edition, read_book
+from builder.cache import prune_memos
 from builder.config import Config, Edition, load_config, select_editions
 from builder.convert import convert_book
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
@@ -112,6 +113,7 @@ def rebuild(book_dir: Path, state: PreviewState, fonts: FontStack, strict: bool,
                     + ("" if debug else " (rerun with --debug for the traceback)")]
     for line in problems:
         print(line, file=sys.stderr, flush=True)
+    prune_memos()  # a long session's edits would otherwise pile up megabytes of font subsets
     diagnostics = [(d.severity, d.format()) for d in reporter.items]
     diagnostics += [("error", line) for text in problems for line in text.splitlines()]
     changed = state.finish(result, diagnostics)
@@ -126,7 +128,8 @@ def build_snapshot(book_dir: Path, fonts: FontStack, reporter: Reporter, allow_r
     book = read_book(config, PassContext(reporter, fonts, allow_remote))
     if edition and edition.convert:
         book = convert_book(book, edition.convert)
-    rendered = render_book(book, fonts, printed=False)  # no PDF: its HTML and CSS would go unused
+    rendered = render_book(book, fonts, printed=False,  # no PDF: its HTML and CSS would go unused
+                           memo_dir=config.root / ".folio-cache" / "chapters")
     epub = make_epub_edition(rendered, fonts, edition)
     reporter.stop_if_failed()
     documents = [(doc.name, doc.title, doc.kind) for doc in rendered.epub_documents]

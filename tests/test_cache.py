@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 
-from helpers import copy_book, run_folio
+from helpers import copy_book, epub_members, run_folio
 
 REUSED = "nothing changed since the last build"
 TOML = '[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\nchapters = ["chapters/01.md"]\n'
@@ -87,3 +88,52 @@ def test_an_edited_chapter_is_rendered_again_alone_and_the_result_equals_a_cold_
         cold_book = copy_book(book, tmp_path / f"cold-{number}")
         assert not (cold_book / ".folio-cache").exists()
         assert incremental == build_epub(cold_book, tmp_path / f"cold-out-{number}", env), name
+
+
+def test_a_converted_edition_built_incrementally_equals_a_cold_one(tmp_path):
+    """The same chapter is rendered for several editions in one build; what the cache keeps for the converted
+    edition must be what a build of that edition alone makes (a wide table's class once, not once per render)."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    row = "|" + "|".join(f"软件{n}" for n in range(9)) + "|\n"
+    (book / "chapters" / "01.md").write_text("# 表\n\n" + row + "|" + "---|" * 9 + "\n" + row, encoding="utf-8")
+    (book / "book.toml").write_text(TOML + '\n[editions.epub]\nformat = "epub"\n\n[editions.tw]\nformat = "epub"\n'
+                                    'convert = "s2twp"\n')
+    result = run_folio("build", str(book), "--out", str(tmp_path / "all"), env=env)
+    assert result.returncode == 0, result.stderr
+    alone = run_folio("build", str(book), "--out", str(tmp_path / "tw"), "--edition", "tw", env=env)
+    assert alone.returncode == 0 and REUSED not in alone.stdout, alone.stderr
+    cold_book = copy_book(book, tmp_path / "cold")
+    cold = run_folio("build", str(cold_book), "--out", str(tmp_path / "cold-tw"), "--edition", "tw", env=env)
+    assert cold.returncode == 0, cold.stderr
+    made = (tmp_path / "tw" / "t-tw.epub").read_bytes()
+    assert made == (tmp_path / "cold-tw" / "t-tw.epub").read_bytes()
+    assert b"wide-table wide-table" not in epub_members(tmp_path / "tw" / "t-tw.epub")["EPUB/ch-01.xhtml"]
+
+
+def test_a_planted_cache_is_neither_trusted_nor_followed(tmp_path):
+    """A book folder may come with someone else's .folio-cache: entries this user did not write are ignored,
+    and links in it are never read through or pruned through."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    book = make_book(tmp_path)
+    first = build_epub(book, tmp_path / "out", env)
+    cache = book / ".folio-cache"
+    for entry in (cache / "chapters").iterdir():
+        entry.write_bytes(b"<p>planted</p>")  # same names, content not signed by this user
+    secret = tmp_path / "private"
+    secret.mkdir()
+    (secret / "id_rsa").write_bytes(b"PRIVATE KEY MATERIAL")
+    for entry in (cache / "fonts").iterdir():
+        entry.unlink()
+        entry.symlink_to(secret / "id_rsa")
+    shutil.rmtree(cache / "covers")
+    (cache / "covers").symlink_to(secret, target_is_directory=True)
+    for n in range(40):
+        (secret / f"{n:032x}").write_bytes(b"kept")  # cache-like names: pruning through the link would take them
+    shutil.rmtree(cache / "builds")  # so the next run builds instead of replaying
+    again = build_epub(book, tmp_path / "out", env)
+    assert again == first, "planted entries were ignored: the EPUB is what this user's build makes"
+    members = b"".join(epub_members(tmp_path / "out" / "t.epub").values())
+    assert b"planted" not in members and b"PRIVATE KEY MATERIAL" not in members
+    assert (secret / "id_rsa").read_bytes() == b"PRIVATE KEY MATERIAL" and len(list(secret.iterdir())) == 41

@@ -126,11 +126,13 @@ def test_cache_replays_columns_and_reads_records_without_them(tmp_path):
     assert "01.md:3:4: warning[CJK001]" in first.stderr and "nothing changed" in again.stdout
     assert [line for line in again.stderr.splitlines() if "CJK001" in line] == \
         [line for line in first.stderr.splitlines() if "CJK001" in line]
+    from builder.cachefiles import read_entry, write_entry
+
     config = load_config(book)
     entry = next((book / ".folio-cache" / "builds").iterdir())
-    record = json.loads((entry / "record.json").read_text(encoding="utf-8"))
-    record["warnings"] = [w[:4] for w in record["warnings"]]  # a record written before columns
-    (entry / "record.json").write_text(json.dumps(record), encoding="utf-8")
+    record = json.loads(read_entry(entry, "record.json"))
+    record["warnings"] = [w[:4] for w in record["warnings"]]  # a record this user's older Folio wrote
+    write_entry(entry, "record.json", json.dumps(record).encode("utf-8"))
     reporter = Reporter(stream=io.StringIO())
-    assert replay(config, list(config.editions[:1]), (entry / "key").read_text(), reporter) is not None
+    assert replay(config, list(config.editions[:1]), read_entry(entry, "key").decode(), reporter) is not None
     assert [(d.code, d.line, d.col) for d in reporter.items] == [("CJK001", 3, None)]

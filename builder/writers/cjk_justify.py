@@ -15,6 +15,8 @@ from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import pango
 
+from builder.markdown import PUNCT_PAIR_RE
+
 CJK = "\u2e80-\u2eff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff"
 # A CJK character followed by any character: the gap after it may widen.
 CJK_GAP_RE = re.compile(f"[{CJK}](?=.)", re.DOTALL)
@@ -31,21 +33,33 @@ def count_expandable(box) -> int:
 
 
 def set_text(self, text, justify=False):
-    """WeasyPrint's set_text, then letter-spacing on CJK characters when the line is justified."""
+    """WeasyPrint's set_text, then `halt` on paired CJK punctuation, and letter-spacing on CJK characters when
+    the line is justified."""
     _original_set_text(self, text, justify)
     spacing = self.justification_spacing if justify else 0
-    if not spacing or not CJK_GAP_RE.search(self.text):
+    halts = list(PUNCT_PAIR_RE.finditer(self.text))
+    gaps = list(CJK_GAP_RE.finditer(self.text)) if spacing else []
+    if not halts and not gaps:
         return
     attr_list = pango.pango_layout_get_attributes(self.layout)
     if attr_list == line_break.ffi.NULL:
         attr_list = line_break.ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+    for match in halts:  # inserted, not changed: Pango adds it to the element's own font features
+        attr = pango.pango_attr_font_features_new(b"halt 1")
+        attr.start_index, attr.end_index = _byte_span(self.text, match)
+        pango.pango_attr_list_insert(attr_list, attr)
     units = int(spacing * line_break.TO_UNITS)
-    for match in CJK_GAP_RE.finditer(self.text):
-        start = len(self.text[:match.start()].encode())
+    for match in gaps:
         attr = pango.pango_attr_letter_spacing_new(units)
-        attr.start_index, attr.end_index = start, start + len(match.group().encode())
+        attr.start_index, attr.end_index = _byte_span(self.text, match)
         pango.pango_attr_list_change(attr_list, attr)
     pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
+def _byte_span(text: str, match: re.Match) -> tuple[int, int]:
+    """A match's UTF-8 byte offsets, as Pango counts them."""
+    start = len(text[:match.start()].encode())
+    return start, start + len(match.group().encode())
 
 
 def install() -> None:

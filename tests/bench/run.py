@@ -159,8 +159,8 @@ def prepare_moby(work: Path) -> Book | None:
                 edit_text="<!-- appended by the benchmark -->\n")
 
 
-def prepare_generated(work: Path, pages: int) -> Book:
-    folder = work / "generated"
+def prepare_generated(work: Path, pages: int, folder_name: str = "generated") -> Book:
+    folder = work / folder_name
     chapters = generate(folder, pages)
     return Book("generated", f"generated EN/ZH (~{pages} pages)", folder, chapters, "en", "markdown", chapters,
                 edit=chapters[len(chapters) // 2])
@@ -330,6 +330,22 @@ def rows_for(book: Book, folio: dict[str, Run], pandoc: dict[str, Run]) -> list[
     return rows
 
 
+def memory_rows(book: Book, full: Run, half: Book, out: Path, logs: Path) -> list[list[str]]:
+    """Task 5: a cold build of the half-length book; memory grows no faster than linearly when the full
+    book's peak is at most twice the half book's."""
+    shutil.rmtree(half.folder / ".folio-cache", ignore_errors=True)
+    run = measure([*FOLIO, "build", str(half.folder), "--out", str(out)], ROOT, logs / "half-folio.log")
+    pdfs = sorted(out.glob("*.pdf"))
+    pages = f"{pdf_pages(pdfs[0]) if pdfs else '?'} / {len(half.chapters)}"
+    full_pages = f"{book.pages.get('Folio', '?')} / {len(book.chapters)}"
+    wall, peak = fmt(run)
+    ratio = f"{full.peak_mb / run.peak_mb:.2f}" if run.ok and full.ok and run.peak_mb else "—"
+    task = "5 memory: cold build at half the length, then full"
+    return [[half.name, pages, task, "Folio", wall, peak, "", "", ""],
+            [book.name, full_pages, task, "Folio", *fmt(full), f"{ratio} (full/half)",
+             "peak(full) ≤ 2 × peak(half)", verdict(run.ok and full.ok and full.peak_mb <= 2 * run.peak_mb)]]
+
+
 HEADER = ["book", "pages / chapters", "task", "tool", "wall s", "peak MB", "Folio/Pandoc", "target", "result"]
 
 
@@ -400,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[bench] {book.name}: Folio …", file=sys.stderr, flush=True)
             folio = folio_runs(book, out, logs)
             rows += rows_for(book, folio, pandoc)
+            if key == "generated":  # memory against size: the same kind of book at half the length
+                rows += memory_rows(book, folio["cold"], prepare_generated(work, args.pages // 2, "half"),
+                                    work / "out" / "half", logs)
             print(table(rows_for(book, folio, pandoc)), file=sys.stderr, flush=True)
     finally:
         if not args.keep:
