@@ -70,7 +70,7 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
                                                        source_id(config.identifier, edition.name))
         else:  # an EPUB, or one of its store variants
             progress.step(f"packaging {name}")
-            outputs[name] = make_epub_edition(paged.get(edition.convert, rendered), fonts, edition)
+            outputs[name] = make_epub_edition(paged.get(edition.convert, rendered), fonts, edition, rendered)
     reporter.stop_if_failed()
     order = [e.file_name(config.slug) for e in editions]  # written and listed in book.toml's order
     return write_all(out_dir, {name: outputs[name] for name in order})
@@ -89,15 +89,19 @@ def read_book(config: Config, ctx: PassContext, progress: Progress | None = None
     return book
 
 
-def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | None = None) -> bytes:
+def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | None = None,
+                      plain: Rendered | None = None) -> bytes:
     """Subset the faces the documents use, add their @font-face rules, draw the cover, package; a store
-    variant (kepub, kindle) rewrites the rendered documents and styles first."""
+    variant (kepub, kindle) rewrites the rendered documents and styles first. `plain`: the same documents
+    without print page markers (empty elements, so the same characters), whose usage memo an EPUB-only
+    build also fills."""
     fmt = edition.format if edition else "epub"
     if fmt == "kepub":
         rendered = dataclasses.replace(rendered, epub_documents=variants.kepub_documents(rendered.epub_documents))
     elif fmt == "kindle":
         rendered = dataclasses.replace(rendered, epub_documents=variants.kindle_documents(rendered.epub_documents))
-    usage = collect_usage([d.xhtml for d in rendered.epub_documents], fonts,
+    drawn = plain if plain and fmt == "epub" else rendered
+    usage = collect_usage([d.xhtml for d in drawn.epub_documents], fonts,
                           rendered.book.config.root / ".folio-cache" / "usage")
     add_emoji_joiners(usage, fonts)
     if fmt == "kindle":
