@@ -56,6 +56,9 @@ def pandoc_path() -> str:
 
 PANDOC = pandoc_path()
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # weasyprint for Pandoc
+# Python as installed keeps its bytecode; a sandbox's PYTHONDONTWRITEBYTECODE would have every Folio run
+# compile Folio's own modules again (about 40 ms). Pandoc is a binary, and its WeasyPrint comes compiled by pip.
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 @dataclass
