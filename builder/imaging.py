@@ -59,7 +59,7 @@ def make_cover(title: str, subtitle: str, authors: list[str], lang: str, fonts: 
     _draw_block(draw, names, _font(fonts, lang, names, False, px(80)), height - round(520 * height / SIZE[1]), 1.3,
                 width, px(180))
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG", compress_level=6)  # optimize=True: 2 % smaller, twice the time (0.09 s)
     return out.getvalue()
 
 
