@@ -236,6 +236,7 @@ def _ruby(state: StateInline, silent: bool) -> bool:
     if len(readings) > 1 and len(readings) != len(base):
         return False  # neither one reading per character nor one for the word: leave it as text
     tail = re.match(f"[{CJK_CLOSING}…‥—ー]*", state.src[match.end():]).group()
+    first = len(state.tokens) + bool(state.pending)  # pending text is pushed first
     if not silent:
         pairs = list(zip(base, readings, strict=True)) if len(readings) > 1 else [(base, readings[0])]
         if tail:
@@ -256,6 +257,11 @@ def _ruby(state: StateInline, silent: bool) -> bool:
         if tail:
             state.push("text", "", 0).content = tail
             state.push("span_close", "span", -1)
+        # Located at the `{`, and the line's search resumes after the `}`: the "(" and ")" made for readers
+        # without ruby are not in the source, and must not be matched with a later "(" (see located_children).
+        for tok in state.tokens[first:]:
+            tok.meta["offset"] = state.pos
+        state.tokens[-1].meta["end"] = match.end() + len(tail)
     state.pos = match.end() + len(tail)
     return True
 

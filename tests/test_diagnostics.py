@@ -136,3 +136,12 @@ def test_cache_replays_columns_and_reads_records_without_them(tmp_path):
     reporter = Reporter(stream=io.StringIO())
     assert replay(config, list(config.editions[:1]), read_entry(entry, "key").decode(), reporter) is not None
     assert [(d.code, d.line, d.col) for d in reporter.items] == [("CJK001", 3, None)]
+
+
+def test_a_column_after_ruby_is_not_thrown_off_by_its_generated_brackets(tmp_path):
+    """Ruby adds "(" and ")" text (for readers without ruby) that the source does not have: a later "(" in the
+    line must not be taken for them."""
+    book = make_book(tmp_path, "# 标题\n\n{北京|Běijīng}是首都,也是城市(注)。\n", lang="zh-Hans")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")  # stops before layout
+    assert proc.returncode == 1
+    assert [d for d in located(proc.stderr) if d[0] == "CJK001"] == [("CJK001", 3, 16)], proc.stderr

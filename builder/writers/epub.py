@@ -197,5 +197,8 @@ def _zip(members: list[tuple[str, int, bytes, bytes]], date_time: tuple) -> byte
         central.write(b"PK\x01\x02" + struct.pack("<H", 3 << 8 | 20) + common
                       + struct.pack("<HHHHII", 0, 0, 0, 0, 0o644 << 16, offset) + raw_name)
     directory = central.getvalue()
+    if out.tell() + len(directory) >= 0xFFFFFFFF or len(members) >= 0xFFFF:  # would need ZIP64 records
+        raise OverflowError("the EPUB would be larger than 4 GiB or hold over 65,535 files, beyond what "
+                            "reading systems open; split the book")
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(directory), out.tell(), 0)
     return out.getvalue() + directory + end
