@@ -145,3 +145,10 @@ def test_a_column_after_ruby_is_not_thrown_off_by_its_generated_brackets(tmp_pat
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")  # stops before layout
     assert proc.returncode == 1
     assert [d for d in located(proc.stderr) if d[0] == "CJK001"] == [("CJK001", 3, 16)], proc.stderr
+
+
+def test_a_character_no_font_has_is_reported_at_its_column(tmp_path):
+    book = make_book(tmp_path, "# Title\n\nFirst line\nthen a hieroglyph \U00013000 here.\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")  # stops before layout
+    assert proc.returncode == 1
+    assert [d for d in located(proc.stderr) if d[0] == "FNT001"] == [("FNT001", 4, 19)], proc.stderr

@@ -5,34 +5,37 @@ from __future__ import annotations
 import unicodedata
 
 from builder.fonts import is_ignorable
+from builder.markdown import source_position
 from builder.model import Book, Chapter
 
 
 def check_font_coverage(book: Book, ctx) -> Book:
-    """Warn once per chapter and character, at the line where it first appears."""
+    """Warn once per chapter and character, at the line (and, in Markdown text, column) where it first appears."""
     for chapter in book.chapters:
         texts = list(_texts(chapter))
-        seen = set().union(*(text for text, _ in texts))  # distinct characters first: most chapters lack none
+        seen = set().union(*(text for text, _, _ in texts))  # distinct characters first: most chapters lack none
         missing = {c for c in seen if not is_ignorable(c) and not ctx.fonts.family_for(chapter.lang, c)}
-        for text, line in texts if missing else []:
+        for text, line, block in texts if missing else []:
             for char in sorted(missing.intersection(text), key=text.index):  # each distinct character once
                 missing.discard(char)
-                where = line + text.count("\n", 0, text.index(char))
+                offset = text.index(char)
+                where, col = source_position(block, offset) if block else (line + text.count("\n", 0, offset), None)
                 ctx.reporter.warning("FNT001", f"no configured font has a glyph for '{char}' "
-                                     f"(U+{ord(char):04X} {_name(char)})", chapter.path, where)
+                                     f"(U+{ord(char):04X} {_name(char)})", chapter.path, where, col=col)
     return book
 
 
 def _texts(chapter: Chapter):
-    """Text content with the line it starts on: inline blocks, code blocks and the title."""
+    """Text content with the line it starts on and, for inline blocks, the block (whose columns are known):
+    inline blocks, code blocks and the title."""
     if chapter.front_matter.get("title"):
-        yield chapter.front_matter["title"], 1
+        yield chapter.front_matter["title"], 1, None
     for tok in chapter.tokens:
         line = tok.map[0] + 1 if tok.map else 1
         if tok.type == "inline":
-            yield tok.content, line
+            yield tok.content, line, tok
         elif tok.type in ("fence", "code_block"):
-            yield tok.content, line + (1 if tok.type == "fence" else 0)
+            yield tok.content, line + (1 if tok.type == "fence" else 0), None
 
 
 def _name(char: str) -> str:
