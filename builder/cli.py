@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 
 from builder import __version__
-from builder.diagnostics import BuildFailed, ConfigError, Reporter
+from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import FontConfigError
 from builder.output import OutputError
 from builder.profiles import PROFILES
@@ -208,10 +208,10 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
     except OutputError as exc:
-        print(f"folio: error[OUT001]: {exc}", file=sys.stderr)
+        print(Diagnostic("error", "OUT001", str(exc)).format(), file=sys.stderr)
         return EXIT_USAGE
     except FontConfigError as exc:
-        print(f"folio: error[FNT002]: {exc}", file=sys.stderr)
+        print(Diagnostic("error", "FNT002", str(exc)).format(), file=sys.stderr)
         return EXIT_USAGE
     except BuildFailed:
         print(f"folio: build failed: {len(reporter.errors)} error(s), {len(reporter.warnings)} warning(s); "

@@ -105,7 +105,7 @@ def rebuild(book_dir: Path, state: PreviewState, fonts: FontStack, strict: bool,
     except BuildFailed:
         pass  # the reporter holds the reasons
     except (ConfigError, FontConfigError) as exc:
-        problems = [f"folio: error[FNT002]: {exc}" if isinstance(exc, FontConfigError) else str(exc)]
+        problems = [Diagnostic("error", "FNT002", str(exc)).format() if isinstance(exc, FontConfigError) else str(exc)]
     except Exception as exc:  # a bug in Folio must not end the session: show it, keep watching
         if debug:
             traceback.print_exc()
