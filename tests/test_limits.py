@@ -86,6 +86,12 @@ def test_five_thousand_chapters_epub(tmp_path):
 
 def _kill_during_build(tmp_path: Path, sig: int) -> tuple[subprocess.CompletedProcess, Path, dict]:
     book = copy_book(ROOT / "book", tmp_path / "book")
+    # The sample alone builds in about a second: a long chapter keeps the layout busy when the signal comes.
+    first = (book / "chapters" / "01-when-siberia-calls.md").read_text(encoding="utf-8")
+    (book / "chapters" / "03-long.md").write_text("# Long\n\n" + first.split("\n", 1)[1] * 40, encoding="utf-8")
+    toml = book / "book.toml"
+    last = '"chapters/02-when-cooperation-fades.md",'
+    toml.write_text(toml.read_text(encoding="utf-8").replace(last, last + ' "chapters/03-long.md",'), encoding="utf-8")
     out = tmp_path / "out"
     assert run_folio("build", str(book), "--out", str(out)).returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -95,6 +101,7 @@ def _kill_during_build(tmp_path: Path, sig: int) -> tuple[subprocess.CompletedPr
                             cwd=ROOT, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(1.0)  # inside parsing or layout: the whole build takes several seconds
+    assert proc.poll() is None, "the build ended before the signal: the test would prove nothing"
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), out, before
