@@ -177,14 +177,15 @@ def _deflate(name: str, data: bytes, memo_dir: Path | None) -> tuple[str, int, b
         packer = zlib.compressobj(level, zlib.DEFLATED, -15)  # raw deflate, as ZIP stores it
         return packer.compress(data) + packer.flush()
     if memo_dir and level == 1:
-        return name, zipfile.ZIP_DEFLATED, data, memo_bytes(memo_dir, ("deflate", level, hashlib.sha256(data).digest()),
-                                                            deflate)
-    return name, zipfile.ZIP_DEFLATED, data, deflate()
+        payload = memo_bytes(memo_dir, ("deflate", level, hashlib.sha256(data).digest()), deflate)
+    else:
+        payload = deflate()
+    return name, zipfile.ZIP_DEFLATED, data, payload
 
 
 def _zip(members: list[tuple[str, int, bytes, bytes]], date_time: tuple) -> bytes:
     """A ZIP archive (PKWARE APPNOTE 4.3.7 and 4.3.12) of already deflated members, one fixed timestamp,
-    read-only Unix permissions: zipfile cannot write bytes it did not compress itself."""
+    rw-r--r-- Unix permissions: zipfile cannot write bytes it did not compress itself."""
     year, month, day, hour, minute, second = date_time
     dos_time, dos_date = hour << 11 | minute << 5 | second // 2, (year - 1980) << 9 | month << 5 | day
     out, central = io.BytesIO(), io.BytesIO()
