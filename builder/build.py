@@ -25,7 +25,7 @@ from builder.transforms import PassContext, run_passes
 from builder.writers.epub import make_epub
 
 def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Reporter,
-          allow_remote: bool = False, progress: Progress | None = None) -> list[Path]:
+          allow_remote: bool = False, progress: Progress | None = None, jobs: int = 1) -> list[Path]:
     """Build the named editions (all of them when none are named) into `out_dir`; return the files written."""
     config = load_config(book_dir)
     editions = select_editions(config, names)
@@ -33,7 +33,7 @@ def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Repor
     key = None if allow_remote else cache.build_key(config, editions, out_dir)  # remote images can change
     ctx = PassContext(reporter, load_font_stack(), allow_remote)
     with build_lock(out_dir):
-        written = _build(config, out_dir, editions, ctx, progress or Progress(False))
+        written = _build(config, out_dir, editions, ctx, progress or Progress(False), jobs)
     if key:
         cache.store(config, editions, key, written, reporter)
     cache.prune_memos()
@@ -41,7 +41,7 @@ def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Repor
 
 
 def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassContext,
-           progress: Progress) -> list[Path]:
+           progress: Progress, jobs: int = 1) -> list[Path]:
     """Gather and check everything, render every edition in memory, then write them all at once."""
     reporter, fonts = ctx.reporter, ctx.fonts
     book = read_book(config, ctx, progress)
@@ -59,18 +59,19 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
                          "cannot set vertical text, so the print edition is set horizontally", config.path,
                          find_line(config.path.read_text(encoding="utf-8"), "book", "writing_mode"))
     paged: dict[str | None, Rendered] = {}  # EPUB renderings carrying a print edition's page numbers
-    for edition in sorted(editions, key=lambda e: e.format != "pdf"):  # print first: EPUBs cite its pages
-        rendered, name = renders[edition.convert], edition.file_name(config.slug)
-        if edition.format == "pdf":
-            progress.step(f"laying out {name} ({edition.profile} profile)")
-            outputs[name], laid_out = printing.make_print_edition(rendered, reporter,
-                                                                  printing.profile_for(edition, config), progress)
+    pdfs = [e for e in editions if e.format == "pdf"]  # print first: EPUBs cite its pages
+    if pdfs:
+        made = printing.make_print_editions([(e.file_name(config.slug), renders[e.convert],
+                                              printing.profile_for(e, config)) for e in pdfs], reporter, progress, jobs)
+        for edition, (data, laid_out) in zip(pdfs, made):
+            outputs[edition.file_name(config.slug)] = data
             if edition.convert not in paged:
-                paged[edition.convert] = add_page_list(rendered, laid_out.starts, laid_out.body_start,
-                                                       source_id(config.identifier, edition.name))
-        else:  # an EPUB, or one of its store variants
-            progress.step(f"packaging {name}")
-            outputs[name] = make_epub_edition(paged.get(edition.convert, rendered), fonts, edition, rendered)
+                paged[edition.convert] = add_page_list(renders[edition.convert], laid_out.starts,
+                                                       laid_out.body_start, source_id(config.identifier, edition.name))
+    for edition in (e for e in editions if e.format != "pdf"):  # an EPUB, or one of its store variants
+        rendered, name = renders[edition.convert], edition.file_name(config.slug)
+        progress.step(f"packaging {name}")
+        outputs[name] = make_epub_edition(paged.get(edition.convert, rendered), fonts, edition, rendered)
     reporter.stop_if_failed()
     order = [e.file_name(config.slug) for e in editions]  # written and listed in book.toml's order
     return write_all(out_dir, {name: outputs[name] for name in order})

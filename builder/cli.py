@@ -44,6 +44,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--allow-remote", action="store_true",
                        help="fetch http(s) images (never from private, loopback or link-local addresses)")
     build.add_argument("--quiet", action="store_true", help="print only problems")
+    build.add_argument("--jobs", type=_job_count, metavar="N", default=os.cpu_count() or 1,
+                       help="print editions laid out at once, each in its own process (default: the number of "
+                            "CPUs; the output does not depend on it)")
     build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     add_check_parser(sub)
     add_cover_parser(sub)
@@ -135,6 +138,13 @@ def _bleed(text: str) -> float:
     if not re.fullmatch(rf"\s*{LENGTH_RE}\s*", text):
         raise argparse.ArgumentTypeError(f"expected a length such as 3mm or 0.125in, got {text!r}")
     return to_inches(text)
+
+
+def _job_count(text: str) -> int:
+    """A number of processes: a whole number from 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes such as 2, got {text!r}")
+    return int(text)
 
 
 def _page_count(text: str) -> int:
@@ -284,7 +294,8 @@ def run_build(args: argparse.Namespace, reporter: Reporter) -> int:
     if written is None:
         from builder.build import build  # the libraries that parse and lay out load only when needed
 
-        written = build(args.book_dir, args.out, names, reporter, allow_remote=args.allow_remote, progress=progress)
+        written = build(args.book_dir, args.out, names, reporter, allow_remote=args.allow_remote, progress=progress,
+                        jobs=args.jobs)
     progress.done()
     if not args.quiet:
         for path in written:

@@ -4,6 +4,8 @@ build.py so an EPUB-only build never loads WeasyPrint and pikepdf."""
 from __future__ import annotations
 
 import dataclasses
+import io
+import multiprocessing
 
 from builder.config import Config, Edition
 from builder.diagnostics import BuildFailed, Reporter
@@ -21,6 +23,50 @@ def profile_for(edition: Edition, config: Config) -> Profile:
     if profile.bleed_in and config.bleed_in is not None:
         return dataclasses.replace(profile, bleed_in=config.bleed_in)
     return profile
+
+
+def make_print_editions(jobs: list[tuple[str, Rendered, Profile]], reporter: Reporter, progress,
+                        workers: int) -> list[tuple[bytes, LaidOut]]:
+    """Lay out and finish (file name, rendering, profile) print editions, each in its own process when there are
+    cores for them: the layout engine runs on one core, and a book printed for kdp, ingram and press lays out
+    three times."""
+    if workers <= 1 or len(jobs) <= 1:
+        made = []
+        for name, rendered, profile in jobs:
+            if progress:
+                progress.step(f"laying out {name} ({profile.name} profile)")
+            made.append(make_print_edition(rendered, reporter, profile, progress))
+        return made
+    if progress:
+        progress.step(f"laying out {', '.join(name for name, _, _ in jobs)} in {min(workers, len(jobs))} processes")
+    global _JOBS
+    _JOBS = (jobs, reporter.strict)  # read by the forked workers: the rendering is not copied through a pipe
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+            results = pool.map(_print_job, range(len(jobs)), chunksize=1)
+    finally:
+        _JOBS = None
+    for _, _, items in results:  # said in book.toml's order, whichever process finished first
+        for d in items:
+            (reporter.error if d.severity == "error" else reporter.warning)(d.code, d.message, d.path, d.line,
+                                                                          col=d.col)
+    reporter.stop_if_failed()
+    return [(data, laid_out) for data, laid_out, _ in results]
+
+
+_JOBS: tuple[list[tuple[str, Rendered, Profile]], bool] | None = None
+
+
+def _print_job(index: int):
+    """One print edition in a worker: its file, its layout facts, and what it would have reported."""
+    jobs, strict = _JOBS
+    _, rendered, profile = jobs[index]
+    reporter = Reporter(strict=strict, stream=io.StringIO())
+    try:
+        data, laid_out = make_print_edition(rendered, reporter, profile)
+    except BuildFailed:
+        return None, None, reporter.items
+    return data, laid_out, reporter.items
 
 
 def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile,

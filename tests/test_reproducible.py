@@ -30,3 +30,31 @@ def test_source_date_epoch_sets_the_modified_date(tmp_path, clean_env):
     opf = xml(members["EPUB/content.opf"])
     assert opf.xpath("//opf:meta[@property='dcterms:modified']/text()", namespaces=NS) == ["2023-11-14T22:13:20Z"]
     assert not (tmp_path / "dist" / "when-siberia-calls.pdf").exists()
+
+
+def test_print_editions_laid_out_in_parallel_give_the_same_bytes_and_warnings(tmp_path, clean_env):
+    """--jobs 2 lays the kdp and press editions out in two processes: the files are those of --jobs 1, and the
+    workers' warnings are said once each, in the same order."""
+    import io
+
+    from PIL import Image
+
+    results = []
+    for name, jobs in (("parallel", "2"), ("serial", "1")):
+        book = tmp_path / name / "book"
+        (book / "chapters").mkdir(parents=True)
+        (book / "images").mkdir()
+        small = io.BytesIO()
+        Image.new("RGB", (240, 120), "navy").save(small, "PNG")  # below 300 dpi in print: IMG003 per profile
+        (book / "images" / "small.png").write_bytes(small.getvalue())
+        (book / "chapters" / "01.md").write_text("# T\n\nText.\n\n![small](../images/small.png)\n")
+        (book / "book.toml").write_text(
+            '[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\nchapters = ["chapters/01.md"]\n\n'
+            '[editions.epub]\nformat = "epub"\n\n[editions.kdp]\nformat = "pdf"\nprofile = "kdp"\n\n'
+            '[editions.press]\nformat = "pdf"\nprofile = "press"\n')
+        proc = run_folio("build", str(book), "--out", str(tmp_path / name / "dist"), "--jobs", jobs, env=clean_env)
+        assert proc.returncode == 0, proc.stderr
+        results.append((digests(tmp_path / name / "dist"), proc.stderr.replace(str(tmp_path / name), "BOOK")))
+    (parallel, said), (serial, said_serially) = results
+    assert parallel == serial and len(parallel) == 3
+    assert said == said_serially and said.count("warning[IMG003]") == 1, said

@@ -42,19 +42,26 @@ class FetchRefused(Exception):
     """WeasyPrint asked for something outside the checked assets of the book."""
 
 
+# The book folder as the layout sees it. WeasyPrint names each image in the PDF by a hash of its URL, so
+# with the real folder in the URL, the same book moved elsewhere would give other bytes.
+BOOK_URL_ROOT = Path("/folio-book")
+
+
 class BookFetcher(URLFetcher):
     """Serve only the book's checked assets, from memory; refuse every other URL and stop the layout."""
 
-    def __init__(self, assets: dict[Path, bytes]):
+    def __init__(self, assets: dict[Path, bytes], root: Path | None = None):
         super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
-        self.assets = assets
+        self.assets, self.root = assets, root
         self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
         path = Path(unquote(parts.path)) if parts.scheme == "file" and not parts.netloc else None
+        if path is not None and self.root is not None and path.is_relative_to(BOOK_URL_ROOT):
+            path = self.root / path.relative_to(BOOK_URL_ROOT)
         if path not in self.assets:
-            self.refused.append(url)
+            self.refused.append(path.as_uri() if path is not None and path.is_absolute() else url)  # the real file
             raise FatalURLFetchingError(f"refused to fetch {url}")
         media_type = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
         return URLFetcherResponse(url, self.assets[path], {"Content-Type": media_type})
@@ -102,7 +109,7 @@ def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = Non
     logger.propagate = False  # said once, through our reporter
     try:
         assets = {image.path: image.data for image in rendered.book.images.values()} | (extra_assets or {})
-        fetcher = BookFetcher(assets)
+        fetcher = BookFetcher(assets, rendered.book.config.root)
         try:
             with _source_date(int(rendered.modified.timestamp())):
                 document, pdf = _render(rendered, fetcher, profile_css, variant)
@@ -195,8 +202,7 @@ def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
 
 def _render(rendered: Rendered, fetcher: BookFetcher, profile_css: str, variant: str | None):
     """Lay out and serialise; the PDF file identifier is replaced by a content hash later."""
-    root = rendered.book.config.root
-    html = HTML(string=rendered.print_html, base_url=root.as_uri() + "/", url_fetcher=fetcher)
+    html = HTML(string=rendered.print_html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher)
     profiles: dict = {}  # shared with the stylesheet: an @color-profile there becomes the output intent
     css = CSS(string=rendered.print_css + profile_css, url_fetcher=fetcher, color_profiles=profiles)
     document = html.render(stylesheets=[css], color_profiles=profiles)
@@ -225,11 +231,11 @@ def _source_date(epoch: int):
 def html_to_pdf(html: str, css: str, root: Path, assets: dict[Path, bytes], epoch: int,
                 variant: str | None = None) -> bytes:
     """Lay out a standalone page (such as a wrap cover) with the same confinement as the book."""
-    fetcher = BookFetcher(assets)
+    fetcher = BookFetcher(assets, root)
     try:
         with _source_date(epoch):
             profiles: dict = {}  # an @color-profile in the stylesheet becomes the PDF/X output intent
-            document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
+            document = HTML(string=html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
                 stylesheets=[CSS(string=css, url_fetcher=fetcher, color_profiles=profiles)],
                 color_profiles=profiles)
             return document.write_pdf(pdf_identifier=b"folio", pdf_variant=variant, uncompressed_pdf=False)
