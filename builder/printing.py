@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import multiprocessing
+import signal
 
 from builder.config import Config, Edition
 from builder.diagnostics import BuildFailed, Reporter
@@ -42,7 +43,7 @@ def make_print_editions(jobs: list[tuple[str, Rendered, Profile]], reporter: Rep
     global _JOBS
     _JOBS = (jobs, reporter.strict)  # read by the forked workers: the rendering is not copied through a pipe
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer=_worker_signals) as pool:
             results = pool.map(_print_job, range(len(jobs)), chunksize=1)
     finally:
         _JOBS = None
@@ -55,6 +56,13 @@ def make_print_editions(jobs: list[tuple[str, Rendered, Profile]], reporter: Rep
 
 
 _JOBS: tuple[list[tuple[str, Rendered, Profile]], bool] | None = None
+
+
+def _worker_signals() -> None:
+    """Workers leave signals to the parent: Ctrl-C reaches the whole process group but only the parent should
+    answer it, and the pool ends its workers with SIGTERM, which must end them quietly, not raise `Terminated`."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _print_job(index: int):
