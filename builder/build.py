@@ -25,12 +25,15 @@ from builder.transforms import PassContext, run_passes
 from builder.writers.epub import make_epub
 
 def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Reporter,
-          allow_remote: bool = False, progress: Progress | None = None, jobs: int = 1) -> list[Path]:
-    """Build the named editions (all of them when none are named) into `out_dir`; return the files written."""
+          allow_remote: bool = False, progress: Progress | None = None, jobs: int = 1,
+          key: str | None = None) -> list[Path]:
+    """Build the named editions (all of them when none are named) into `out_dir`; return the files written.
+    `key`: the build cache's key, when the caller has just computed it looking for a reusable build."""
     config = load_config(book_dir)
     editions = select_editions(config, names)
     _check_out_dir(out_dir)
-    key = None if allow_remote else cache.build_key(config, editions, out_dir)  # remote images can change
+    if key is None and not allow_remote:  # remote images can change: such builds are never kept
+        key = cache.build_key(config, editions, out_dir)
     ctx = PassContext(reporter, load_font_stack(), allow_remote)
     with build_lock(out_dir):
         written = _build(config, out_dir, editions, ctx, progress or Progress(False), jobs)

@@ -25,21 +25,23 @@ LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "fonttools", "uharfbuzz", "ebook
 
 
 def rebuild_from_cache(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Reporter,
-                       allow_remote: bool) -> list[Path] | None:
-    """Write the last build's files again when nothing it read has changed; None when a build is needed."""
+                       allow_remote: bool) -> tuple[list[Path] | None, str | None]:
+    """Write the last build's files again when nothing it read has changed: (the files, None); or, when a build
+    is needed, (None, the key its result is to be kept under; None if it must not be kept)."""
     if allow_remote:
-        return None  # remote images may have changed without any local file changing
+        return None, None  # remote images may have changed without any local file changing
     config = load_config(book_dir)
     editions = select_editions(config, names)
-    outputs = replay(config, editions, build_key(config, editions, out_dir), reporter)
+    key = build_key(config, editions, out_dir)
+    outputs = replay(config, editions, key, reporter)
     if outputs is None:
-        return None
+        return None, key
     reporter.stop_if_failed()  # under --strict the replayed warnings fail the build, as they did before
     problem = check_output_dir(out_dir)
     if problem:
         raise ConfigError(Diagnostic("error", "OUT001", problem).format())
     with build_lock(out_dir):
-        return write_all(out_dir, outputs)
+        return write_all(out_dir, outputs), None
 
 
 def build_key(config: Config, editions: list[Edition], out_dir: Path) -> str:
@@ -59,7 +61,7 @@ def tool_digest() -> str:
     and the system fonts and CMYK profile (by size and time: reading them would not pay)."""
     digest = hashlib.sha256(f"{__version__}\n".encode())
     for name in LIBRARIES:
-        digest.update(f"{name}={version_of(name)}\n".encode())
+        digest.update(f"{name}={_version(name)}\n".encode())
     for root in (PACKAGE, PROJECT / "styles", PROJECT / "fonts"):
         for path in _files(root, set()):
             digest.update(f"{path}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
@@ -117,7 +119,7 @@ def _files(root: Path, skip: set[Path]):
         yield from (here / f for f in sorted(files) if not f.startswith("."))
 
 
-def version_of(name: str) -> str:
+def _version(name: str) -> str:
     """An installed distribution's version, or "absent"."""
     try:
         return metadata.version(name)

@@ -46,9 +46,9 @@ def usable_folder(folder: Path) -> bool:
     cache = next((p for p in (folder, *folder.parents) if p.name == ".folio-cache"), None)
     if cache is None:
         return False
-    chain = [cache, *reversed([p for p in folder.parents if p.is_relative_to(cache) and p != cache]), folder]
+    parts = folder.relative_to(cache).parts
     try:
-        for path in dict.fromkeys(chain):
+        for path in [cache.joinpath(*parts[:depth]) for depth in range(len(parts) + 1)]:  # the cache, then down
             try:
                 mode = os.lstat(path).st_mode
             except FileNotFoundError:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 
 import yaml
 
 from builder.config import LANG_RE, Config
-from builder.diagnostics import Reporter
+from builder.diagnostics import Reporter, did_you_mean
 from builder.loader import Source
 from builder.markdown import MAX_NESTING, map_columns, nesting_overflow, parse_markdown
 from builder.plaintext import to_markdown
@@ -126,9 +125,8 @@ def _check_front_matter(source: Source, data: dict, text: str, line: int, report
         where, col = (line + 1 + found, 1) if found is not None else (line + 1, None)
         kind = FRONT_MATTER_KEYS.get(key)
         if kind is None:
-            guess = difflib.get_close_matches(str(key), list(FRONT_MATTER_KEYS), n=1)
-            hint = f"did you mean '{guess[0]}'? " if guess else ""
-            reporter.error("SRC003", f"unknown front matter key '{key}'; {hint}expected one of: "
+            reporter.error("SRC003", f"unknown front matter key '{key}'; {did_you_mean(key, FRONT_MATTER_KEYS)}"
+                           "expected one of: "
                            + ", ".join(FRONT_MATTER_KEYS), source.path, where, col=col)
         elif not isinstance(value, kind) or not str(value).strip():
             reporter.error("SRC003", f"front matter '{key}' must be a non-empty string", source.path, where,

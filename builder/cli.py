@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import difflib
 import re
 import signal
 import sys
@@ -13,7 +12,7 @@ import traceback
 from pathlib import Path
 
 from builder import __version__
-from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
+from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter, closest
 from builder.fonts import FontConfigError
 from builder.output import OutputError
 from builder.profiles import PROFILES
@@ -44,7 +43,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--allow-remote", action="store_true",
                        help="fetch http(s) images (never from private, loopback or link-local addresses)")
     build.add_argument("--quiet", action="store_true", help="print only problems")
-    build.add_argument("--jobs", type=_job_count, metavar="N", default=os.cpu_count() or 1,
+    build.add_argument("--jobs", type=_count("a number of processes", "2"), metavar="N",
+                       default=os.cpu_count() or 1,
                        help="print editions laid out at once, each in its own process (default: the number of "
                             "CPUs; the output does not depend on it)")
     build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -88,7 +88,7 @@ def add_cover_parser(sub) -> None:
     cover.add_argument("--profile", required=True, choices=("kdp", "ingram", "press"),
                        help="the printer the cover is for")
     cover.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
-    cover.add_argument("--pages", type=_page_count, metavar="N",
+    cover.add_argument("--pages", type=_count("a page count", "320"), metavar="N",
                        help="the print edition's page count (default: lay the edition out to count them)")
     cover.add_argument("--strict", action="store_true", help="treat every warning as an error")
     cover.add_argument("--allow-remote", action="store_true",
@@ -140,18 +140,14 @@ def _bleed(text: str) -> float:
     return to_inches(text)
 
 
-def _job_count(text: str) -> int:
-    """A number of processes: a whole number from 1."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of processes such as 2, got {text!r}")
-    return int(text)
+def _count(what: str, example: str):
+    """An argparse type for a whole number from 1, its error naming `what` it counts."""
 
-
-def _page_count(text: str) -> int:
-    """A page count: a whole number from 1."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a page count such as 320, got {text!r}")
-    return int(text)
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) < 1:
+            raise argparse.ArgumentTypeError(f"expected {what} such as {example}, got {text!r}")
+        return int(text)
+    return parse
 
 
 def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
@@ -181,8 +177,8 @@ def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPar
 
 def _did_you_mean(word: str, known: list[str], otherwise: str) -> str:
     """`; did you mean X?` for the closest of `known`, else `otherwise`."""
-    guess = difflib.get_close_matches(word, known, n=1)
-    return f"; did you mean {guess[0]}?" if guess else otherwise
+    guess = closest(word, known)
+    return f"; did you mean {guess}?" if guess else otherwise
 
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> None:
@@ -289,13 +285,13 @@ def run_build(args: argparse.Namespace, reporter: Reporter) -> int:
     started, names = time.monotonic(), tuple(args.edition or ())
     progress = Progress.for_terminal(args.quiet)
     reporter.stream = progress.guard(reporter.stream)  # a warning clears the live progress line first
-    written = rebuild_from_cache(args.book_dir, args.out, names, reporter, args.allow_remote)
+    written, key = rebuild_from_cache(args.book_dir, args.out, names, reporter, args.allow_remote)
     reused = written is not None
     if written is None:
         from builder.build import build  # the libraries that parse and lay out load only when needed
 
         written = build(args.book_dir, args.out, names, reporter, allow_remote=args.allow_remote, progress=progress,
-                        jobs=args.jobs)
+                        jobs=args.jobs, key=key)
     progress.done()
     if not args.quiet:
         for path in written:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import tomllib
 import unicodedata
@@ -11,8 +10,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.diagnostics import ConfigError, Diagnostic
-from builder.imaging import check_raster
+from builder.diagnostics import ConfigError, Diagnostic, did_you_mean
 from builder.paths import Refused, resolve_inside
 from builder.profiles import PROFILES
 
@@ -205,9 +203,7 @@ def _check_obfuscation(path: Path, text: str, table: str, values: dict):
 
 def _unknown(path: Path, text: str, key: str, table: str | None, known: list[str]) -> Diagnostic:
     """Say which key is unknown and what was probably meant."""
-    guess = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean '{guess[0]}'? " if guess else ""
-    expected = ", ".join(known)
+    hint, expected = did_you_mean(key, known), ", ".join(known)
     if table is None:
         msg = f"unknown table [{key}]; {hint}expected one of: {expected}"
     else:
@@ -315,6 +311,8 @@ def _cover_path(root: Path, path: Path, text: str, rel: str) -> Path:
     except Refused as exc:
         raise ConfigError(Diagnostic("error", "CFG005", f"cover {exc}", path, *where).format()) from None
     suffix = cover.suffix.lower()
+    from builder.imaging import check_raster  # Pillow loads only for a book with a cover image
+
     problem = check_raster(cover.read_bytes(), suffix) if suffix in (".png", ".jpg", ".jpeg") else \
         "is not a PNG or JPEG file"
     if problem:
@@ -351,8 +349,7 @@ def select_editions(config: Config, names: tuple[str, ...]) -> list[Edition]:
     known = {e.name: e for e in config.editions}
     for name in names:
         if name not in known:
-            guess = difflib.get_close_matches(name, list(known), n=1)
-            hint = f"did you mean '{guess[0]}'? " if guess else ""
-            raise ConfigError(Diagnostic("error", "CFG002", f"unknown edition '{name}'; {hint}this book has: "
+            raise ConfigError(Diagnostic("error", "CFG002", f"unknown edition '{name}'; "
+                                         f"{did_you_mean(name, known)}this book has: "
                                          + ", ".join(known), config.path).format())
     return [e for e in config.editions if not names or e.name in names]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,18 @@ CODES = {
     "OUT001": "output folder cannot be written, or another build holds it",
     "NEW001": "`folio new` folder exists and is not empty, or is not a folder",
 }
+
+
+def closest(word: str, known) -> str | None:
+    """The known name a misspelt `word` most likely meant, if any is close."""
+    guess = difflib.get_close_matches(str(word), list(known), n=1)
+    return guess[0] if guess else None
+
+
+def did_you_mean(word: str, known) -> str:
+    """`did you mean 'X'? ` for the closest known name, or nothing."""
+    guess = closest(word, known)
+    return f"did you mean '{guess}'? " if guess else ""
 
 
 class ConfigError(Exception):
