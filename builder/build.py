@@ -55,7 +55,7 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
     for convert in dict.fromkeys(e.convert for e in editions):
         progress.step(f"rendering{f' ({convert})' if convert else ''}")
         renders[convert] = render_book(convert_book(book, convert) if convert else book, fonts, printed,
-                                       config.root / ".folio-cache" / "chapters")
+                                       cache.memo_folder(config.root, "chapters"))
     outputs: dict[str, bytes] = {}
     if config.writing_mode == "vertical-rl" and printed:
         reporter.warning("PDF004", "writing_mode = \"vertical-rl\" applies to the EPUB only: the PDF engine "
@@ -106,13 +106,13 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
         rendered = dataclasses.replace(rendered, epub_documents=variants.kindle_documents(rendered.epub_documents))
     drawn = plain if plain and fmt == "epub" else rendered
     usage = collect_usage([d.xhtml for d in drawn.epub_documents], fonts,
-                          rendered.book.config.root / ".folio-cache" / "usage")
+                          cache.memo_folder(rendered.book.config.root, "usage"))
     add_emoji_joiners(usage, fonts)
     if fmt == "kindle":
         usage = variants.kindle_usage(usage, fonts.emoji)
-    cache = rendered.book.config.root / ".folio-cache" / "fonts"
+    fonts_memo = cache.memo_folder(rendered.book.config.root, "fonts")
     faces = sorted(usage, key=lambda f: (f.family, f.style))
-    subsets = {face.file_name: subset_face(face, usage[face], cache) for face in faces}
+    subsets = {face.file_name: subset_face(face, usage[face], fonts_memo) for face in faces}
     # font_css names the emoji family in the stacks only for "epub": the Kindle draws emoji itself.
     css = font_css(rendered.book, fonts, faces, "kindle" if fmt == "kindle" else "epub") + rendered.epub_css
     rendered = dataclasses.replace(rendered, epub_css=variants.kindle_css(css) if fmt == "kindle" else css)
@@ -127,7 +127,7 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
 def generated_cover(cfg: Config, fonts: FontStack) -> bytes:
     """The drawn cover of a book without one, kept in .folio-cache: drawing it costs 0.1 s a build."""
     parts = ("cover", cfg.title, cfg.subtitle, cfg.authors, cfg.language, cache.tool_digest())
-    return cache.memo_bytes(cfg.root / ".folio-cache" / "covers", parts,
+    return cache.memo_bytes(cache.memo_folder(cfg.root, "covers"), parts,
                             lambda: imaging.make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts))
 
 

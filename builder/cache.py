@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from builder import __version__
-from builder.cachefiles import prune, read_entry, usable_folder, write_entry
+from builder.cachefiles import CACHE_DIR, memo_folder, prune, read_entry, usable_folder, write_entry
 from builder.config import Config, Edition, load_config, select_editions
 from builder.diagnostics import ConfigError, Diagnostic, Reporter
 from builder.output import build_lock, check_output_dir, write_all
@@ -49,7 +49,7 @@ def build_key(config: Config, editions: list[Edition], out_dir: Path) -> str:
     versions, the system fonts, the editions asked for and SOURCE_DATE_EPOCH."""
     digest = hashlib.sha256()
     digest.update(f"{tool_digest()}\n{editions!r}\n{os.environ.get('SOURCE_DATE_EPOCH', '')}\n".encode())
-    skip = {config.root / ".folio-cache", out_dir.resolve()}
+    skip = {config.root / CACHE_DIR, out_dir.resolve()}
     for path in _files(config.root, skip):
         digest.update(f"{path}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -108,7 +108,7 @@ def store(config: Config, editions: list[Edition], key: str, written: list[Path]
 def _entry(config: Config, editions: list[Edition]) -> Path:
     """The cache folder of one set of editions."""
     name = hashlib.sha256(repr(editions).encode()).hexdigest()[:16]
-    return config.root / ".folio-cache" / "builds" / name
+    return memo_folder(config.root, "builds") / name
 
 
 def _files(root: Path, skip: set[Path]):

@@ -14,8 +14,14 @@ import stat
 import tempfile
 from pathlib import Path
 
+CACHE_DIR = ".folio-cache"  # in the book folder
 MAC_SIZE = 32  # HMAC-SHA256, appended to each entry
 ENTRY_NAME = re.compile(r"[0-9a-f]{32}")  # memo entries; build entries are named by the code that stores them
+
+
+def memo_folder(root: Path, kind: str) -> Path:
+    """The book's cache folder for one kind of entry (chapters, usage, fonts, covers, deflated, builds)."""
+    return root / CACHE_DIR / kind
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,7 +49,7 @@ def secret() -> bytes:
 def usable_folder(folder: Path) -> bool:
     """Make `folder` (a `.folio-cache/<kind>` or deeper) if missing; refuse it when it, or a folder between it
     and the book, is a link or not a folder (a planted `covers -> ~/.ssh` must not be read or pruned)."""
-    cache = next((p for p in (folder, *folder.parents) if p.name == ".folio-cache"), None)
+    cache = next((p for p in (folder, *folder.parents) if p.name == CACHE_DIR), None)
     if cache is None:
         return False
     parts = folder.relative_to(cache).parts

@@ -11,7 +11,7 @@ from pathlib import Path
 from threading import Thread
 
 from builder.build import make_epub_edition, read_book
-from builder.cache import prune_memos
+from builder.cache import CACHE_DIR, memo_folder, prune_memos
 from builder.config import Config, Edition, load_config, select_editions
 from builder.convert import convert_book
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
@@ -22,7 +22,7 @@ from builder.transforms import PassContext
 
 POLL_SECONDS = 0.25  # how often the book folder is scanned: a save shows within about a second
 SETTLE_SECONDS = 0.05  # editors that truncate, then write, leave a short window with half a file
-SKIPPED_DIRS = {".folio-cache", "__pycache__", "node_modules"}
+SKIPPED_DIRS = {CACHE_DIR, "__pycache__", "node_modules"}
 
 Signature = dict[str, tuple[int, int]]
 
@@ -129,7 +129,7 @@ def build_snapshot(book_dir: Path, fonts: FontStack, reporter: Reporter, allow_r
     if edition and edition.convert:
         book = convert_book(book, edition.convert)
     rendered = render_book(book, fonts, printed=False,  # no PDF: its HTML and CSS would go unused
-                           memo_dir=config.root / ".folio-cache" / "chapters")
+                           memo_dir=memo_folder(config.root, "chapters"))
     epub = make_epub_edition(rendered, fonts, edition)
     reporter.stop_if_failed()
     documents = [(doc.name, doc.title, doc.kind) for doc in rendered.epub_documents]

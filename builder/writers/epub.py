@@ -14,7 +14,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from builder.cache import memo_bytes
+from builder.cache import memo_bytes, memo_folder
 from builder.model import MEDIA_TYPES, Book
 from builder.render import Rendered, render_ncx
 
@@ -60,7 +60,7 @@ def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover: tuple[bytes, s
                                    "compresslevel": 0})
     writer.process()
     writer.write()
-    return normalise_zip(raw.getvalue(), rendered.modified.timetuple()[:6], book.config.root / ".folio-cache" / "deflated")
+    return normalise_zip(raw.getvalue(), rendered.modified.timetuple()[:6], memo_folder(book.config.root, "deflated"))
 
 
 class _Writer(epub.EpubWriter):
