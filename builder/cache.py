@@ -130,15 +130,28 @@ def _version(name: str) -> str:
 def memo_bytes(folder: Path, parts: tuple, make) -> bytes:
     """`make()`'s bytes, kept in `folder` (a `.folio-cache/<kind>`) under a digest of `parts`, which must name
     everything the bytes depend on; a cache that cannot be used only costs time."""
-    name = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    if not usable_folder(folder):
-        return make()
-    _USED.setdefault(folder, set()).add(name)
-    data = read_entry(folder, name)
+    name, data = memo_lookup(folder, parts)
     if data is None:
         data = make()
-        write_entry(folder, name, data)
+        memo_store(folder, name, data)
     return data
+
+
+def memo_lookup(folder: Path, parts: tuple) -> tuple[str, bytes | None]:
+    """The entry's name for `parts`, and its bytes when `folder` holds them (for work made elsewhere, such as
+    in worker processes, then kept with `memo_store`)."""
+    name = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    if not usable_folder(folder):
+        return name, None
+    _USED.setdefault(folder, set()).add(name)
+    return name, read_entry(folder, name)
+
+
+def memo_store(folder: Path, name: str, data: bytes) -> None:
+    """Keep an entry `memo_lookup` named."""
+    if usable_folder(folder):
+        _USED.setdefault(folder, set()).add(name)
+        write_entry(folder, name, data)
 
 
 _USED: dict[Path, set[str]] = {}  # memo entries read or written since the last prune, per folder

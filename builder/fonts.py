@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -209,3 +210,58 @@ def _make_subset(face: Face, codes: list[int]) -> bytes:
 def _tag(name: str) -> int:
     """An OpenType tag as HarfBuzz's 32-bit number."""
     return int.from_bytes(name.encode("ascii"), "big")
+
+
+# What the print engine (WeasyPrint 70, `pdf/fonts.py`) drops from every face it embeds; HarfBuzz's own default
+# drop list stays too, as in the engine, which adds these to it.
+ENGINE_DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
+# The engine names an embedded face after Pango's description of the font it drew with, spaces made hyphens:
+# the family, then its weight and slant when not regular. A slant synthesised for a family without italics
+# (CJK) says Oblique: that text is drawn with the upright face.
+ENGINE_STYLE = re.compile(r"(?P<bold>-Bold)?(?:(?P<italic>-Italic)|-Oblique)?")
+
+
+def subset_keeping_gids(data: bytes, index: int, gids: set[int], notdef_outline: bool = False) -> bytes:
+    """The face subset as the print engine embeds it for a document using glyphs `gids` (ids kept, no hinting)."""
+    source = hb.Face(hb.Blob(data), index)
+    request = hb.SubsetInput()
+    request.glyph_set.update(sorted(gids))
+    request.sets(hb.SubsetInputSets.DROP_TABLE_TAG).update(_tag(name) for name in ENGINE_DROPPED_TABLES)
+    notdef = hb.SubsetFlags.NOTDEF_OUTLINE if notdef_outline else 0
+    request.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+                     | hb.SubsetFlags.DESUBROUTINIZE | notdef)
+    # Two passes like the engine's: the first keeps only the used glyphs at their ids, the second (the same
+    # request, now asking for every id up to the last used one) drops the hinting.
+    try:
+        kept = hb.subset(source, request)
+        request.glyph_set.add_range(0, max(gids, default=0))
+        request.flags = (hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
+                         | hb.SubsetFlags.NO_HINTING | notdef)
+        return hb.subset(kept, request).blob.data
+    except RuntimeError as exc:  # uharfbuzz raises where hb_subset_or_fail returns NULL
+        raise FontConfigError(f"HarfBuzz could not subset face {index} of a font ({exc})") from None
+
+
+def face_source(stack: FontStack, pdf_name: str) -> tuple[bytes, int] | None:
+    """The file bytes and face index of the stack's face the engine embedded as `TAG+<pdf_name>`, if any."""
+    families = [f for f in {face.family for face in stack.faces} if pdf_name.startswith(f.replace(" ", "-"))]
+    family = max(families, key=len, default="")  # "Noto-Serif-CJK-SC-Bold" is Noto Serif CJK SC's, not Noto Serif's
+    style = ENGINE_STYLE.fullmatch(pdf_name[len(family):]) if family else None
+    face = style and stack.face(family, "_".join(k for k, v in style.groupdict().items() if v) or "regular")
+    if not face:
+        return None  # a face fontconfig fell back to outside the stack, or a style the stack lacks
+    data = face.path.read_bytes()
+    return None if _engine_rewrites(hb.Face(hb.Blob(data), face.index)) else (data, face.index)
+
+
+def face_identity(data: bytes, index: int = 0) -> tuple[str | None, str | None]:
+    """A face's PostScript name and version string (name IDs 6 and 5, which the engine's subsets keep)."""
+    face = hb.Face(hb.Blob(data), index)
+    return face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME), face.get_name(hb.OTNameIdPredefined.VERSION_STRING)
+
+
+def _engine_rewrites(face: hb.Face) -> bool:
+    """Whether the engine reworks the subset with fontTools (colour glyphs emptied, variations instanced), so
+    a plain subset would not be what it embeds."""
+    return (face.has_color_png or face.has_color_svg or face.has_color_layers or face.has_color_paint
+            or "fvar" in face.table_tags)

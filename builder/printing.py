@@ -14,7 +14,7 @@ from builder.imaging import image_size
 from builder.model import Book
 from builder.pdfpost import finish_pdf
 from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for
-from builder.render import Rendered, profile_css
+from builder.render import Rendered, profile_css, whole_print_html
 from builder.writers.pdf import FetchRefused, LaidOut, lay_out
 
 
@@ -28,9 +28,24 @@ def profile_for(edition: Edition, config: Config) -> Profile:
 
 def make_print_editions(jobs: list[tuple[str, Rendered, Profile]], reporter: Reporter, progress,
                         workers: int) -> list[tuple[bytes, LaidOut]]:
-    """Lay out and finish (file name, rendering, profile) print editions, each in its own process when there are
-    cores for them: the layout engine runs on one core, and a book printed for kdp, ingram and press lays out
-    three times."""
+    """Lay out and finish (file name, rendering, profile) print editions. A book of chapters is laid out in
+    parts, in parallel and kept between builds (see parts.py); a tagged edition cannot be stitched, so it is
+    laid out whole, each such edition in its own process when there are cores for them."""
+    if any(can_split(rendered, profile) for _, rendered, profile in jobs):
+        from builder.parts import Layouts
+
+        with Layouts(jobs[0][1].book, workers) as layouts:
+            made = {}
+            for index, (name, rendered, profile) in enumerate(jobs):
+                if can_split(rendered, profile):
+                    if progress:
+                        progress.step(f"laying out {name} ({profile.name} profile) in parts")
+                    made[index] = make_print_edition(rendered, reporter, profile, progress, layouts)
+        whole = [(i, job) for i, job in enumerate(jobs) if i not in made]
+        for i, result in zip([i for i, _ in whole], make_print_editions([job for _, job in whole], reporter,
+                                                                       progress, workers) if whole else []):
+            made[i] = result
+        return [made[i] for i in range(len(jobs))]
     if workers <= 1 or len(jobs) <= 1:
         made = []
         for name, rendered, profile in jobs:
@@ -77,10 +92,17 @@ def _print_job(index: int):
     return data, laid_out, reporter.items
 
 
+def can_split(rendered: Rendered, profile: Profile) -> bool:
+    """Whether the edition is laid out in parts: a book of chapters, in a file without a structure tree (a
+    tagged PDF's structure cannot be stitched)."""
+    return len(rendered.book.chapters) > 1 and not profile.tagged
+
+
 def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile,
-                       progress=None) -> tuple[bytes, LaidOut]:
-    """Lay out the PDF for a profile, report what the engine said, and finish the file."""
-    laid_out = lay_out_edition(rendered, reporter, profile, progress)
+                       progress=None, layouts=None) -> tuple[bytes, LaidOut]:
+    """Lay out the PDF for a profile (in parts when `layouts` is given), report what the engine said, and
+    finish the file."""
+    laid_out = lay_out_edition(rendered, reporter, profile, progress, layouts)
     for message in laid_out.messages:
         reporter.warning("PDF001", message, rendered.book.config.path)
     for page, text in laid_out.overflows[:10]:
@@ -109,10 +131,11 @@ def check_resolution(book: Book, placed: list[tuple[str, float]], profile: Profi
                              "pixels across, or print it smaller", path, line)
 
 
-def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile, progress=None) -> LaidOut:
+def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile, progress=None,
+                    layouts=None) -> LaidOut:
     """The print layout for a profile, laid out again when its gutter depends on the page count."""
     gutter = gutter_for(profile, 0)
-    laid_out = _lay_out_for(rendered, reporter, profile, gutter, progress)
+    laid_out = _lay_out_for(rendered, reporter, profile, gutter, progress, layouts)
     for _ in range(2):  # a wider gutter can add pages, which can ask for a wider gutter still
         wanted = gutter_for(profile, laid_out.page_count)
         if wanted == gutter:
@@ -120,17 +143,21 @@ def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile, pr
         gutter = wanted
         if progress:
             progress.step(f"laying out again: {laid_out.page_count} pages need a {gutter} in gutter")
-        laid_out = _lay_out_for(rendered, reporter, profile, gutter, progress)
+        laid_out = _lay_out_for(rendered, reporter, profile, gutter, progress, layouts)
     return laid_out
 
 
 def _lay_out_for(rendered: Rendered, reporter: Reporter, profile: Profile, gutter: float | None,
-                 progress=None) -> LaidOut:
+                 progress=None, layouts=None) -> LaidOut:
     """One layout with the profile's styles; a refused fetch stops the build."""
     extra = {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if profile.pdfx_version else {}
+    css = profile_css(rendered.book, profile, gutter)
     try:
-        return lay_out(rendered, profile_css(rendered.book, profile, gutter), profile.pdf_variant, extra,
-                       progress.count if progress else None)
+        if layouts is not None:
+            return layouts.lay_out_book(rendered, css, profile, extra, progress)
+        if not rendered.print_html:
+            rendered.print_html = whole_print_html(rendered)
+        return lay_out(rendered, css, profile.pdf_variant, extra, progress.count if progress else None)
     except FetchRefused as exc:
         reporter.error("PDF002", f"the print layout asked for a file that is not a checked asset of the book: {exc}",
                        rendered.book.config.path)

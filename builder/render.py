@@ -55,7 +55,8 @@ class Rendered:
     modified: dt.datetime
     epub_documents: list[Document] = field(default_factory=list)
     epub_css: str = ""
-    print_html: str = ""
+    print_html: str = ""  # the whole book in one document: made on demand from the bodies
+    print_bodies: dict[int, str] = field(default_factory=dict)  # print HTML of each chapter's body
     print_css: str = ""
     page_source: str = ""  # identifier of the print edition whose page numbers the EPUB carries, if any
     page_targets: list[tuple[str, str]] = field(default_factory=list)  # (printed folio, EPUB href) per page
@@ -188,8 +189,20 @@ def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Pa
         return rendered
     page_css = env.get_template("page.css.j2").render(toc=flatten_toc(book.toc), **_common(book))
     rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
-    rendered.print_html = _print_html(env, book, rendered.modified)
+    rendered.print_bodies = _print_bodies(book, memo_dir)
     return rendered
+
+
+def _print_bodies(book: Book, memo_dir: Path | None) -> dict[int, Markup]:
+    """Each chapter's print HTML, kept in `memo_dir` under the same key as its EPUB document."""
+    keys = chapter_keys(book) if memo_dir else {}
+    bodies = {}
+    for chapter in book.chapters:
+        def render(chapter=chapter) -> bytes:
+            return str(chapter_body(book, chapter, "print")).encode("utf-8")
+        body = memo_bytes(memo_dir, ("print", *keys[chapter.index]), render) if memo_dir else render()
+        bodies[chapter.index] = Markup(body.decode("utf-8"))
+    return bodies
 
 
 def profile_css(book: Book, profile: Profile, gutter: float | None) -> str:
@@ -275,11 +288,43 @@ def play_order(documents: list[Document], srcs: list[str]) -> dict[str, int]:
     return {src: rank for rank, src in enumerate(ranked, start=1)}
 
 
-def _print_html(env: Environment, book: Book, modified: dt.datetime) -> str:
-    """The single HTML document WeasyPrint lays out: front matter, contents, chapters."""
-    bodies = {c.index: chapter_body(book, c, "print") for c in book.chapters}
-    return env.get_template("print.html.j2").render(
-        bodies=bodies, toc=book.toc, modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"), **_common(book))
+def whole_print_html(rendered: Rendered) -> str:
+    """The single HTML document of the whole book: front matter, contents, chapters."""
+    book = rendered.book
+    return print_part_html(book, rendered.modified, rendered.print_bodies, book.chapters, front=True)
+
+
+def print_part_html(book: Book, modified: dt.datetime, bodies: dict[int, str], chapters: list[Chapter],
+                    front: bool = False, numbers: dict[str, str] | None = None) -> str:
+    """Print HTML of some chapters, with the front matter when `front`; a part of the book laid out alone
+    carries the anchors of other parts it links to, and a contents page its folios (`numbers`) as text."""
+    html = make_env().get_template("print.html.j2").render(
+        bodies=bodies, chapters=chapters, front=front, numbers=numbers, toc=book.toc,
+        modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"), **_common(book))
+    if front and len(chapters) == len(book.chapters):
+        return html  # the whole book: every link target is in it
+    # Captured as written in the HTML (already escaped), so they go back in as they are.
+    elsewhere = sorted(set(re.findall(r'href="#([^"]+)"', html)) - set(re.findall(r' id="([^"]+)"', html)))
+    spans = "".join(f'<span id="{anchor}"></span>' for anchor in elsewhere)
+    if spans:
+        html = html.replace("<body>\n", f'<body>\n<div class="folio-elsewhere">{spans}</div>\n', 1)
+    # The part ends on a page of its own, dropped when stitching: the blank page before it, when the part
+    # has an odd number of pages and the next chapter opens on the right, is the engine's own, as in a
+    # layout of the whole book. The book's last page needs no such blank.
+    end = "folio-part-end" + (" last" if chapters and chapters[-1] is book.chapters[-1] else "")
+    return html.replace("</body>", f'<div class="{end}"></div>\n</body>', 1)
+
+
+def folio_sheet_html(book: Book, first: int, count: int) -> tuple[str, str]:
+    """HTML and CSS (added to the edition's) of a sheet of chapter pages that show folios `first` to
+    `first + count - 1` from its third page on: a chapter's first page shows none, and the third page is a
+    right-hand page, as odd folios are."""
+    html = (f'<!DOCTYPE html><html lang="{book.config.language}"><head><meta charset="utf-8"/><title>folios</title>'
+            '</head><body><section class="chapter">' + '<div class="folio-sheet"></div>' * (count + 2)
+            + "</section></body></html>")
+    css = ("@page :first { counter-reset: page %d; } @page { marks: none; }"
+           " .folio-sheet { break-after: page; } .folio-sheet:last-child { break-after: auto; }" % (first - 2))
+    return html, css
 
 
 def render_cover(config, fonts: FontStack, modified: dt.datetime, box: dict[str, str], colours: dict[str, str],

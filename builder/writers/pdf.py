@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, ReplacedBox, TextBox
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -241,3 +242,82 @@ def html_to_pdf(html: str, css: str, root: Path, assets: dict[Path, bytes], epoc
             return document.write_pdf(pdf_identifier=b"folio", pdf_variant=variant, uncompressed_pdf=False)
     except FatalURLFetchingError as exc:
         raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
+
+
+@dataclass
+class PartLaidOut:
+    """One part of the book laid out alone (front matter, some chapters, or a sheet of folios)."""
+
+    pdf: bytes
+    page_count: int
+    folios: list[int]  # 0-based pages whose folio was taken off, for the stitched book to draw
+    messages: list[str]
+    overflows: list[tuple[int, str]]  # 1-based within the part
+    placed: list[tuple[str, float]]
+    starts: list[PageStart]
+    anchors: dict[str, int]  # id -> 0-based page, first place only
+
+
+_STYLES: dict[str, tuple] = {}  # per process: a stylesheet parsed once serves every part laid out with it
+
+
+def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epoch: int,
+                 variant: str | None = None, keep: str = "all", on_page=None) -> PartLaidOut:
+    """Lay out one part; `keep` is "all", "no-folios" (a chapter part: the folios, which depend on where
+    the part lands in the book, are drawn after stitching) or "folios" (a sheet of folios alone)."""
+    logger, handler = logging.getLogger("weasyprint"), _Collect()
+    logger.addHandler(handler)
+    previous, logger.propagate = logger.propagate, False
+    try:
+        fetcher = BookFetcher(assets, root)
+        try:
+            with _source_date(epoch):
+                stylesheet, fonts, profiles = _stylesheet(css, fetcher)
+                document = HTML(string=html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
+                    stylesheets=[stylesheet], font_config=fonts, color_profiles=profiles)
+                folios = _keep_boxes(document, keep)
+                pdf = document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False, pdf_variant=variant)
+        except FatalURLFetchingError as exc:
+            raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
+        anchors: dict[str, int] = {}
+        for number, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, number)
+        return PartLaidOut(pdf, len(document.pages), folios, handler.messages, find_overflows(document),
+                           find_images(document), find_page_starts(document), anchors)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = previous
+
+
+def _stylesheet(css: str, fetcher: BookFetcher):
+    """The parsed stylesheet, its font configuration and colour profiles, kept for the next part."""
+    if css not in _STYLES:
+        _STYLES.clear()  # one print profile's styles at a time: the next edition's replace them
+        fonts, profiles = FontConfiguration(), {}
+        _STYLES[css] = (CSS(string=css, url_fetcher=fetcher, font_config=fonts, color_profiles=profiles),
+                        fonts, profiles)
+    return _STYLES[css]
+
+
+def _keep_boxes(document, keep: str) -> list[int]:
+    """Take the folio margin boxes off a part's pages, or everything else off a sheet's; the pages whose
+    folio was taken off."""
+    taken = []
+    for number, page in enumerate(document.pages):
+        box = page._page_box
+        if keep == "no-folios":
+            kept = [child for child in box.children if not _is_folio(child)]
+            if len(kept) < len(box.children):
+                taken.append(number)
+            box.children = kept
+        elif keep == "folios":
+            box.children = [child for child in box.children if _is_folio(child)]
+    return taken
+
+
+def _is_folio(box) -> bool:
+    """A margin box that shows the page number (or the page count)."""
+    return isinstance(box, MarginBox) and box.is_generated and any(
+        kind in ("counter()", "counters()") and value[0] in ("page", "pages") for kind, value in box.style["content"]
+        if isinstance(value, tuple))

@@ -1,0 +1,116 @@
+"""The print edition laid out in parts (one per chapter, in parallel, kept between builds) and stitched:
+the same pages as the book laid out whole, links and outline across parts, and an edit lays out only the
+chapter it changed."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image, ImageChops
+
+from helpers import ROOT, copy_book, pdftotext, run_folio
+from builder import printing
+from builder.build import read_book
+from builder.config import load_config
+from builder.diagnostics import Reporter
+from builder.fonts import load_font_stack
+from builder.parts import Layouts
+from builder.profiles import PROFILES
+from builder.render import render_book
+from builder.transforms import PassContext
+
+
+def lay_out_both(book_dir: Path, profile_name: str) -> tuple[bytes, bytes]:
+    """The edition laid out whole, and in parts (two worker processes), each finished as a build does."""
+    config = load_config(book_dir)
+    fonts = load_font_stack()
+    book = read_book(config, PassContext(Reporter(), fonts, False))
+    rendered = render_book(book, fonts)
+    profile = PROFILES[profile_name]
+    whole, _ = printing.make_print_edition(rendered, Reporter(), profile)
+    with Layouts(book, 2) as layouts:
+        parts, _ = printing.make_print_edition(rendered, Reporter(), profile, layouts=layouts)
+    return whole, parts
+
+
+def page_images(pdf: bytes, folder: Path, name: str) -> list[Path]:
+    """Each page at 60 dpi."""
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(folder / name)], check=True)
+    return sorted(folder.glob(f"{name}-*.png"))
+
+
+@pytest.mark.parametrize("book, profile", [("book", "press"), ("tests/books/features", "kdp")])
+def test_parts_make_the_same_pages_as_the_whole_book(book, profile, tmp_path):
+    folder = copy_book(ROOT / book, tmp_path / "book")
+    whole, parts = lay_out_both(folder, profile)
+    shown = [page_images(pdf, tmp_path, name) for pdf, name in ((whole, "whole"), (parts, "parts"))]
+    assert len(shown[0]) == len(shown[1]) > 4
+    for a, b in zip(*shown):
+        assert ImageChops.difference(Image.open(a).convert("RGB"), Image.open(b).convert("RGB")).getbbox() is None, \
+            f"{b.name} differs from the page laid out whole"
+    texts = []
+    for pdf, name in ((whole, "whole"), (parts, "parts")):
+        texts.append(pdftotext(tmp_path / f"{name}.pdf", layout=True))
+    assert texts[0] == texts[1]  # folios and the contents page's numbers included
+    assert link_targets(tmp_path / "whole.pdf") == link_targets(tmp_path / "parts.pdf")
+    if PROFILES[profile].bookmarks:
+        assert outline_pages(tmp_path / "whole.pdf") == outline_pages(tmp_path / "parts.pdf")
+    with pikepdf.open(io.BytesIO(whole)) as a, pikepdf.open(io.BytesIO(parts)) as b:
+        assert [dict(p.obj.TrimBox and {"trim": list(p.obj.TrimBox)}) for p in a.pages] == \
+               [dict(p.obj.TrimBox and {"trim": list(p.obj.TrimBox)}) for p in b.pages]
+        assert a.Root.PageLabels.Nums == b.Root.PageLabels.Nums
+
+
+def link_targets(pdf: Path) -> list[tuple[int, int]]:
+    """(page of the link, page it leads to), 1-based, for each internal link."""
+    with pikepdf.open(pdf) as doc:
+        pages = {page.objgen: n for n, page in enumerate(doc.pages, start=1)}
+        names = doc.Root.Names.Dests.Names
+        dests = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+        found = []
+        for n, page in enumerate(doc.pages, start=1):
+            for annot in page.obj.get("/Annots", []):
+                if "/Dest" in annot:
+                    found.append((n, pages[dests[str(annot.Dest)][0].objgen]))
+        return found
+
+
+def outline_pages(pdf: Path) -> list[tuple[str, int]]:
+    """(title, 1-based page) of each top-level bookmark."""
+    with pikepdf.open(pdf) as doc, doc.open_outline() as outline:
+        pages = {page.objgen: n for n, page in enumerate(doc.pages, start=1)}
+        return [(item.title, pages[item.destination[0].objgen]) for item in outline.root]
+
+
+def test_links_and_outline_cross_parts(features):
+    (_, first), (_, second) = outline_pages(features.pdf)
+    assert first < second
+    links = link_targets(features.pdf)
+    assert any(first <= src < second <= dst for src, dst in links), "a link from chapter 1 into chapter 2"
+    assert any(second <= src and first <= dst < second for src, dst in links), "and one back"
+    contents = [dst for src, dst in links if src < first]
+    assert first in contents and second in contents, "the contents page links to both chapters"
+
+
+def test_an_edit_lays_out_only_its_chapter_and_gives_the_cold_bytes(tmp_path):
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    pages = book / ".folio-cache" / "pages"
+    assert run_folio("build", str(book), "--out", str(tmp_path / "a"), "--edition", "print").returncode == 0
+    before = set(pages.iterdir())
+    chapter = book / "chapters" / "02-when-cooperation-fades.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n合作仍在继续。\n", encoding="utf-8")
+    again = run_folio("build", str(book), "--out", str(tmp_path / "b"), "--edition", "print")
+    assert again.returncode == 0, again.stderr
+    made = set(pages.iterdir()) - before
+    assert len(made) == 1, f"only the edited chapter is laid out again, not {len(made)} parts"
+    cold = copy_book(book, tmp_path / "cold")
+    assert run_folio("build", str(cold), "--out", str(tmp_path / "c"), "--edition", "print").returncode == 0
+    name = "when-siberia-calls.pdf"
+    assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes()
+    assert "合作仍在继续" in pdftotext(tmp_path / "b" / name)
