@@ -34,6 +34,7 @@ class Task:
     css: str
     variant: str | None
     keep: str  # see writers.pdf.lay_out_part
+    label: str = ""  # what the progress line calls it; not part of the cache key
 
 
 _SHARED: tuple[Path, dict[Path, bytes], int] | None = None  # (root, assets, epoch), read by forked workers
@@ -65,7 +66,9 @@ class Layouts:
         book, variant, css = rendered.book, profile.pdf_variant, rendered.print_css + profile_css
         groups = [[chapter] for chapter in book.chapters]
         htmls = [print_part_html(book, rendered.modified, rendered.print_bodies, group) for group in groups]
-        parts = self.run([Task(html, css, variant, "no-folios") for html in htmls], rendered, extra, progress)
+        labels = [", ".join(chapter.rel for chapter in group) for group in groups]
+        parts = self.run([Task(html, css, variant, "no-folios", label) for html, label in zip(htmls, labels)],
+                         rendered, extra, progress)
         firsts = _first_folios(parts)
         numbers = _contents_numbers(book, groups, parts, firsts)
         front_html = print_part_html(book, rendered.modified, rendered.print_bodies, [], front=True,
@@ -74,10 +77,10 @@ class Layouts:
         for part, first, offset in zip(parts, firsts, _offsets(parts)):
             folios.update({offset + page: first + page for page in part.folios if page < part.page_count - 1})
         sheets = sorted({(number - 1) // SHEET * SHEET + 1 for number in folios.values()})
-        tasks = [Task(front_html, css, variant, "all")]
+        tasks = [Task(front_html, css, variant, "all", "the front matter and contents")]
         for first in sheets:
             sheet_html, sheet_css = folio_sheet_html(book, first, SHEET)
-            tasks.append(Task(sheet_html, css + sheet_css, variant, "folios"))
+            tasks.append(Task(sheet_html, css + sheet_css, variant, "folios", f"folios {first}-{first + SHEET - 1}"))
         front, *sheet_parts = self.run(tasks, rendered, extra, progress)
         return _stitched(book, profile, [front, *parts], [front_html, *htmls], folios,
                          Folios([(first, sheet.pdf) for first, sheet in zip(sheets, sheet_parts)], SHEET_OFFSET))
@@ -96,7 +99,7 @@ class Layouts:
             results[index] = laid_out
             cache.memo_store(self.folder, names[index], _to_bytes(laid_out))
             if progress:
-                progress.count(done, len(missing), f"laid out {done} of {len(missing)} parts")
+                progress.count(done, len(missing), f"laid out {tasks[index].label}")
         return results
 
     def _lay_out(self, tasks: list[Task], missing: list[int], rendered: Rendered, extra: dict[Path, bytes]):

@@ -42,12 +42,13 @@ def test_progress_names_every_stage_and_chapter_on_a_terminal(tmp_path):
     stages = STAGE.findall(terminal.replace("\r", "\n"))
     assert "checking links, ids, fonts and typography" in stages
     assert "rendering" in stages
-    assert "laying out when-siberia-calls.pdf (press profile)" in stages
+    laying_out = "laying out when-siberia-calls.pdf (press profile) in parts"
+    assert laying_out in stages
     assert "packaging when-siberia-calls.epub" in stages
-    assert stages.index("rendering") < stages.index("laying out when-siberia-calls.pdf (press profile)")
+    assert stages.index("rendering") < stages.index(laying_out)
     for chapter in ("chapters/01-when-siberia-calls.md", "chapters/02-when-cooperation-fades.md"):
         assert f"/2 parsing {chapter}" in terminal
-    assert re.search(r"laying out page \d+", terminal), "the layout reports its pages"
+        assert re.search(rf"\d/\d laid out {chapter}", terminal), "the layout reports each chapter"
     assert "\x1b[K" in terminal, "the live line is erased before the next output"
     assert "wrote" in stdout and "built in" in stdout and "[" not in stdout, "progress never reaches stdout"
 
