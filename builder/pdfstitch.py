@@ -123,14 +123,14 @@ def _set_outline(doc: pikepdf.Pdf, outline: list[tuple[int, str, str]], dests: d
 def _share_identical_resources(doc: pikepdf.Pdf) -> None:
     """Each part embeds its own copy of the colour profile and of every emoji image it draws: keep one."""
     canonical: dict[bytes, pikepdf.Object] = {}
+    seen: dict[tuple[int, int], pikepdf.Object] = {}  # a part's pages share their resources: decode each once
 
     def shared(stream: pikepdf.Object) -> pikepdf.Object:
         if not isinstance(stream, pikepdf.Stream):
             return stream
-        key = repr(sorted((k, repr(v)) for k, v in stream.items() if k not in ("/Length", "/SMask"))).encode()
-        key += b"\0" + (repr(shared(stream.SMask).objgen).encode() if "/SMask" in stream else b"")
-        key += b"\0" + stream.read_bytes()  # decoded: a part's copy may have been compressed again
-        return canonical.setdefault(key, stream)
+        if stream.objgen not in seen:
+            seen[stream.objgen] = canonical.setdefault(_stream_key(stream, shared), stream)
+        return seen[stream.objgen]
 
     for intent in doc.Root.get("/OutputIntents", []):
         if "/DestOutputProfile" in intent:
@@ -156,3 +156,10 @@ def _all_resources(doc: pikepdf.Pdf):
             if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
                 seen.add(xobject.objgen)
                 stack.append(xobject.get("/Resources"))
+
+
+def _stream_key(stream: pikepdf.Stream, shared) -> bytes:
+    """What makes two streams the same: their dictionary (its soft mask shared first) and decoded data."""
+    key = repr(sorted((k, repr(v)) for k, v in stream.items() if k not in ("/Length", "/SMask"))).encode()
+    key += b"\0" + (repr(shared(stream.SMask).objgen).encode() if "/SMask" in stream else b"")
+    return key + b"\0" + stream.read_bytes()  # decoded: a part's copy may have been compressed again
