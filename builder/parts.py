@@ -16,7 +16,7 @@ from pathlib import Path
 from builder import cache
 from builder.fonts import face_source, load_font_stack
 from builder.model import Book, PageStart
-from builder.pdfstitch import Folios, Part, stitch
+from builder.pdfpost.stitch import Folios, Part, stitch
 from builder.profiles import CMYK_PROFILE, Profile
 from builder.render import Rendered, folio_sheet_html, print_part_html
 from builder.toc import flatten_toc

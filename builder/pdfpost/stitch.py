@@ -1,5 +1,5 @@
 """Stitch parts of a book laid out apart into one PDF: pages in order, folios drawn from sheets, named
-destinations, links and the outline pointing across parts (pikepdf, like pdfpost.py)."""
+destinations, links and the outline pointing across parts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from builder.pdffonts import SourceFor, merge_font_programs
+from builder.pdfpost.fontmerge import SourceFor, merge_font_programs
 
 
 @dataclass
@@ -33,7 +33,7 @@ def stitch(parts: list[Part], folios: dict[int, int], sheets: Folios,
            outline: list[tuple[int, str, str]] | None, source_for: SourceFor) -> bytes:
     """One PDF of the parts' pages in order; `folios` maps 0-based book pages to the number they show,
     `outline` lists (level, title, anchor) in reading order, or None for no bookmarks; each face's
-    glyphs embedded once (`source_for` finds a face's file, see pdffonts.py)."""
+    glyphs embedded once (`source_for` finds a face's file, see fontmerge.py)."""
     opened = [pikepdf.open(io.BytesIO(part.pdf)) for part in parts]
     doc = pikepdf.new()
     doc.Root.Names = pikepdf.Dictionary()  # filled below, once every page has its place

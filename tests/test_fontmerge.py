@@ -16,7 +16,8 @@ from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from builder import fonts, pdffonts
+from builder import fonts
+from builder.pdfpost import fontmerge
 
 # Running heads in italic as print.css sets them: CJK has no italic, so the engine slants the upright face.
 CSS = """@page { size: A6; margin: 12mm 10mm; @top-left { content: string(title); font-style: italic; } }
@@ -62,7 +63,7 @@ def save(doc: pikepdf.Pdf) -> bytes:
 
 def merge(doc: pikepdf.Pdf) -> int:
     """Merge with the stack's faces as sources, as a build would."""
-    return pdffonts.merge_font_programs(doc, functools.partial(fonts.face_source, fonts.load_font_stack()))
+    return fontmerge.merge_font_programs(doc, functools.partial(fonts.face_source, fonts.load_font_stack()))
 
 
 def programs(doc: pikepdf.Pdf) -> dict[str, dict[tuple[int, int], list[pikepdf.Dictionary]]]:
@@ -123,7 +124,7 @@ def test_merged_program_draws_every_listed_glyph(stitched):
         for cid_fonts in streams.values():
             descriptor = cid_fonts[0].FontDescriptor
             own = _font(descriptor.get("/FontFile2") or descriptor.get("/FontFile3"))
-            for gid in pdffonts._listed_cids(cid_fonts[0].W):
+            for gid in fontmerge._listed_cids(cid_fonts[0].W):
                 if gid < own["maxp"].numGlyphs:  # above: a character no font has, drawn as .notdef
                     assert _outline(merged_font, gid) == _outline(own, gid), (name, gid)
 
@@ -156,7 +157,7 @@ def test_cid_sets_are_the_union(stitched):
         if sets:
             data = uses[0].FontDescriptor.CIDSet.read_bytes()
             bits, size = int.from_bytes(data, "big"), len(data) * 8
-            cids = set().union(*(pdffonts._listed_cids(use.W) for use in uses))
+            cids = set().union(*(fontmerge._listed_cids(use.W) for use in uses))
             assert {cid for cid in range(size) if bits >> (size - 1 - cid) & 1} == cids, name
 
 
@@ -218,7 +219,7 @@ def test_face_source_names():
 def test_both_width_forms_are_read():
     """/W runs `c [w1 w2]` (the engine's) and `cfirst clast w` (other writers') both list their CIDs."""
     w = pikepdf.Array([1, pikepdf.Array([500, 600]), 10, 12, 250, 40, pikepdf.Array([1000])])
-    assert pdffonts._listed_cids(w) == {1, 2, 10, 11, 12, 40}
+    assert fontmerge._listed_cids(w) == {1, 2, 10, 11, 12, 40}
 
 
 def _open(data: bytes) -> pikepdf.Pdf:

@@ -1,0 +1,164 @@
+"""Finish a laid-out PDF for its print profile: page labels, print boxes, CMYK images, what the profile
+forbids removed, and an identity derived from the content."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import uuid
+import zlib
+
+import pikepdf
+
+from builder.pdfpost.facts import normal_box
+from builder.profiles import INCH, Profile
+
+DID = rb"xmp\.did:[0-9a-f-]{36}"
+
+
+def finish_pdf(pdf: bytes, body_start: int, profile: Profile | None = None, cmyk: bytes | None = None) -> bytes:
+    """Page labels, print boxes from the profile's bleed, what the profile forbids removed, images in CMYK
+    (given the output intent's ICC profile `cmyk`), and an identity derived from the content."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        if cmyk is not None:
+            _images_to_cmyk(doc, cmyk, flatten=bool(profile and profile.cmyk_only))
+            _neutral_rgb_to_black_ink(doc)
+        _derive_document_id(doc, pdf)
+        _label_pages(doc, body_start)
+        bleed = profile.bleed_in * INCH if profile else 0.0
+        for page in doc.pages:
+            _set_bleednormal_box(page, bleed)
+        if profile and not profile.bookmarks:
+            _drop_outline(doc.Root)
+        if profile and not profile.annotations:
+            for page in doc.pages:
+                if "/Annots" in page.obj:
+                    del page.obj["/Annots"]
+        return _save(doc, profile)
+
+
+def _save(doc: pikepdf.Pdf, profile: Profile | None) -> bytes:
+    """Save with a file ID from the content; PDF/X-1a and X-3 are PDF 1.3/1.4 files, without object streams."""
+    legacy = bool(profile and profile.pdfx_version and profile.pdfx_version[6] in "13")
+    out = io.BytesIO()
+    doc.save(out, deterministic_id=True, compress_streams=True,
+             object_stream_mode=pikepdf.ObjectStreamMode.disable if legacy else pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _images_to_cmyk(doc: pikepdf.Pdf, icc: bytes, flatten: bool) -> None:
+    """Every RGB or indexed image re-encoded as CMYK through the output intent's profile; with `flatten`
+    (PDF/X-1a: no transparency) soft-masked images are composited on white paper first."""
+    from builder.imaging import samples_to_cmyk
+
+    for image in _page_images(doc):
+        space = image.get("/ColorSpace")
+        masked = "/SMask" in image and flatten
+        if image.get("/ImageMask") or (space in ("/DeviceCMYK", "/DeviceGray") and not masked):
+            continue
+        picture = pikepdf.PdfImage(image).as_pil_image()
+        alpha = pikepdf.PdfImage(image.SMask).as_pil_image().convert("L").tobytes() if masked else None
+        samples = samples_to_cmyk(picture.tobytes(), picture.mode, picture.size, alpha, icc)
+        image.write(zlib.compress(samples), filter=pikepdf.Name.FlateDecode)
+        image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceCMYK, 8
+        for key in ("/DecodeParms", "/Decode", "/Mask") + (("/SMask",) if masked else ()):
+            if key in image:
+                del image[key]
+
+
+def _neutral_rgb_to_black_ink(doc: pikepdf.Pdf) -> None:
+    """The engine paints its crop marks in RGB black; a neutral RGB colour is re-set as black ink (K) alone."""
+    streams = [page.obj for page in doc.pages] + list(_forms(doc))
+    for holder in streams:
+        if isinstance(holder, pikepdf.Dictionary) and "/Contents" in holder:
+            pikepdf.Page(holder).contents_coalesce()
+            stream = holder.Contents
+        else:
+            stream = holder
+        if not re.search(rb"\brg\b|\bRG\b", stream.read_bytes()):
+            continue  # parsing every page's stream to find nothing cost seconds on a 900-page book
+        ops, changed = [], False
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            name = str(operator)
+            if name in ("rg", "RG") and len({float(v) for v in operands}) == 1:
+                operands = [0, 0, 0, round(1 - float(operands[0]), 4)]
+                operator, changed = pikepdf.Operator("k" if name == "rg" else "K"), True
+            ops.append((operands, operator))
+        if changed:
+            stream.write(pikepdf.unparse_content_stream(ops))
+
+
+def _forms(doc: pikepdf.Pdf):
+    """Each form XObject the pages draw, once."""
+    return (x for x in _xobjects(doc) if x.get("/Subtype") == "/Form")
+
+
+def _page_images(doc: pikepdf.Pdf):
+    """Each image XObject the pages (and the forms they draw) use, once."""
+    return (x for x in _xobjects(doc) if x.get("/Subtype") == "/Image")
+
+
+def _xobjects(doc: pikepdf.Pdf):
+    """Every XObject the pages use, through the forms they draw, each once."""
+    seen, stack = set(), [page.obj.get("/Resources") for page in doc.pages]
+    while stack:
+        resources = stack.pop()
+        for _, xobject in (resources or {}).get("/XObject", {}).items():
+            if xobject.objgen in seen:
+                continue
+            seen.add(xobject.objgen)
+            if xobject.get("/Subtype") == "/Form":
+                stack.append(xobject.get("/Resources"))
+            yield xobject
+
+
+def _derive_document_id(doc: pikepdf.Pdf, source: bytes) -> None:
+    """PDF/X-4 XMP carries a random xmpMM:DocumentID from the engine: derive it from the content instead."""
+    meta = doc.Root.get("/Metadata")
+    if meta is None:
+        return
+    digest = hashlib.sha256(re.sub(DID, b"", re.sub(rb"/ID\s*\[[^\]]*\]", b"", source))).hexdigest()
+    did = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, 'folio:' + digest)}".encode()
+    meta.write(re.sub(DID, did, meta.read_bytes()))
+
+
+def _label_pages(doc: pikepdf.Pdf, body_start: int) -> None:
+    """Roman page labels for the front matter, Arabic from 1 where the first chapter opens."""
+    nums = pikepdf.Array()
+    if body_start > 0:
+        nums.extend([0, pikepdf.Dictionary(S=pikepdf.Name.r)])
+    nums.extend([body_start, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)])
+    doc.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
+
+
+def _set_bleednormal_box(page: pikepdf.Page, bleed: float) -> None:
+    """Keep the engine's TrimBox (the CSS page box); the BleedBox is the trim grown by the bleed, within the MediaBox."""
+    media = normal_box(page.mediabox)
+    if "/TrimBox" not in page.obj:
+        page.obj.TrimBox = pikepdf.Array(media)
+    x0, y0, x1, y1 = normal_box(page.obj.TrimBox)
+    grown = (max(x0 - bleed, media[0]), max(y0 - bleed, media[1]),
+             min(x1 + bleed, media[2]), min(y1 + bleed, media[3]))
+    page.obj.BleedBox = pikepdf.Array(grown)
+
+
+def _drop_outline(root: pikepdf.Dictionary) -> None:
+    """Remove the bookmarks, and the request to open the file showing them."""
+    if "/Outlines" in root:
+        del root["/Outlines"]
+    if root.get("/PageMode") == pikepdf.Name.UseOutlines:
+        del root["/PageMode"]
+
+
+def stable_identity(pdf: bytes, profile: Profile | None = None, cmyk: bytes | None = None,
+                    bleed_in: float = 0.0) -> bytes:
+    """A standalone PDF (the wrap cover): BleedBox, images in CMYK when given the profile, identity from the content."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            _set_bleednormal_box(page, bleed_in * INCH)
+        if cmyk is not None:
+            _images_to_cmyk(doc, cmyk, flatten=bool(profile and profile.cmyk_only))
+            _neutral_rgb_to_black_ink(doc)
+        _derive_document_id(doc, pdf)
+        return _save(doc, profile)
