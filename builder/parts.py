@@ -60,15 +60,14 @@ class Layouts:
             self.pool.terminate()
             self.pool.join()
 
-    def lay_out_book(self, rendered: Rendered, profile_css: str, profile: Profile, extra: dict[Path, bytes],
-                     progress=None) -> LaidOut:
+    def lay_out_book(self, rendered: Rendered, profile_css: str, profile: Profile, progress=None) -> LaidOut:
         """Chapters, then the front matter and folio sheets, then one stitched file and its facts."""
         book, variant, css = rendered.book, profile.pdf_variant, rendered.print_css + profile_css
         groups = [[chapter] for chapter in book.chapters]
         htmls = [print_part_html(book, rendered.modified, rendered.print_bodies, group) for group in groups]
         labels = [", ".join(chapter.rel for chapter in group) for group in groups]
         parts = self.run([Task(html, css, variant, "no-folios", label) for html, label in zip(htmls, labels)],
-                         rendered, extra, progress)
+                         rendered, progress)
         firsts = _first_folios(parts)
         numbers = _contents_numbers(book, groups, parts, firsts)
         front_html = print_part_html(book, rendered.modified, rendered.print_bodies, [], front=True,
@@ -81,11 +80,11 @@ class Layouts:
         for first in sheets:
             sheet_html, sheet_css = folio_sheet_html(book, first, SHEET)
             tasks.append(Task(sheet_html, css + sheet_css, variant, "folios", f"folios {first}-{first + SHEET - 1}"))
-        front, *sheet_parts = self.run(tasks, rendered, extra, progress)
+        front, *sheet_parts = self.run(tasks, rendered, progress)
         return _stitched(book, profile, [front, *parts], [front_html, *htmls], folios,
                          Folios([(first, sheet.pdf) for first, sheet in zip(sheets, sheet_parts)], SHEET_OFFSET))
 
-    def run(self, tasks: list[Task], rendered: Rendered, extra: dict[Path, bytes], progress=None) -> list[PartLaidOut]:
+    def run(self, tasks: list[Task], rendered: Rendered, progress=None) -> list[PartLaidOut]:
         """Each task's layout, from the cache or laid out, in order."""
         results: list[PartLaidOut | None] = []
         names = []
@@ -95,23 +94,24 @@ class Layouts:
             names.append(name)
             results.append(_from_bytes(data) if data is not None else None)
         missing = [i for i, result in enumerate(results) if result is None]
-        for done, (index, laid_out) in enumerate(self._lay_out(tasks, missing, rendered, extra), start=1):
+        for done, (index, laid_out) in enumerate(self._lay_out(tasks, missing, rendered), start=1):
             results[index] = laid_out
             cache.memo_store(self.folder, names[index], _to_bytes(laid_out))
             if progress:
                 progress.count(done, len(missing), f"laid out {tasks[index].label}")
         return results
 
-    def _lay_out(self, tasks: list[Task], missing: list[int], rendered: Rendered, extra: dict[Path, bytes]):
+    def _lay_out(self, tasks: list[Task], missing: list[int], rendered: Rendered):
         """(index, layout) of the missing tasks as they finish: in worker processes when there are cores."""
         global _SHARED
-        _SHARED = (self.book.config.root, self.assets | extra, int(rendered.modified.timestamp()))  # same per book
+        # The same for every edition of the book (the build date comes from book.toml): workers forked for the
+        # first edition serve the next ones.
+        _SHARED = (self.book.config.root, self.assets, int(rendered.modified.timestamp()))
         if self.workers <= 1 or len(missing) <= 1:
             yield from ((i, _lay_out_task((i, tasks[i]))[1]) for i in missing)
             return
         if self.pool is None:  # forked once: the workers keep their parsed stylesheets between calls
             self.pool = multiprocessing.get_context("fork").Pool(self.workers, initializer=_worker_signals)
-        # the shared assets reach the workers by fork: a pool made earlier sees the first edition's
         yield from self.pool.imap_unordered(_lay_out_task, [(i, tasks[i]) for i in missing], chunksize=1)
 
 

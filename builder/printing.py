@@ -154,7 +154,7 @@ def _lay_out_for(rendered: Rendered, reporter: Reporter, profile: Profile, gutte
     css = profile_css(rendered.book, profile, gutter)
     try:
         if layouts is not None:
-            return layouts.lay_out_book(rendered, css, profile, extra, progress)
+            return layouts.lay_out_book(rendered, css, profile, progress)
         if not rendered.print_html:
             rendered.print_html = whole_print_html(rendered)
         return lay_out(rendered, css, profile.pdf_variant, extra, progress.count if progress else None)
