@@ -45,7 +45,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", action="store_true", help="print only problems")
     build.add_argument("--jobs", type=_count("a number of processes", "2"), metavar="N",
                        default=os.cpu_count() or 1,
-                       help="print editions laid out at once, each in its own process (default: the number of "
+                       help="processes laying out the print editions' chapters at once (default: the number of "
                             "CPUs; the output does not depend on it)")
     build.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     add_check_parser(sub)
