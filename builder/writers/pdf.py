@@ -102,16 +102,7 @@ def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = Non
             extra_assets: dict[Path, bytes] | None = None, on_page=None) -> LaidOut:
     """Render the print HTML with a profile's styles to PDF bytes, collecting WeasyPrint's warnings;
     `on_page(done, total, what)` hears of each page laid out (the total is unknown: 0)."""
-    logger, handler = logging.getLogger("weasyprint"), _Collect()
-    logger.addHandler(handler)
-    steps, step_logger = _Steps(on_page) if on_page else None, logging.getLogger("weasyprint.progress")
-    step_level = step_logger.level
-    if steps:
-        step_logger.addHandler(steps)
-        step_logger.setLevel(logging.INFO)
-    previous = logger.propagate
-    logger.propagate = False  # said once, through our reporter
-    try:
+    with _engine_log(on_page) as handler:
         assets = {image.path: image.data for image in rendered.book.images.values()} | (extra_assets or {})
         fetcher = BookFetcher(assets, rendered.book.config.root)
         try:
@@ -121,14 +112,30 @@ def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = Non
             raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
         body_start = next((i for i, page in enumerate(document.pages) if "ch-1" in page.anchors), 0)
         overflows = find_overflows(document)
+    return LaidOut(pdf, len(document.pages), body_start, handler.messages, overflows, find_images(document),
+                   find_page_starts(document))
+
+
+@contextlib.contextmanager
+def _engine_log(on_page=None):
+    """WeasyPrint's warnings collected (said once, through our reporter, not also by the logging module), and
+    its progress records passed on to `on_page`, while the block runs."""
+    logger, handler = logging.getLogger("weasyprint"), _Collect()
+    logger.addHandler(handler)
+    steps, step_logger = _Steps(on_page) if on_page else None, logging.getLogger("weasyprint.progress")
+    step_level = step_logger.level
+    if steps:
+        step_logger.addHandler(steps)
+        step_logger.setLevel(logging.INFO)
+    previous, logger.propagate = logger.propagate, False
+    try:
+        yield handler
     finally:
         logger.removeHandler(handler)
         logger.propagate = previous
         if steps:
             step_logger.removeHandler(steps)
             step_logger.setLevel(step_level)
-    return LaidOut(pdf, len(document.pages), body_start, handler.messages, overflows, find_images(document),
-                   find_page_starts(document))
 
 
 def find_page_starts(document) -> list[PageStart]:
@@ -265,13 +272,10 @@ _STYLES: dict[str, tuple] = {}  # per process: a stylesheet parsed once serves e
 
 
 def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epoch: int,
-                 variant: str | None = None, keep: str = "all", on_page=None) -> PartLaidOut:
+                 variant: str | None = None, keep: str = "all") -> PartLaidOut:
     """Lay out one part; `keep` is "all", "no-folios" (a chapter part: the folios, which depend on where
     the part lands in the book, are drawn after stitching) or "folios" (a sheet of folios alone)."""
-    logger, handler = logging.getLogger("weasyprint"), _Collect()
-    logger.addHandler(handler)
-    previous, logger.propagate = logger.propagate, False
-    try:
+    with _engine_log() as handler:
         fetcher = BookFetcher(assets, root)
         try:
             with _source_date(epoch):
@@ -289,9 +293,6 @@ def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epo
                 anchors.setdefault(name, number)
         return PartLaidOut(pdf, len(document.pages), folios, handler.messages, find_overflows(document),
                            find_images(document), find_page_starts(document), anchors)
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = previous
 
 
 @contextlib.contextmanager
