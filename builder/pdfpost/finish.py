@@ -28,7 +28,7 @@ def finish_pdf(pdf: bytes, body_start: int, profile: Profile | None = None, cmyk
         _label_pages(doc, body_start)
         bleed = profile.bleed_in * INCH if profile else 0.0
         for page in doc.pages:
-            _set_bleednormal_box(page, bleed)
+            _set_bleed_box(page, bleed)
         if profile and not profile.bookmarks:
             _drop_outline(doc.Root)
         if profile and not profile.annotations:
@@ -132,7 +132,7 @@ def _label_pages(doc: pikepdf.Pdf, body_start: int) -> None:
     doc.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
 
 
-def _set_bleednormal_box(page: pikepdf.Page, bleed: float) -> None:
+def _set_bleed_box(page: pikepdf.Page, bleed: float) -> None:
     """Keep the engine's TrimBox (the CSS page box); the BleedBox is the trim grown by the bleed, within the MediaBox."""
     media = normal_box(page.mediabox)
     if "/TrimBox" not in page.obj:
@@ -156,7 +156,7 @@ def stable_identity(pdf: bytes, profile: Profile | None = None, cmyk: bytes | No
     """A standalone PDF (the wrap cover): BleedBox, images in CMYK when given the profile, identity from the content."""
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         for page in doc.pages:
-            _set_bleednormal_box(page, bleed_in * INCH)
+            _set_bleed_box(page, bleed_in * INCH)
         if cmyk is not None:
             _images_to_cmyk(doc, cmyk, flatten=bool(profile and profile.cmyk_only))
             _neutral_rgb_to_black_ink(doc)
