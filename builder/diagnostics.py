@@ -42,6 +42,7 @@ CODES = {
     "PDF002": "the PDF engine asked for a file outside the book's checked assets",
     "PDF003": "text runs off the text block of a page",
     "PDF004": "vertical writing asked for: the print edition is set horizontally",
+    "PDF005": "a layout process ended before finishing its part",
     "CHK000": "EPUBCheck could not run, or the file to check is missing",
     "CHK001": "EPUBCheck message",
     "CHK002": "EPUB document is not well-formed XHTML",

@@ -8,22 +8,21 @@ import functools
 import hashlib
 import json
 import multiprocessing
-import re
 import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from builder import cache
 from builder.fonts import face_source, load_font_stack
-from builder.model import Book, PageStart
+from builder.model import Book, Chapter, PageStart
 from builder.pdfpost.stitch import Folios, Part, stitch
 from builder.profiles import CMYK_PROFILE, Profile
-from builder.render import Rendered, folio_sheet_html, print_part_html
+from builder.render import SHEET_LEAD, Rendered, anchors_and_links, folio_sheet_html, print_part_html
 from builder.toc import flatten_toc
 from builder.writers.pdf import LaidOut, PartLaidOut, lay_out_part
 
 SHEET = 128  # folios per sheet: a sheet serves every book whose pages reach that far, edit after edit
-SHEET_OFFSET = 2  # the sheet page that shows the sheet's first folio (see render.folio_sheet_html)
 
 
 @dataclass(frozen=True)
@@ -34,96 +33,140 @@ class Task:
     css: str
     variant: str | None
     keep: str  # see writers.pdf.lay_out_part
-    label: str = ""  # what the progress line calls it; not part of the cache key
+    label: str  # what the progress line calls it; not part of the cache key
+    root: Path
+    epoch: int
 
 
-_SHARED: tuple[Path, dict[Path, bytes], int] | None = None  # (root, assets, epoch), read by forked workers
+class NotSplittable(Exception):
+    """A part's layout reached the page that only ends it (a footnote carried past its chapter's end): the
+    stitched book would lose it, so the edition is laid out whole."""
+
+
+_ASSETS: dict[Path, bytes] = {}  # the book's images, which worker processes get by fork
 
 
 class Layouts:
     """Parts laid out by a pool of worker processes, made when first needed, and kept between builds."""
 
     def __init__(self, book: Book, workers: int):
+        global _ASSETS
         self.book, self.workers, self.pool = book, workers, None
         self.folder = cache.memo_folder(book.config.root, "pages")
-        self.assets = {image.path: image.data for image in book.images.values()}
-        if CMYK_PROFILE.is_file():  # PDF/X editions name it: every worker has it, whichever edition forked them
-            self.assets[CMYK_PROFILE] = CMYK_PROFILE.read_bytes()
-        digests = sorted((str(path), hashlib.sha256(data).hexdigest()) for path, data in self.assets.items())
-        self.assets_digest = hashlib.sha256(repr(digests).encode()).hexdigest()
+        _ASSETS = {image.path: image.data for image in book.images.values()}
+        root = book.config.root
+        # Each image by its path in the book and its content: a part's key names the images its HTML uses.
+        self.images = {path.relative_to(root).as_posix(): hashlib.sha256(data).hexdigest()
+                       for path, data in _ASSETS.items() if path.is_relative_to(root)}
 
     def __enter__(self) -> Layouts:
         return self
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            for process in list(self.pool._processes.values()):  # shutdown() would wait for running layouts
+                process.terminate()
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def lay_out_book(self, rendered: Rendered, profile_css: str, profile: Profile, progress=None) -> LaidOut:
         """Chapters, then the front matter and folio sheets, then one stitched file and its facts."""
-        book, variant, css = rendered.book, profile.pdf_variant, rendered.print_css + profile_css
+        book, css = rendered.book, rendered.print_css + profile_css
+        task = functools.partial(Task, css=css, variant=profile.pdf_variant, root=book.config.root,
+                                 epoch=int(rendered.modified.timestamp()))
         groups = [[chapter] for chapter in book.chapters]
-        htmls = [print_part_html(book, rendered.modified, rendered.print_bodies, group) for group in groups]
-        labels = [", ".join(chapter.rel for chapter in group) for group in groups]
-        parts = self.run([Task(html, css, variant, "no-folios", label) for html, label in zip(htmls, labels)],
-                         rendered, progress)
+        htmls, stand_ins = _part_htmls(rendered, groups)
+        parts = self.run([task(html, keep="no-folios", label=", ".join(c.rel for c in group))
+                          for html, group in zip(htmls, groups)], progress)
+        spilled = [group[-1].rel for part, group in zip(parts, groups) if part.spilled]
+        if spilled:
+            raise NotSplittable(spilled[0])
         firsts = _first_folios(parts)
-        numbers = _contents_numbers(book, groups, parts, firsts)
-        front_html = print_part_html(book, rendered.modified, rendered.print_bodies, [], front=True,
-                                     numbers=numbers)
+        front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, firsts), htmls)
         folios = {}  # book page (0-based, front matter excluded) -> folio
         for part, first, offset in zip(parts, firsts, _offsets(parts)):
             folios.update({offset + page: first + page for page in part.folios if page < part.page_count - 1})
         sheets = sorted({(number - 1) // SHEET * SHEET + 1 for number in folios.values()})
-        tasks = [Task(front_html, css, variant, "all", "the front matter and contents")]
+        tasks = [task(front_html, keep="all", label="the front matter and contents")]
         for first in sheets:
             sheet_html, sheet_css = folio_sheet_html(book, first, SHEET)
-            tasks.append(Task(sheet_html, css + sheet_css, variant, "folios", f"folios {first}-{first + SHEET - 1}"))
-        front, *sheet_parts = self.run(tasks, rendered, progress)
-        return _stitched(book, profile, [front, *parts], [front_html, *htmls], folios,
-                         Folios([(first, sheet.pdf) for first, sheet in zip(sheets, sheet_parts)], SHEET_OFFSET))
+            tasks.append(task(sheet_html, css=css + sheet_css, keep="folios", label=f"folios {first}-{first + SHEET - 1}"))
+        front, *sheet_parts = self.run(tasks, progress)
+        return _stitched(book, profile, [front, *parts], [front_stand_ins, *stand_ins], folios,
+                         Folios([(first, sheet.pdf) for first, sheet in zip(sheets, sheet_parts)], SHEET_LEAD))
 
-    def run(self, tasks: list[Task], rendered: Rendered, progress=None) -> list[PartLaidOut]:
+    def run(self, tasks: list[Task], progress=None) -> list[PartLaidOut]:
         """Each task's layout, from the cache or laid out, in order."""
         results: list[PartLaidOut | None] = []
         names = []
         for task in tasks:
+            images = sorted((src, digest) for src, digest in self.images.items() if f'src="{src}"' in task.html)
             name, data = cache.memo_lookup(self.folder, ("part", cache.tool_digest(), task.html, task.css,
-                                                         task.variant, task.keep, self.assets_digest))
+                                                         task.variant, task.keep, task.epoch, images))
             names.append(name)
             results.append(_from_bytes(data) if data is not None else None)
         missing = [i for i, result in enumerate(results) if result is None]
-        for done, (index, laid_out) in enumerate(self._lay_out(tasks, missing, rendered), start=1):
+        for done, (index, laid_out) in enumerate(self._lay_out(tasks, missing), start=1):
             results[index] = laid_out
             cache.memo_store(self.folder, names[index], _to_bytes(laid_out))
             if progress:
                 progress.count(done, len(missing), f"laid out {tasks[index].label}")
         return results
 
-    def _lay_out(self, tasks: list[Task], missing: list[int], rendered: Rendered):
-        """(index, layout) of the missing tasks as they finish: in worker processes when there are cores."""
-        global _SHARED
-        # The same for every edition of the book (the build date comes from book.toml): workers forked for the
-        # first edition serve the next ones.
-        _SHARED = (self.book.config.root, self.assets, int(rendered.modified.timestamp()))
+    def _lay_out(self, tasks: list[Task], missing: list[int]):
+        """(index, layout) of the missing tasks as they finish: in worker processes when there are cores (a
+        worker that dies, say of memory, ends the build with BrokenProcessPool instead of a wait for ever)."""
         if self.workers <= 1 or len(missing) <= 1:
-            yield from ((i, _lay_out_task((i, tasks[i]))[1]) for i in missing)
+            yield from (_lay_out_task((i, tasks[i])) for i in missing)
             return
         if self.pool is None:  # forked once: the workers keep their parsed stylesheets between calls
-            self.pool = multiprocessing.get_context("fork").Pool(self.workers, initializer=_worker_signals)
-        yield from self.pool.imap_unordered(_lay_out_task, [(i, tasks[i]) for i in missing], chunksize=1)
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=worker_signals)
+        for future in as_completed([self.pool.submit(_lay_out_task, (i, tasks[i])) for i in missing]):
+            yield future.result()
+
+
+def _part_htmls(rendered: Rendered, groups: list[list[Chapter]]) -> tuple[list[str], list[frozenset[str]]]:
+    """Each part's HTML and the stand-ins it carries for the anchors of other parts it links to (a link to
+    an id no part has is left alone, so that the engine warns of it as in the whole book)."""
+    book = rendered.book
+    htmls = [print_part_html(book, rendered.modified, rendered.print_bodies, group) for group in groups]
+    found = [anchors_and_links(html) for html in htmls]
+    everywhere = set().union(*(ids for ids, _ in found))
+    out, stand_ins = [], []
+    for group, (ids, links) in zip(groups, found):
+        end = "last" if group[-1] is book.chapters[-1] else "next-right"
+        stand_ins.append(frozenset((links - ids) & everywhere))
+        out.append(print_part_html(book, rendered.modified, rendered.print_bodies, group,
+                                   stand_ins=tuple(sorted(stand_ins[-1])), end=end))
+    return out, stand_ins
+
+
+def _front_html(rendered: Rendered, numbers: dict[str, str], htmls: list[str]) -> tuple[str, frozenset[str]]:
+    """The front matter and contents, its folios as text, and its stand-ins for the chapters' anchors."""
+    book = rendered.book
+    plain = print_part_html(book, rendered.modified, rendered.print_bodies, [], front=True, numbers=numbers)
+    ids, links = anchors_and_links(plain)
+    everywhere = set().union(*(anchors_and_links(html)[0] for html in htmls))
+    stand_ins = frozenset((links - ids) & everywhere)
+    return print_part_html(book, rendered.modified, rendered.print_bodies, [], front=True, numbers=numbers,
+                           stand_ins=tuple(sorted(stand_ins)), end="next-right"), stand_ins
 
 
 def _lay_out_task(job: tuple[int, Task]) -> tuple[int, PartLaidOut]:
     """One task, in a worker or in the build's own process."""
     index, task = job
-    root, assets, epoch = _SHARED
-    return index, lay_out_part(task.html, task.css, root, assets, epoch, task.variant, task.keep)
+    return index, lay_out_part(task.html, task.css, task.root, _ASSETS | _cmyk(task), task.epoch, task.variant,
+                               task.keep)
 
 
-def _worker_signals() -> None:
-    """Workers leave Ctrl-C to the parent, and end quietly when the pool ends them."""
+def _cmyk(task: Task) -> dict[Path, bytes]:
+    """The output intent's profile, for a PDF/X stylesheet that names it."""
+    return {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if CMYK_PROFILE.as_uri() in task.css else {}
+
+
+def worker_signals() -> None:
+    """Workers leave Ctrl-C to the parent (it reaches the whole process group, but only the parent should
+    answer it), and take SIGTERM's default action, so a pool ending them does not raise `Terminated`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
@@ -152,12 +195,12 @@ def _contents_numbers(book: Book, groups, parts: list[PartLaidOut], firsts: list
     return numbers
 
 
-def _stitched(book: Book, profile: Profile, laid: list[PartLaidOut], htmls: list[str], folios: dict[int, int],
-              sheets: Folios) -> LaidOut:
+def _stitched(book: Book, profile: Profile, laid: list[PartLaidOut], stand_ins: list[frozenset[str]],
+              folios: dict[int, int], sheets: Folios) -> LaidOut:
     """One file of the front matter and the chapter parts, and the layout facts of the whole."""
     body_start = laid[0].page_count - 1
     outline = [(e.level, e.title, e.anchor) for e in flatten_toc(book.toc)] if profile.bookmarks else None
-    pdf = stitch([Part(part.pdf, part.page_count - 1, _stand_ins(html)) for part, html in zip(laid, htmls)],
+    pdf = stitch([Part(part.pdf, part.page_count - 1, ins) for part, ins in zip(laid, stand_ins)],
                  {body_start + page: number for page, number in folios.items()}, sheets, outline,
                  functools.partial(face_source, load_font_stack()))
     messages, overflows, placed, starts, at = [], [], [], [], 0
@@ -168,12 +211,6 @@ def _stitched(book: Book, profile: Profile, laid: list[PartLaidOut], htmls: list
         starts += part.starts[:part.page_count - 1]
         at += part.page_count - 1
     return LaidOut(pdf, at, body_start, messages, overflows, placed, starts)
-
-
-def _stand_ins(html: str) -> frozenset[str]:
-    """The anchors a part carries only for links to other parts."""
-    found = re.search(r'<div class="folio-elsewhere">(.*?)</div>', html)
-    return frozenset(re.findall(r'id="([^"]+)"', found[1])) if found else frozenset()
 
 
 def _to_bytes(part: PartLaidOut) -> bytes:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 import io
 import multiprocessing
-import signal
+from concurrent.futures.process import BrokenProcessPool
 
 from builder.config import Config, Edition
 from builder.diagnostics import BuildFailed, Reporter
 from builder.imaging import image_size
 from builder.model import Book
+from builder.parts import Layouts, NotSplittable, worker_signals
 from builder.pdfpost import finish_pdf
 from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for
 from builder.render import Rendered, profile_css, whole_print_html
@@ -32,8 +33,6 @@ def make_print_editions(jobs: list[tuple[str, Rendered, Profile]], reporter: Rep
     parts, in parallel and kept between builds (see parts.py); a tagged edition cannot be stitched, so it is
     laid out whole, each such edition in its own process when there are cores for them."""
     if any(can_split(rendered, profile) for _, rendered, profile in jobs):
-        from builder.parts import Layouts
-
         with Layouts(jobs[0][1].book, workers) as layouts:
             made = {}
             for index, (name, rendered, profile) in enumerate(jobs):
@@ -58,7 +57,7 @@ def make_print_editions(jobs: list[tuple[str, Rendered, Profile]], reporter: Rep
     global _JOBS
     _JOBS = (jobs, reporter.strict)  # read by the forked workers: the rendering is not copied through a pipe
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer=_worker_signals) as pool:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer=worker_signals) as pool:
             results = pool.map(_print_job, range(len(jobs)), chunksize=1)
     finally:
         _JOBS = None
@@ -71,13 +70,6 @@ def make_print_editions(jobs: list[tuple[str, Rendered, Profile]], reporter: Rep
 
 
 _JOBS: tuple[list[tuple[str, Rendered, Profile]], bool] | None = None
-
-
-def _worker_signals() -> None:
-    """Workers leave signals to the parent: Ctrl-C reaches the whole process group but only the parent should
-    answer it, and the pool ends its workers with SIGTERM, which must end them quietly, not raise `Terminated`."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _print_job(index: int):
@@ -150,15 +142,23 @@ def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile, pr
 def _lay_out_for(rendered: Rendered, reporter: Reporter, profile: Profile, gutter: float | None,
                  progress=None, layouts=None) -> LaidOut:
     """One layout with the profile's styles; a refused fetch stops the build."""
-    extra = {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if profile.pdfx_version else {}
     css = profile_css(rendered.book, profile, gutter)
     try:
         if layouts is not None:
-            return layouts.lay_out_book(rendered, css, profile, progress)
-        if not rendered.print_html:
+            try:
+                return layouts.lay_out_book(rendered, css, profile, progress)
+            except NotSplittable as exc:
+                if progress:
+                    progress.step(f"laying out again, whole: a footnote runs past the end of {exc}")
+        if not rendered.print_html:  # made once, on the first whole layout
             rendered.print_html = whole_print_html(rendered)
+        extra = {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if profile.pdfx_version else {}
         return lay_out(rendered, css, profile.pdf_variant, extra, progress.count if progress else None)
     except FetchRefused as exc:
         reporter.error("PDF002", f"the print layout asked for a file that is not a checked asset of the book: {exc}",
                        rendered.book.config.path)
         raise BuildFailed("refused fetch") from None
+    except BrokenProcessPool:
+        reporter.error("PDF005", "a layout process ended before finishing its part (out of memory?); try again, "
+                       "or with --jobs 1", rendered.book.config.path)
+        raise BuildFailed("layout process lost") from None

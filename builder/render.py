@@ -56,7 +56,7 @@ class Rendered:
     epub_documents: list[Document] = field(default_factory=list)
     epub_css: str = ""
     print_html: str = ""  # the whole book in one document: made on demand from the bodies
-    print_bodies: dict[int, str] = field(default_factory=dict)  # print HTML of each chapter's body
+    print_bodies: dict[int, Markup] = field(default_factory=dict)  # print HTML of each chapter's body
     print_css: str = ""
     page_source: str = ""  # identifier of the print edition whose page numbers the EPUB carries, if any
     page_targets: list[tuple[str, str]] = field(default_factory=list)  # (printed folio, EPUB href) per page
@@ -194,7 +194,7 @@ def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Pa
 
 
 def _print_bodies(book: Book, memo_dir: Path | None) -> dict[int, Markup]:
-    """Each chapter's print HTML, kept in `memo_dir` under the same key as its EPUB document."""
+    """Each chapter's print HTML, kept in `memo_dir` under its EPUB document's key, marked "print"."""
     keys = chapter_keys(book) if memo_dir else {}
     bodies = {}
     for chapter in book.chapters:
@@ -294,36 +294,33 @@ def whole_print_html(rendered: Rendered) -> str:
     return print_part_html(book, rendered.modified, rendered.print_bodies, book.chapters, front=True)
 
 
-def print_part_html(book: Book, modified: dt.datetime, bodies: dict[int, str], chapters: list[Chapter],
-                    front: bool = False, numbers: dict[str, str] | None = None) -> str:
-    """Print HTML of some chapters, with the front matter when `front`; a part of the book laid out alone
-    carries the anchors of other parts it links to, and a contents page its folios (`numbers`) as text."""
-    html = make_env().get_template("print.html.j2").render(
-        bodies=bodies, chapters=chapters, front=front, numbers=numbers, toc=book.toc,
+def print_part_html(book: Book, modified: dt.datetime, bodies: dict[int, Markup], chapters: list[Chapter],
+                    front: bool = False, numbers: dict[str, str] | None = None, stand_ins: tuple[str, ...] = (),
+                    end: str | None = None) -> str:
+    """Print HTML of the front matter (contents folios as text when `numbers`) and/or some chapters; a part
+    laid out alone carries `stand_ins` for anchors of other parts it links to, and an `end` page."""
+    return make_env().get_template("print.html.j2").render(
+        bodies=bodies, chapters=chapters, front=front, numbers=numbers, toc=book.toc, end=end,
+        stand_ins=[Markup(anchor) for anchor in stand_ins],  # as found in the HTML: already escaped
         modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"), **_common(book))
-    if front and len(chapters) == len(book.chapters):
-        return html  # the whole book: every link target is in it
-    # Captured as written in the HTML (already escaped), so they go back in as they are.
-    elsewhere = sorted(set(re.findall(r'href="#([^"]+)"', html)) - set(re.findall(r' id="([^"]+)"', html)))
-    spans = "".join(f'<span id="{anchor}"></span>' for anchor in elsewhere)
-    if spans:
-        html = html.replace("<body>\n", f'<body>\n<div class="folio-elsewhere">{spans}</div>\n', 1)
-    # The part ends on a page of its own, dropped when stitching: the blank page before it, when the part
-    # has an odd number of pages and the next chapter opens on the right, is the engine's own, as in a
-    # layout of the whole book. The book's last page needs no such blank.
-    end = "folio-part-end" + (" last" if chapters and chapters[-1] is book.chapters[-1] else "")
-    return html.replace("</body>", f'<div class="{end}"></div>\n</body>', 1)
+
+
+def anchors_and_links(html: str) -> tuple[set[str], set[str]]:
+    """The ids an HTML document defines and the fragments it links to, as written (escaped)."""
+    return set(re.findall(r' id="([^"]+)"', html)), set(re.findall(r'href="#([^"]+)"', html))
+
+
+SHEET_LEAD = 2  # pages of a folio sheet before the one showing its first folio
 
 
 def folio_sheet_html(book: Book, first: int, count: int) -> tuple[str, str]:
-    """HTML and CSS (added to the edition's) of a sheet of chapter pages that show folios `first` to
-    `first + count - 1` from its third page on: a chapter's first page shows none, and the third page is a
-    right-hand page, as odd folios are."""
+    """HTML and extra CSS of chapter pages showing folios `first`… from page SHEET_LEAD on, which is a right
+    page as odd folios are (a chapter's first page shows none)."""
     html = (f'<!DOCTYPE html><html lang="{book.config.language}"><head><meta charset="utf-8"/><title>folios</title>'
-            '</head><body><section class="chapter">' + '<div class="folio-sheet"></div>' * (count + 2)
+            '</head><body><section class="chapter">' + '<div class="folio-sheet"></div>' * (count + SHEET_LEAD)
             + "</section></body></html>")
     css = ("@page :first { counter-reset: page %d; } @page { marks: none; }"
-           " .folio-sheet { break-after: page; } .folio-sheet:last-child { break-after: auto; }" % (first - 2))
+           " .folio-sheet { break-after: page; } .folio-sheet:last-child { break-after: auto; }" % (first - SHEET_LEAD))
     return html, css
 
 

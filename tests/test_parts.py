@@ -24,17 +24,46 @@ from builder.render import render_book
 from builder.transforms import PassContext
 
 
-def lay_out_both(book_dir: Path, profile_name: str) -> tuple[bytes, bytes]:
-    """The edition laid out whole, and in parts (two worker processes), each finished as a build does."""
+def lay_out_both(book_dir: Path, profile_name: str, said: list | None = None) -> tuple[bytes, bytes]:
+    """The edition laid out whole, and in parts (two worker processes), each finished as a build does;
+    `said` receives what each reported."""
     config = load_config(book_dir)
     fonts = load_font_stack()
     book = read_book(config, PassContext(Reporter(), fonts, False))
     rendered = render_book(book, fonts)
     profile = PROFILES[profile_name]
-    whole, _ = printing.make_print_edition(rendered, Reporter(), profile)
+    reporters = Reporter(stream=io.StringIO()), Reporter(stream=io.StringIO())
+    whole, _ = printing.make_print_edition(rendered, reporters[0], profile)
     with Layouts(book, 2) as layouts:
-        parts, _ = printing.make_print_edition(rendered, Reporter(), profile, layouts=layouts)
+        parts, _ = printing.make_print_edition(rendered, reporters[1], profile, layouts=layouts)
+    if said is not None:
+        said += [[(d.code, d.message) for d in reporter.items] for reporter in reporters]
     return whole, parts
+
+
+def write_book(folder: Path) -> Path:
+    """Four chapters: links across them (and one to an id no chapter has, in raw HTML), footnotes, a JPEG
+    in the third, Chinese in the fourth."""
+    chapters = folder / "chapters"
+    (folder / "images").mkdir(parents=True)
+    Image.new("RGB", (900, 600), (40, 90, 160)).save(folder / "images" / "sea.jpg", quality=80)
+    texts = {
+        "1": "# One\n\nSee [the harbour](3.md#harbour) and [the last words](4.md#last).[^a]\n\n"
+             "[^a]: A note on the first page.\n\n" + "A line of the first chapter. " * 120 + "\n",
+        "2": "# Two\n\nA short chapter, <a href=\"#nowhere\">with a link to nowhere</a>.\n",
+        "3": "# Three\n\n## The harbour {#harbour}\n\n![The sea](../images/sea.jpg)\n\n"
+             + "Boats in the harbour. " * 200 + "[^b]\n\n[^b]: The harbour's note.\n",
+        "4": "# 四\n\n## 最后的话 {#last}\n\n" + "港口的船只在风中摇晃。" * 150 + "\n\n回到[第一章](1.md)。\n",
+    }
+    chapters.mkdir()
+    for name, text in texts.items():
+        (chapters / f"{name}.md").write_text(text, encoding="utf-8")
+    (folder / "book.toml").write_text(
+        '[book]\ntitle = "Parts"\nauthors = ["A"]\nlanguage = "en"\ndate = "2026-01-01"\n'
+        'chapters = ["chapters/1.md", "chapters/2.md", "chapters/3.md", "chapters/4.md"]\n'
+        '[print]\ntrim = "5in x 7in"\n', encoding="utf-8")
+    (chapters / "4.md").write_text(texts["4"].replace("# 四", "---\nlang: zh-Hans\n---\n# 四"), encoding="utf-8")
+    return folder
 
 
 def page_images(pdf: bytes, folder: Path, name: str) -> list[Path]:
@@ -45,10 +74,15 @@ def page_images(pdf: bytes, folder: Path, name: str) -> list[Path]:
     return sorted(folder.glob(f"{name}-*.png"))
 
 
-@pytest.mark.parametrize("book, profile", [("book", "press"), ("tests/books/features", "kdp")])
+@pytest.mark.parametrize("book, profile", [("book", "press"), ("tests/books/features", "kdp"), ("4", "ingram"),
+                                           ("tests/books/spill", "press")])
 def test_parts_make_the_same_pages_as_the_whole_book(book, profile, tmp_path):
-    folder = copy_book(ROOT / book, tmp_path / "book")
-    whole, parts = lay_out_both(folder, profile)
+    folder = write_book(tmp_path / "book") if book == "4" else copy_book(ROOT / book, tmp_path / "book")
+    said: list = []
+    whole, parts = lay_out_both(folder, profile, said)
+    assert said[0] == said[1], "the same warnings, each once"
+    if book == "4":
+        assert any("nowhere" in message for _, message in said[1]), "a link to no anchor is reported"
     shown = [page_images(pdf, tmp_path, name) for pdf, name in ((whole, "whole"), (parts, "parts"))]
     assert len(shown[0]) == len(shown[1]) > 4
     for a, b in zip(*shown):
@@ -120,3 +154,19 @@ def test_an_edit_lays_out_only_what_it_changed_and_gives_the_cold_bytes(chapter,
     name = "when-siberia-calls.pdf"
     assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes()
     assert squash(added.split("\n")[1]) in squash(pdftotext(tmp_path / "b" / name))
+
+
+def test_the_bytes_depend_neither_on_jobs_nor_on_what_was_laid_out_before(tmp_path):
+    book = write_book(tmp_path / "book")
+    name = "parts.pdf"
+    for jobs in ("1", "2"):  # --jobs 1 lays every part out in one process, one after another
+        cold = copy_book(book, tmp_path / f"cold{jobs}")
+        proc = run_folio("build", str(cold), "--out", str(tmp_path / f"out{jobs}"), "--jobs", jobs)
+        assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out1" / name).read_bytes() == (tmp_path / "out2" / name).read_bytes()
+    chapter = tmp_path / "cold2" / "chapters" / "3.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more boat.\n", encoding="utf-8")
+    assert run_folio("build", str(tmp_path / "cold2"), "--out", str(tmp_path / "edited")).returncode == 0
+    fresh = copy_book(tmp_path / "cold2", tmp_path / "fresh")
+    assert run_folio("build", str(fresh), "--out", str(tmp_path / "fresh-out")).returncode == 0
+    assert (tmp_path / "edited" / name).read_bytes() == (tmp_path / "fresh-out" / name).read_bytes()

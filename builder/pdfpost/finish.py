@@ -42,7 +42,7 @@ def _save(doc: pikepdf.Pdf, profile: Profile | None) -> bytes:
     """Save with a file ID from the content; PDF/X-1a and X-3 are PDF 1.3/1.4 files, without object streams."""
     legacy = bool(profile and profile.pdfx_version and profile.pdfx_version[6] in "13")
     out = io.BytesIO()
-    doc.save(out, deterministic_id=True, compress_streams=True,
+    doc.save(out, deterministic_id=True, compress_streams=True, recompress_flate=True,
              object_stream_mode=pikepdf.ObjectStreamMode.disable if legacy else pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 

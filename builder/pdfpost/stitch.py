@@ -3,6 +3,7 @@ destinations, links and the outline pointing across parts."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -85,25 +86,27 @@ def _set_destinations(doc: pikepdf.Pdf, dests: dict[str, pikepdf.Array]) -> None
 def _draw_folios(doc: pikepdf.Pdf, folios: dict[int, int], sheets: Folios) -> None:
     """Lay each page's folio, drawn by the engine on a sheet of the same size and side, over the page."""
     opened = [(first, pikepdf.open(io.BytesIO(data))) for first, data in sheets.sheets]
+    # Every page saves the graphics state around its own drawing, then draws its folio form: two streams
+    # for the whole book, each page naming its own form /Folio in a resource dictionary of its own.
+    before, after = doc.make_stream(b"q\n"), doc.make_stream(b"\nQ q /Folio Do Q\n")
     for index, number in sorted(folios.items()):
         first, sheet = max(((f, s) for f, s in opened if f <= number), key=lambda item: item[0])
         form = doc.copy_foreign(sheet.pages[number - first + sheets.offset].as_form_xobject())
-        _overlay(doc, doc.pages[index], form, pikepdf.Name(f"/Folio{number}"))
+        _overlay(doc.pages[index], form, before, after)
     for _, sheet in opened:
         sheet.close()
 
 
-def _overlay(doc: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, name: pikepdf.Name) -> None:
-    """Draw a form of the page's size over it, under a name of our choosing: pikepdf's add_overlay picks a
-    random one, and the same book must give the same bytes. (A part's pages share one resource dictionary,
-    where each folio has its own name.)"""
-    if "/Resources" not in page.obj:
-        page.obj.Resources = pikepdf.Dictionary()
-    if "/XObject" not in page.obj.Resources:
-        page.obj.Resources.XObject = pikepdf.Dictionary()
-    page.obj.Resources.XObject[name] = form
-    page.contents_add(doc.make_stream(b"q\n"), prepend=True)
-    page.contents_add(doc.make_stream(b"\nQ q " + bytes(name.unparse()) + b" Do Q\n"))
+def _overlay(page: pikepdf.Page, form: pikepdf.Object, before: pikepdf.Stream, after: pikepdf.Stream) -> None:
+    """Draw `form` over the page under the name /Folio (pikepdf's add_overlay picks a random name, and the
+    same book must give the same bytes); a part's pages share one resource dictionary, so the page gets a
+    copy of its own."""
+    resources = pikepdf.Dictionary(page.obj.get("/Resources", pikepdf.Dictionary()))
+    resources.XObject = pikepdf.Dictionary(resources.get("/XObject", pikepdf.Dictionary()))
+    resources.XObject.Folio = form
+    page.obj.Resources = resources
+    page.contents_add(before, prepend=True)
+    page.contents_add(after)
 
 
 def _set_outline(doc: pikepdf.Pdf, outline: list[tuple[int, str, str]], dests: dict[str, pikepdf.Array]) -> None:
@@ -159,7 +162,12 @@ def _all_resources(doc: pikepdf.Pdf):
 
 
 def _stream_key(stream: pikepdf.Stream, shared) -> bytes:
-    """What makes two streams the same: their dictionary (its soft mask shared first) and decoded data."""
+    """What makes two streams the same: their dictionary (its soft mask shared first) and a digest of their
+    data, decoded where pikepdf can (a part's copy may have been compressed again; JPEG data cannot be)."""
     key = repr(sorted((k, repr(v)) for k, v in stream.items() if k not in ("/Length", "/SMask"))).encode()
     key += b"\0" + (repr(shared(stream.SMask).objgen).encode() if "/SMask" in stream else b"")
-    return key + b"\0" + stream.read_bytes()  # decoded: a part's copy may have been compressed again
+    try:
+        data = stream.read_bytes()
+    except pikepdf.PdfError:
+        data = stream.read_raw_bytes()
+    return key + b"\0" + hashlib.sha256(data).digest()

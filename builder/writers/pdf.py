@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
 import os
@@ -14,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import pydyf
 from weasyprint import CSS, HTML
+from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, ReplacedBox, TextBox
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -266,6 +268,7 @@ class PartLaidOut:
     placed: list[tuple[str, float]]
     starts: list[PageStart]
     anchors: dict[str, int]  # id -> 0-based page, first place only
+    spilled: bool = False  # something (a footnote carried over) reached the page that only ends the part
 
 
 _STYLES: dict[str, tuple] = {}  # per process: a stylesheet parsed once serves every part laid out with it
@@ -292,7 +295,8 @@ def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epo
             for name in page.anchors:
                 anchors.setdefault(name, number)
         return PartLaidOut(pdf, len(document.pages), folios, handler.messages, find_overflows(document),
-                           find_images(document), find_page_starts(document), anchors)
+                           find_images(document), find_page_starts(document), anchors,
+                           keep != "folios" and _end_page_used(document))
 
 
 @contextlib.contextmanager
@@ -309,13 +313,26 @@ def _fast_deflate():
 
 
 def _stylesheet(css: str, fetcher: BookFetcher):
-    """The parsed stylesheet, its font configuration and colour profiles, kept for the next part."""
+    """The parsed stylesheet and its font configuration, kept for the next part, and colour profiles of
+    its own for this part: the engine marks a profile as used by one PDF, and after a first use re-encodes
+    its bytes (52 bytes longer), so shared profiles would make a part's bytes depend on what came before."""
     if css not in _STYLES:
         _STYLES.clear()  # one print profile's styles at a time: the next edition's replace them
         fonts, profiles = FontConfiguration(), {}
-        _STYLES[css] = (CSS(string=css, url_fetcher=fetcher, font_config=fonts, color_profiles=profiles),
-                        fonts, profiles)
-    return _STYLES[css]
+        stylesheet = CSS(string=css, url_fetcher=fetcher, font_config=fonts, color_profiles=profiles)
+        raw = {name: (profile.content, profile.src, profile.rendering_intent, profile.components)
+               for name, profile in profiles.items()}
+        _STYLES[css] = (stylesheet, fonts, raw)
+    stylesheet, fonts, raw = _STYLES[css]
+    fresh = {name: ColorProfile(io.BytesIO(data), *rest) for name, (data, *rest) in raw.items()}
+    return stylesheet, fonts, fresh
+
+
+def _end_page_used(document) -> bool:
+    """Whether the part's last page, which only its end marker should reach, holds text or a footnote."""
+    page_box = document.pages[-1]._page_box
+    notes = any(isinstance(child, FootnoteAreaBox) and child.children for child in page_box.children)
+    return notes or any(box != "contents" for box, _ in _flow_text(page_box, None))
 
 
 def _keep_boxes(document, keep: str) -> list[int]:
