@@ -29,22 +29,32 @@ def profile_for(edition: Edition, config: Config) -> Profile:
 
 def make_print_editions(jobs: list[tuple[str, Rendered, Profile]], reporter: Reporter, progress,
                         workers: int) -> list[tuple[bytes, LaidOut]]:
-    """Lay out and finish (file name, rendering, profile) print editions. A book of chapters is laid out in
-    parts, in parallel and kept between builds (see parts.py); a tagged edition cannot be stitched, so it is
-    laid out whole, each such edition in its own process when there are cores for them."""
-    if any(can_split(rendered, profile) for _, rendered, profile in jobs):
-        with Layouts(jobs[0][1].book, workers) as layouts:
-            made = {}
-            for index, (name, rendered, profile) in enumerate(jobs):
-                if can_split(rendered, profile):
-                    if progress:
-                        progress.step(f"laying out {name} ({profile.name} profile) in parts")
-                    made[index] = make_print_edition(rendered, reporter, profile, progress, layouts)
-        whole = [(i, job) for i, job in enumerate(jobs) if i not in made]
-        for i, result in zip([i for i, _ in whole], make_print_editions([job for _, job in whole], reporter,
-                                                                       progress, workers) if whole else []):
-            made[i] = result
-        return [made[i] for i in range(len(jobs))]
+    """Lay out and finish (file name, rendering, profile) print editions: in parts where they can be (see
+    parts.py), whole otherwise (a tagged PDF); the results in the order asked."""
+    split = [i for i, (_, rendered, profile) in enumerate(jobs) if can_split(rendered, profile)]
+    whole = [i for i in range(len(jobs)) if i not in split]
+    made = dict(zip(split, _in_parts([jobs[i] for i in split], reporter, progress, workers)))
+    made |= dict(zip(whole, _whole([jobs[i] for i in whole], reporter, progress, workers)))
+    return [made[i] for i in range(len(jobs))]
+
+
+def _in_parts(jobs: list[tuple[str, Rendered, Profile]], reporter: Reporter, progress,
+              workers: int) -> list[tuple[bytes, LaidOut]]:
+    """Editions laid out in parts, one after another, each part in one of `workers` processes."""
+    if not jobs:
+        return []
+    made = []
+    with Layouts(jobs[0][1].book, workers) as layouts:
+        for name, rendered, profile in jobs:
+            if progress:
+                progress.step(f"laying out {name} ({profile.name} profile) in parts")
+            made.append(make_print_edition(rendered, reporter, profile, progress, layouts))
+    return made
+
+
+def _whole(jobs: list[tuple[str, Rendered, Profile]], reporter: Reporter, progress,
+           workers: int) -> list[tuple[bytes, LaidOut]]:
+    """Editions laid out whole, each in its own process when there are cores for them."""
     if workers <= 1 or len(jobs) <= 1:
         made = []
         for name, rendered, profile in jobs:

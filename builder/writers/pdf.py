@@ -102,20 +102,13 @@ class _Steps(logging.Handler):
 
 def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = None,
             extra_assets: dict[Path, bytes] | None = None, on_page=None) -> LaidOut:
-    """Render the print HTML with a profile's styles to PDF bytes, collecting WeasyPrint's warnings;
+    """Lay out the whole book in one document with a profile's styles, collecting WeasyPrint's warnings;
     `on_page(done, total, what)` hears of each page laid out (the total is unknown: 0)."""
-    with _engine_log(on_page) as handler:
-        assets = {image.path: image.data for image in rendered.book.images.values()} | (extra_assets or {})
-        fetcher = BookFetcher(assets, rendered.book.config.root)
-        try:
-            with _source_date(int(rendered.modified.timestamp())):
-                document, pdf = _render(rendered, fetcher, profile_css, variant)
-        except FatalURLFetchingError as exc:
-            raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
-        body_start = next((i for i, page in enumerate(document.pages) if "ch-1" in page.anchors), 0)
-        overflows = find_overflows(document)
-    return LaidOut(pdf, len(document.pages), body_start, handler.messages, overflows, find_images(document),
-                   find_page_starts(document))
+    assets = {image.path: image.data for image in rendered.book.images.values()} | (extra_assets or {})
+    whole = lay_out_part(rendered.print_html, rendered.print_css + profile_css, rendered.book.config.root, assets,
+                         int(rendered.modified.timestamp()), variant, "all", on_page)
+    return LaidOut(whole.pdf, whole.page_count, whole.anchors.get("ch-1", 0), whole.messages, whole.overflows,
+                   whole.placed, whole.starts)
 
 
 @contextlib.contextmanager
@@ -213,15 +206,6 @@ def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
     return found
 
 
-def _render(rendered: Rendered, fetcher: BookFetcher, profile_css: str, variant: str | None):
-    """Lay out and serialise; the PDF file identifier is replaced by a content hash later."""
-    html = HTML(string=rendered.print_html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher)
-    profiles: dict = {}  # shared with the stylesheet: an @color-profile there becomes the output intent
-    css = CSS(string=rendered.print_css + profile_css, url_fetcher=fetcher, color_profiles=profiles)
-    document = html.render(stylesheets=[css], color_profiles=profiles)
-    return document, document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False, pdf_variant=variant)
-
-
 def _hangs(box, overhang: float) -> bool:
     """A closing CJK mark may hang into the margin by less than an em (burasage): that is not overflow."""
     return box.text.rstrip()[-1:] in HANGING and 0 < overhang < box.style["font_size"]
@@ -275,10 +259,10 @@ _STYLES: dict[str, tuple] = {}  # per process: a stylesheet parsed once serves e
 
 
 def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epoch: int,
-                 variant: str | None = None, keep: str = "all") -> PartLaidOut:
+                 variant: str | None = None, keep: str = "all", on_page=None) -> PartLaidOut:
     """Lay out one part; `keep` is "all", "no-folios" (a chapter part: the folios, which depend on where
     the part lands in the book, are drawn after stitching) or "folios" (a sheet of folios alone)."""
-    with _engine_log() as handler:
+    with _engine_log(on_page) as handler:
         fetcher = BookFetcher(assets, root)
         try:
             with _source_date(epoch):
