@@ -17,6 +17,23 @@ MAX_FORM_DEPTH = 12  # Form XObjects nest this deep at most; deeper (or cyclic) 
 MAX_FORMS_PER_PAGE = 5000  # forms drawing forms many times over must not make the check run for ever
 
 
+def resource_dicts(doc: pikepdf.Pdf):
+    """The resource dictionaries of the pages and of the forms they draw, each once: the engine gives all the
+    pages of a layout one dictionary, which lists a form per page, so a walk per page would be quadratic."""
+    seen, stack = set(), [page.obj.get("/Resources") for page in doc.pages]
+    while stack:
+        resources = stack.pop()
+        if not isinstance(resources, pikepdf.Dictionary) or resources.objgen in seen:
+            continue
+        if resources.is_indirect:
+            seen.add(resources.objgen)
+        yield resources
+        for _, xobject in resources.get("/XObject", {}).items():
+            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                stack.append(xobject.get("/Resources"))
+
+
 class PdfUnreadable(Exception):
     """The file is not a PDF pikepdf can open and parse (damaged, encrypted, or something else)."""
 

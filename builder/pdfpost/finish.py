@@ -11,7 +11,7 @@ import zlib
 
 import pikepdf
 
-from builder.pdfpost.facts import normal_box
+from builder.pdfpost.facts import normal_box, resource_dicts
 from builder.profiles import INCH, Profile
 
 DID = rb"xmp\.did:[0-9a-f-]{36}"
@@ -101,16 +101,12 @@ def _page_images(doc: pikepdf.Pdf):
 
 def _xobjects(doc: pikepdf.Pdf):
     """Every XObject the pages use, through the forms they draw, each once."""
-    seen, stack = set(), [page.obj.get("/Resources") for page in doc.pages]
-    while stack:
-        resources = stack.pop()
-        for _, xobject in (resources or {}).get("/XObject", {}).items():
-            if xobject.objgen in seen:
-                continue
-            seen.add(xobject.objgen)
-            if xobject.get("/Subtype") == "/Form":
-                stack.append(xobject.get("/Resources"))
-            yield xobject
+    seen = set()
+    for resources in resource_dicts(doc):
+        for _, xobject in resources.get("/XObject", {}).items():
+            if xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                yield xobject
 
 
 def _derive_document_id(doc: pikepdf.Pdf, source: bytes) -> None:

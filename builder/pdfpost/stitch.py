@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
+from builder.pdfpost.facts import resource_dicts
 from builder.pdfpost.fontmerge import SourceFor, merge_font_programs
 
 
@@ -86,27 +87,26 @@ def _set_destinations(doc: pikepdf.Pdf, dests: dict[str, pikepdf.Array]) -> None
 def _draw_folios(doc: pikepdf.Pdf, folios: dict[int, int], sheets: Folios) -> None:
     """Lay each page's folio, drawn by the engine on a sheet of the same size and side, over the page."""
     opened = [(first, pikepdf.open(io.BytesIO(data))) for first, data in sheets.sheets]
-    # Every page saves the graphics state around its own drawing, then draws its folio form: two streams
-    # for the whole book, each page naming its own form /Folio in a resource dictionary of its own.
-    before, after = doc.make_stream(b"q\n"), doc.make_stream(b"\nQ q /Folio Do Q\n")
+    before = doc.make_stream(b"q\n")  # every page saves the graphics state around its own drawing
     for index, number in sorted(folios.items()):
         first, sheet = max(((f, s) for f, s in opened if f <= number), key=lambda item: item[0])
         form = doc.copy_foreign(sheet.pages[number - first + sheets.offset].as_form_xobject())
-        _overlay(doc.pages[index], form, before, after)
+        _overlay(doc, doc.pages[index], form, pikepdf.Name(f"/Folio{number}"), before)
     for _, sheet in opened:
         sheet.close()
 
 
-def _overlay(page: pikepdf.Page, form: pikepdf.Object, before: pikepdf.Stream, after: pikepdf.Stream) -> None:
-    """Draw `form` over the page under the name /Folio (pikepdf's add_overlay picks a random name, and the
-    same book must give the same bytes); a part's pages share one resource dictionary, so the page gets a
-    copy of its own."""
-    resources = pikepdf.Dictionary(page.obj.get("/Resources", pikepdf.Dictionary()))
-    resources.XObject = pikepdf.Dictionary(resources.get("/XObject", pikepdf.Dictionary()))
-    resources.XObject.Folio = form
-    page.obj.Resources = resources
+def _overlay(doc: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, name: pikepdf.Name,
+             before: pikepdf.Stream) -> None:
+    """Draw `form` over the page under a name of our own (pikepdf's add_overlay picks a random one, and the
+    same book must give the same bytes), in the resource dictionary the part's pages share."""
+    if "/Resources" not in page.obj:
+        page.obj.Resources = pikepdf.Dictionary()
+    if "/XObject" not in page.obj.Resources:
+        page.obj.Resources.XObject = pikepdf.Dictionary()
+    page.obj.Resources.XObject[name] = form
     page.contents_add(before, prepend=True)
-    page.contents_add(after)
+    page.contents_add(doc.make_stream(b"\nQ q " + bytes(name.unparse()) + b" Do Q\n"))
 
 
 def _set_outline(doc: pikepdf.Pdf, outline: list[tuple[int, str, str]], dests: dict[str, pikepdf.Array]) -> None:
@@ -138,27 +138,13 @@ def _share_identical_resources(doc: pikepdf.Pdf) -> None:
     for intent in doc.Root.get("/OutputIntents", []):
         if "/DestOutputProfile" in intent:
             intent.DestOutputProfile = shared(intent.DestOutputProfile)
-    for resources in _all_resources(doc):
+    for resources in resource_dicts(doc):
         for name, space in list(resources.get("/ColorSpace", {}).items()):
             if isinstance(space, pikepdf.Array) and len(space) == 2 and space[0] == "/ICCBased":
                 resources.ColorSpace[name] = pikepdf.Array([space[0], shared(space[1])])
         for name, xobject in list(resources.get("/XObject", {}).items()):
             if xobject.get("/Subtype") == "/Image":
                 resources.XObject[name] = shared(xobject)
-
-
-def _all_resources(doc: pikepdf.Pdf):
-    """The resource dictionaries of every page and of every form they draw, each form once."""
-    seen, stack = set(), [page.obj.get("/Resources") for page in doc.pages]
-    while stack:
-        resources = stack.pop()
-        if not isinstance(resources, pikepdf.Dictionary):
-            continue
-        yield resources
-        for _, xobject in resources.get("/XObject", {}).items():
-            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
-                seen.add(xobject.objgen)
-                stack.append(xobject.get("/Resources"))
 
 
 def _stream_key(stream: pikepdf.Stream, shared) -> bytes:
