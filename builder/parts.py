@@ -4,6 +4,7 @@ as text, and sheets of folios; stitched into one file. An edit lays out again on
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -38,11 +39,6 @@ class Task:
     epoch: int
 
 
-class NotSplittable(Exception):
-    """A part's layout reached the page that only ends it (a footnote carried past its chapter's end): the
-    stitched book would lose it, so the edition is laid out whole."""
-
-
 _ASSETS: dict[Path, bytes] = {}  # the book's images, which worker processes get by fork
 
 
@@ -73,26 +69,40 @@ class Layouts:
         book, css = rendered.book, rendered.print_css + profile_css
         task = functools.partial(Task, css=css, variant=profile.pdf_variant, root=book.config.root,
                                  epoch=int(rendered.modified.timestamp()))
-        groups = [[chapter] for chapter in book.chapters]
-        htmls, stand_ins = _part_htmls(rendered, groups)
-        parts = self.run([task(html, keep="no-folios", label=", ".join(c.rel for c in group))
-                          for html, group in zip(htmls, groups)], progress)
-        spilled = [group[-1].rel for part, group in zip(parts, groups) if part.spilled]
-        if spilled:
-            raise NotSplittable(spilled[0])
+        groups, htmls, stand_ins, parts = self._lay_out_chapters(rendered, task, progress)
         firsts = _first_folios(parts)
         front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, firsts), htmls)
         folios = {}  # book page (0-based, front matter excluded) -> folio
         for part, first, offset in zip(parts, firsts, _offsets(parts)):
-            folios.update({offset + page: first + page for page in part.folios if page < part.page_count - 1})
+            folios.update({offset + page: first + page for page in part.folios})
         sheets = sorted({(number - 1) // SHEET * SHEET + 1 for number in folios.values()})
         tasks = [task(front_html, keep="all", label="the front matter and contents")]
         for first in sheets:
             sheet_html, sheet_css = folio_sheet_html(book, first, SHEET)
             tasks.append(task(sheet_html, css=css + sheet_css, keep="folios", label=f"folios {first}-{first + SHEET - 1}"))
         front, *sheet_parts = self.run(tasks, progress)
-        return _stitched(book, profile, [front, *parts], [front_stand_ins, *stand_ins], folios,
+        return _stitched(book, profile, [_without_end(front), *parts], [front_stand_ins, *stand_ins], folios,
                          Folios([(first, sheet.pdf) for first, sheet in zip(sheets, sheet_parts)], SHEET_LEAD))
+
+    def _lay_out_chapters(self, rendered: Rendered, task, progress):
+        """Each chapter as a part, their stand-ins and layouts (end pages left out). A chapter whose footnote
+        the engine carries past its last page of text is laid out with the next one, as the whole book would
+        set that note on the next chapter's first page."""
+        groups = [[chapter] for chapter in rendered.book.chapters]
+        while True:
+            htmls, stand_ins = _part_htmls(rendered, groups)
+            parts = self.run([task(html, keep="no-folios", label=", ".join(c.rel for c in group))
+                              for html, group in zip(htmls, groups)], progress)
+            spilled = {n for n, part in enumerate(parts[:-1]) if part.spilled}
+            if not spilled:
+                return groups, htmls, stand_ins, [_without_end(part) for part in parts[:-1]] + parts[-1:]
+            merged = []
+            for n, group in enumerate(groups):
+                if n - 1 in spilled and merged and merged[-1] is groups[n - 1]:
+                    merged[-1] = merged[-1] + group
+                else:
+                    merged.append(group)
+            groups = merged
 
     def run(self, tasks: list[Task], progress=None) -> list[PartLaidOut]:
         """Each task's layout, from the cache or laid out, in order."""
@@ -134,7 +144,7 @@ def _part_htmls(rendered: Rendered, groups: list[list[Chapter]]) -> tuple[list[s
     everywhere = set().union(*(ids for ids, _ in found))
     out, stand_ins = [], []
     for group, (ids, links) in zip(groups, found):
-        end = "last" if group[-1] is book.chapters[-1] else "next-right"
+        end = None if group[-1] is book.chapters[-1] else "next-right"  # the book's last page ends it
         stand_ins.append(frozenset((links - ids) & everywhere))
         out.append(print_part_html(book, rendered.modified, rendered.print_bodies, group,
                                    stand_ins=tuple(sorted(stand_ins[-1])), end=end))
@@ -176,7 +186,7 @@ def _offsets(parts: list[PartLaidOut]) -> list[int]:
     offsets, at = [], 0
     for part in parts:
         offsets.append(at)
-        at += part.page_count - 1  # the part's last page only ends it
+        at += part.page_count
     return offsets
 
 
@@ -198,19 +208,28 @@ def _contents_numbers(book: Book, groups, parts: list[PartLaidOut], firsts: list
 def _stitched(book: Book, profile: Profile, laid: list[PartLaidOut], stand_ins: list[frozenset[str]],
               folios: dict[int, int], sheets: Folios) -> LaidOut:
     """One file of the front matter and the chapter parts, and the layout facts of the whole."""
-    body_start = laid[0].page_count - 1
+    body_start = laid[0].page_count
     outline = [(e.level, e.title, e.anchor) for e in flatten_toc(book.toc)] if profile.bookmarks else None
-    pdf = stitch([Part(part.pdf, part.page_count - 1, ins) for part, ins in zip(laid, stand_ins)],
+    pdf = stitch([Part(part.pdf, part.page_count, ins) for part, ins in zip(laid, stand_ins)],
                  {body_start + page: number for page, number in folios.items()}, sheets, outline,
                  functools.partial(face_source, load_font_stack()))
     messages, overflows, placed, starts, at = [], [], [], [], 0
     for part in laid:
         messages += [m for m in part.messages if m not in messages]
-        overflows += [(at + page, text) for page, text in part.overflows if page < part.page_count]
+        overflows += [(at + page, text) for page, text in part.overflows]
         placed += part.placed
-        starts += part.starts[:part.page_count - 1]
-        at += part.page_count - 1
+        starts += part.starts
+        at += part.page_count
     return LaidOut(pdf, at, body_start, messages, overflows, placed, starts)
+
+
+def _without_end(part: PartLaidOut) -> PartLaidOut:
+    """A part's layout without the page that only ends it."""
+    kept = part.page_count - 1
+    return dataclasses.replace(
+        part, page_count=kept, folios=[n for n in part.folios if n < kept], starts=part.starts[:kept],
+        overflows=[(n, text) for n, text in part.overflows if n <= kept],
+        anchors={name: n for name, n in part.anchors.items() if n < kept})
 
 
 def _to_bytes(part: PartLaidOut) -> bytes:

@@ -12,7 +12,7 @@ from builder.config import Config, Edition
 from builder.diagnostics import BuildFailed, Reporter
 from builder.imaging import image_size
 from builder.model import Book
-from builder.parts import Layouts, NotSplittable, worker_signals
+from builder.parts import Layouts, worker_signals
 from builder.pdfpost import finish_pdf
 from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for
 from builder.render import Rendered, profile_css, whole_print_html
@@ -155,11 +155,7 @@ def _lay_out_for(rendered: Rendered, reporter: Reporter, profile: Profile, gutte
     css = profile_css(rendered.book, profile, gutter)
     try:
         if layouts is not None:
-            try:
-                return layouts.lay_out_book(rendered, css, profile, progress)
-            except NotSplittable as exc:
-                if progress:
-                    progress.step(f"laying out again, whole: a footnote runs past the end of {exc}")
+            return layouts.lay_out_book(rendered, css, profile, progress)
         if not rendered.print_html:  # made once, on the first whole layout
             rendered.print_html = whole_print_html(rendered)
         extra = {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if profile.pdfx_version else {}

@@ -252,7 +252,7 @@ class PartLaidOut:
     placed: list[tuple[str, float]]
     starts: list[PageStart]
     anchors: dict[str, int]  # id -> 0-based page, first place only
-    spilled: bool = False  # something (a footnote carried over) reached the page that only ends the part
+    spilled: bool = False  # something (a footnote carried over) reached the last page, which should only end it
 
 
 _STYLES: dict[str, tuple] = {}  # per process: a stylesheet parsed once serves every part laid out with it
