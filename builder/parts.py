@@ -19,7 +19,8 @@ from builder.fonts import face_source, load_font_stack
 from builder.model import Book, Chapter, PageStart
 from builder.pdfpost.stitch import Folios, Part, stitch
 from builder.profiles import CMYK_PROFILE, Profile
-from builder.render import SHEET_LEAD, Rendered, anchors_and_links, folio_sheet_html, print_part_html
+from builder.render import (FRONT_IDS, SHEET_LEAD, Rendered, chapter_ids, folio_sheet_html, links_in,
+                            print_part_html)
 from builder.toc import flatten_toc
 from builder.writers.pdf import LaidOut, PartLaidOut, lay_out_part
 
@@ -37,30 +38,37 @@ class Task:
     label: str  # what the progress line calls it; not part of the cache key
     root: Path
     epoch: int
+    images: tuple[tuple[str, str], ...] = ()  # (path in the book, digest) of each image the part shows
 
 
 _ASSETS: dict[Path, bytes] = {}  # the book's images, which worker processes get by fork
 
 
 class Layouts:
-    """Parts laid out by a pool of worker processes, made when first needed, and kept between builds."""
+    """Parts laid out by a pool of worker processes, made when first needed and kept for every edition."""
 
     def __init__(self, book: Book, workers: int):
         global _ASSETS
         self.book, self.workers, self.pool = book, workers, None
         self.folder = cache.memo_folder(book.config.root, "pages")
         _ASSETS = {image.path: image.data for image in book.images.values()}
-        root = book.config.root
-        # Each image by its path in the book and its content: a part's key names the images its HTML uses.
-        self.images = {path.relative_to(root).as_posix(): hashlib.sha256(data).hexdigest()
-                       for path, data in _ASSETS.items() if path.is_relative_to(root)}
+        # A part's key names only the images its own chapters show, so replacing one image lays out again
+        # only the chapters that show it.
+        self.images = {chapter.path: tuple(sorted(
+            (image.path.relative_to(book.config.root).as_posix(), hashlib.sha256(image.data).hexdigest())
+            for image in book.images.values() if any(path == chapter.path for path, _ in image.uses)))
+            for chapter in book.chapters}
 
     def __enter__(self) -> Layouts:
         return self
 
     def __exit__(self, *exc) -> None:
+        global _ASSETS
+        _ASSETS = {}
         if self.pool is not None:
-            for process in list(self.pool._processes.values()):  # shutdown() would wait for running layouts
+            # shutdown() would wait for the layouts under way (after Ctrl-C, say), and Python 3.11's executor
+            # has no public way to end its workers.
+            for process in list(self.pool._processes.values()):
                 process.terminate()
             self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -69,9 +77,9 @@ class Layouts:
         book, css = rendered.book, rendered.print_css + profile_css
         task = functools.partial(Task, css=css, variant=profile.pdf_variant, root=book.config.root,
                                  epoch=int(rendered.modified.timestamp()))
-        groups, htmls, stand_ins, parts = self._lay_out_chapters(rendered, task, progress)
+        groups, stand_ins, parts = self._lay_out_chapters(rendered, task, progress)
         firsts = _first_folios(parts)
-        front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, firsts), htmls)
+        front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, firsts))
         folios = {}  # book page (0-based, front matter excluded) -> folio
         for part, first, offset in zip(parts, firsts, _offsets(parts)):
             folios.update({offset + page: first + page for page in part.folios})
@@ -79,7 +87,8 @@ class Layouts:
         tasks = [task(front_html, keep="all", label="the front matter and contents")]
         for first in sheets:
             sheet_html, sheet_css = folio_sheet_html(book, first, SHEET)
-            tasks.append(task(sheet_html, css=css + sheet_css, keep="folios", label=f"folios {first}-{first + SHEET - 1}"))
+            label = f"folios {first}-{first + SHEET - 1}"
+            tasks.append(task(sheet_html, css=css + sheet_css, keep="folios", label=label))
         front, *sheet_parts = self.run(tasks, progress)
         return _stitched(book, profile, [_without_end(front), *parts], [front_stand_ins, *stand_ins], folios,
                          Folios([(first, sheet.pdf) for first, sheet in zip(sheets, sheet_parts)], SHEET_LEAD))
@@ -91,11 +100,12 @@ class Layouts:
         groups = [[chapter] for chapter in rendered.book.chapters]
         while True:
             htmls, stand_ins = _part_htmls(rendered, groups)
-            parts = self.run([task(html, keep="no-folios", label=", ".join(c.rel for c in group))
+            parts = self.run([task(html, keep="no-folios", label=", ".join(c.rel for c in group),
+                                   images=sum((self.images[c.path] for c in group), ()))
                               for html, group in zip(htmls, groups)], progress)
             spilled = {n for n, part in enumerate(parts[:-1]) if part.spilled}
             if not spilled:
-                return groups, htmls, stand_ins, [_without_end(part) for part in parts[:-1]] + parts[-1:]
+                return groups, stand_ins, [_without_end(part) for part in parts[:-1]] + parts[-1:]
             merged = []
             for n, group in enumerate(groups):
                 if n - 1 in spilled and merged and merged[-1] is groups[n - 1]:
@@ -109,9 +119,8 @@ class Layouts:
         results: list[PartLaidOut | None] = []
         names = []
         for task in tasks:
-            images = sorted((src, digest) for src, digest in self.images.items() if f'src="{src}"' in task.html)
             name, data = cache.memo_lookup(self.folder, ("part", cache.tool_digest(), task.html, task.css,
-                                                         task.variant, task.keep, task.epoch, images))
+                                                         task.variant, task.keep, task.epoch, task.images))
             names.append(name)
             results.append(_from_bytes(data) if data is not None else None)
         missing = [i for i, result in enumerate(results) if result is None]
@@ -136,28 +145,28 @@ class Layouts:
 
 
 def _part_htmls(rendered: Rendered, groups: list[list[Chapter]]) -> tuple[list[str], list[frozenset[str]]]:
-    """Each part's HTML and the stand-ins it carries for the anchors of other parts it links to (a link to
-    an id no part has is left alone, so that the engine warns of it as in the whole book)."""
+    """Each part's HTML and the stand-ins it carries for the anchors of other parts it links to."""
     book = rendered.book
-    htmls = [print_part_html(book, rendered.modified, rendered.print_bodies, group) for group in groups]
-    found = [anchors_and_links(html) for html in htmls]
-    everywhere = set().union(*(ids for ids, _ in found))
-    out, stand_ins = [], []
-    for group, (ids, links) in zip(groups, found):
+    # A link to an id no part has gets no stand-in, so the engine warns of it as in the whole book; a link
+    # found in a code sample's text only adds a stand-in that nothing uses.
+    everywhere = set(FRONT_IDS).union(*(chapter_ids(chapter) for chapter in book.chapters))
+    htmls, stand_ins = [], []
+    for group in groups:
+        plain = print_part_html(book, rendered.modified, rendered.print_bodies, group)
+        own = set().union(*(chapter_ids(chapter) for chapter in group))
+        stand_ins.append(frozenset((links_in(plain) - own) & everywhere))
         end = None if group[-1] is book.chapters[-1] else "next-right"  # the book's last page ends it
-        stand_ins.append(frozenset((links - ids) & everywhere))
-        out.append(print_part_html(book, rendered.modified, rendered.print_bodies, group,
-                                   stand_ins=tuple(sorted(stand_ins[-1])), end=end))
-    return out, stand_ins
+        htmls.append(print_part_html(book, rendered.modified, rendered.print_bodies, group,
+                                     stand_ins=tuple(sorted(stand_ins[-1])), end=end))
+    return htmls, stand_ins
 
 
-def _front_html(rendered: Rendered, numbers: dict[str, str], htmls: list[str]) -> tuple[str, frozenset[str]]:
+def _front_html(rendered: Rendered, numbers: dict[str, str]) -> tuple[str, frozenset[str]]:
     """The front matter and contents, its folios as text, and its stand-ins for the chapters' anchors."""
     book = rendered.book
     plain = print_part_html(book, rendered.modified, rendered.print_bodies, [], front=True, numbers=numbers)
-    ids, links = anchors_and_links(plain)
-    everywhere = set().union(*(anchors_and_links(html)[0] for html in htmls))
-    stand_ins = frozenset((links - ids) & everywhere)
+    everywhere = set().union(*(chapter_ids(chapter) for chapter in book.chapters))
+    stand_ins = frozenset((links_in(plain) - FRONT_IDS) & everywhere)
     return print_part_html(book, rendered.modified, rendered.print_bodies, [], front=True, numbers=numbers,
                            stand_ins=tuple(sorted(stand_ins)), end="next-right"), stand_ins
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from builder.config import Config, Edition
@@ -67,8 +68,14 @@ def _whole(jobs: list[tuple[str, Rendered, Profile]], reporter: Reporter, progre
     global _JOBS
     _JOBS = (jobs, reporter.strict)  # read by the forked workers: the rendering is not copied through a pipe
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs)), initializer=worker_signals) as pool:
-            results = pool.map(_print_job, range(len(jobs)), chunksize=1)
+        # An executor, not a Pool: a worker that dies (out of memory) breaks it, where a Pool would wait for ever.
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=worker_signals) as pool:
+            results = list(pool.map(_print_job, range(len(jobs))))
+    except BrokenProcessPool:
+        reporter.error("PDF005", "a layout process ended before finishing its edition (out of memory?); try "
+                       "again, or with --jobs 1", jobs[0][1].book.config.path)
+        raise BuildFailed("layout process lost") from None
     finally:
         _JOBS = None
     for _, _, items in results:  # said in book.toml's order, whichever process finished first

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+from html import unescape
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -297,17 +298,25 @@ def whole_print_html(rendered: Rendered) -> str:
 def print_part_html(book: Book, modified: dt.datetime, bodies: dict[int, Markup], chapters: list[Chapter],
                     front: bool = False, numbers: dict[str, str] | None = None, stand_ins: tuple[str, ...] = (),
                     end: str | None = None) -> str:
-    """Print HTML of the front matter (contents folios as text when `numbers`) and/or some chapters; a part
-    laid out alone carries `stand_ins` for anchors of other parts it links to, and an `end` page."""
+    """Print HTML of the front matter and/or some chapters, with stand-ins for other parts' anchors."""
+    # `numbers`: the contents page's folios as text; `end`: the class of the page that ends a part.
     return make_env().get_template("print.html.j2").render(
         bodies=bodies, chapters=chapters, front=front, numbers=numbers, toc=book.toc, end=end,
-        stand_ins=[Markup(anchor) for anchor in stand_ins],  # as found in the HTML: already escaped
-        modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"), **_common(book))
+        stand_ins=stand_ins, modified=modified.strftime("%Y-%m-%dT%H:%M:%SZ"), **_common(book))
 
 
-def anchors_and_links(html: str) -> tuple[set[str], set[str]]:
-    """The ids an HTML document defines and the fragments it links to, as written (escaped)."""
-    return set(re.findall(r' id="([^"]+)"', html)), set(re.findall(r'href="#([^"]+)"', html))
+FRONT_IDS = frozenset({"contents"})  # the ids print.html.j2 gives the front matter
+
+
+def chapter_ids(chapter: Chapter) -> set[str]:
+    """The ids a chapter's print HTML defines that links may target (from the model: a regex over the HTML
+    would also find `id="…"` in the text of code samples)."""
+    return {chapter.id} | {h.id for h in chapter.headings if h.id} | set(chapter.anchors)
+
+
+def links_in(html: str) -> set[str]:
+    """The fragments an HTML document links to (a code sample's text may add some: harmless, see parts.py)."""
+    return {unescape(fragment) for fragment in re.findall(r'href="#([^"]+)"', html)}
 
 
 SHEET_LEAD = 2  # pages of a folio sheet before the one showing its first folio

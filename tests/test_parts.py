@@ -170,3 +170,19 @@ def test_the_bytes_depend_neither_on_jobs_nor_on_what_was_laid_out_before(tmp_pa
     fresh = copy_book(tmp_path / "cold2", tmp_path / "fresh")
     assert run_folio("build", str(fresh), "--out", str(tmp_path / "fresh-out")).returncode == 0
     assert (tmp_path / "edited" / name).read_bytes() == (tmp_path / "fresh-out" / name).read_bytes()
+
+
+def test_a_replaced_image_is_laid_out_again_whatever_its_name(tmp_path):
+    book = write_book(tmp_path / "book")
+    (book / "images" / "sea.jpg").rename(book / "images" / "海 图.jpg")
+    chapter = book / "chapters" / "3.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("../images/sea.jpg", "<../images/海 图.jpg>"),
+                       encoding="utf-8")
+    assert run_folio("build", str(book), "--out", str(tmp_path / "a"), "--edition", "print").returncode == 0
+    Image.new("RGB", (900, 600), (200, 60, 30)).save(book / "images" / "海 图.jpg", quality=80)
+    again = run_folio("build", str(book), "--out", str(tmp_path / "b"), "--edition", "print")
+    assert again.returncode == 0, again.stderr
+    cold = copy_book(book, tmp_path / "cold")
+    assert run_folio("build", str(cold), "--out", str(tmp_path / "c"), "--edition", "print").returncode == 0
+    assert (tmp_path / "b" / "parts.pdf").read_bytes() == (tmp_path / "c" / "parts.pdf").read_bytes()
+    assert (tmp_path / "a" / "parts.pdf").read_bytes() != (tmp_path / "b" / "parts.pdf").read_bytes()

@@ -301,7 +301,8 @@ def _stylesheet(css: str, fetcher: BookFetcher):
     its own for this part: the engine marks a profile as used by one PDF, and after a first use re-encodes
     its bytes (52 bytes longer), so shared profiles would make a part's bytes depend on what came before."""
     if css not in _STYLES:
-        _STYLES.clear()  # one print profile's styles at a time: the next edition's replace them
+        if len(_STYLES) > 1:  # an edition's styles and its folio sheets' are used in turn; then the next edition's
+            del _STYLES[next(iter(_STYLES))]
         fonts, profiles = FontConfiguration(), {}
         stylesheet = CSS(string=css, url_fetcher=fetcher, font_config=fonts, color_profiles=profiles)
         raw = {name: (profile.content, profile.src, profile.rendering_intent, profile.components)
