@@ -152,9 +152,9 @@ def _part_htmls(rendered: Rendered, groups: list[list[Chapter]]) -> tuple[list[s
     everywhere = set(FRONT_IDS).union(*(chapter_ids(chapter) for chapter in book.chapters))
     htmls, stand_ins = [], []
     for group in groups:
-        plain = print_part_html(book, rendered.modified, rendered.print_bodies, group)
+        links = set().union(*(links_in(rendered.print_bodies[chapter.index]) for chapter in group))
         own = set().union(*(chapter_ids(chapter) for chapter in group))
-        stand_ins.append(frozenset((links_in(plain) - own) & everywhere))
+        stand_ins.append(frozenset((links - own) & everywhere))
         end = None if group[-1] is book.chapters[-1] else "next-right"  # the book's last page ends it
         htmls.append(print_part_html(book, rendered.modified, rendered.print_bodies, group,
                                      stand_ins=tuple(sorted(stand_ins[-1])), end=end))

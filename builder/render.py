@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -63,8 +64,10 @@ class Rendered:
     page_targets: list[tuple[str, str]] = field(default_factory=list)  # (printed folio, EPUB href) per page
 
 
+@functools.lru_cache(maxsize=1)
 def make_env() -> Environment:
-    """Jinja2 that escapes everything and fails on any undefined name."""
+    """Jinja2 that escapes everything and fails on any undefined name (one per process: it keeps the
+    templates it compiled, and a print edition in parts renders one document per chapter)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["css_string"] = css_string

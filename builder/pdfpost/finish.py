@@ -69,13 +69,7 @@ def _images_to_cmyk(doc: pikepdf.Pdf, icc: bytes, flatten: bool) -> None:
 
 def _neutral_rgb_to_black_ink(doc: pikepdf.Pdf) -> None:
     """The engine paints its crop marks in RGB black; a neutral RGB colour is re-set as black ink (K) alone."""
-    streams = [page.obj for page in doc.pages] + list(_forms(doc))
-    for holder in streams:
-        if isinstance(holder, pikepdf.Dictionary) and "/Contents" in holder:
-            pikepdf.Page(holder).contents_coalesce()
-            stream = holder.Contents
-        else:
-            stream = holder
+    for stream in _content_streams(doc):
         if not re.search(rb"\brg\b|\bRG\b", stream.read_bytes()):
             continue  # parsing every page's stream to find nothing cost seconds on a 900-page book
         ops, changed = [], False
@@ -87,6 +81,18 @@ def _neutral_rgb_to_black_ink(doc: pikepdf.Pdf) -> None:
             ops.append((operands, operator))
         if changed:
             stream.write(pikepdf.unparse_content_stream(ops))
+
+
+def _content_streams(doc: pikepdf.Pdf):
+    """Each content stream of the pages and of the forms they draw, once: a page's streams are read one by
+    one (the engine ends its operators within a stream), not joined, which cost a second on 900 pages."""
+    seen = set()
+    pages = (page.obj.get("/Contents") for page in doc.pages)
+    for stream in [s for c in pages for s in (c if isinstance(c, pikepdf.Array) else [c]) if s is not None]:
+        if stream.objgen not in seen or not stream.is_indirect:
+            seen.add(stream.objgen)
+            yield stream
+    yield from (form for form in _forms(doc) if form.objgen not in seen)
 
 
 def _forms(doc: pikepdf.Pdf):
