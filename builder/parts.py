@@ -18,7 +18,7 @@ from builder import cache
 from builder.fonts import face_source, load_font_stack
 from builder.model import Book, Chapter, PageStart
 from builder.pdfpost.stitch import Folios, Part, stitch
-from builder.profiles import CMYK_PROFILE, Profile
+from builder.profiles import Profile, layout_assets
 from builder.render import (FRONT_IDS, SHEET_LEAD, Rendered, chapter_ids, folio_sheet_html, links_in,
                             print_part_html)
 from builder.toc import flatten_toc
@@ -38,6 +38,7 @@ class Task:
     label: str  # what the progress line calls it; not part of the cache key
     root: Path
     epoch: int
+    profile: Profile  # for the files its layout may fetch besides the images
     images: tuple[tuple[str, str], ...] = ()  # (path in the book, digest) of each image the part shows
 
 
@@ -76,7 +77,7 @@ class Layouts:
         """Chapters, then the front matter and folio sheets, then one stitched file and its facts."""
         book, css = rendered.book, rendered.print_css + profile_css
         task = functools.partial(Task, css=css, variant=profile.pdf_variant, root=book.config.root,
-                                 epoch=int(rendered.modified.timestamp()))
+                                 epoch=int(rendered.modified.timestamp()), profile=profile)
         groups, stand_ins, parts = self._lay_out_chapters(rendered, task, progress)
         firsts = _first_folios(parts)
         front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, firsts))
@@ -174,13 +175,8 @@ def _front_html(rendered: Rendered, numbers: dict[str, str]) -> tuple[str, froze
 def _lay_out_task(job: tuple[int, Task]) -> tuple[int, PartLaidOut]:
     """One task, in a worker or in the build's own process."""
     index, task = job
-    return index, lay_out_part(task.html, task.css, task.root, _ASSETS | _cmyk(task), task.epoch, task.variant,
-                               task.keep)
-
-
-def _cmyk(task: Task) -> dict[Path, bytes]:
-    """The output intent's profile, for a PDF/X stylesheet that names it."""
-    return {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if CMYK_PROFILE.as_uri() in task.css else {}
+    return index, lay_out_part(task.html, task.css, task.root, _ASSETS | layout_assets(task.profile), task.epoch,
+                               task.variant, task.keep)
 
 
 def worker_signals() -> None:

@@ -15,7 +15,7 @@ from builder.imaging import image_size
 from builder.model import Book
 from builder.parts import Layouts, worker_signals
 from builder.pdfpost import finish_pdf
-from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for
+from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for, layout_assets
 from builder.render import Rendered, profile_css, whole_print_html
 from builder.writers.pdf import FetchRefused, LaidOut, lay_out
 
@@ -165,8 +165,7 @@ def _lay_out_for(rendered: Rendered, reporter: Reporter, profile: Profile, gutte
             return layouts.lay_out_book(rendered, css, profile, progress)
         if not rendered.print_html:  # made once, on the first whole layout
             rendered.print_html = whole_print_html(rendered)
-        extra = {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if profile.pdfx_version else {}
-        return lay_out(rendered, css, profile.pdf_variant, extra, progress.count if progress else None)
+        return lay_out(rendered, css, profile.pdf_variant, layout_assets(profile), progress.count if progress else None)
     except FetchRefused as exc:
         reporter.error("PDF002", f"the print layout asked for a file that is not a checked asset of the book: {exc}",
                        rendered.book.config.path)

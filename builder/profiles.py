@@ -60,3 +60,8 @@ def gutter_for(profile: Profile, pages: int) -> float | None:
         if pages <= limit:
             return gutter
     return None
+
+
+def layout_assets(profile: Profile) -> dict[Path, bytes]:
+    """Files the layout may fetch besides the book's images: the output intent's profile, for PDF/X."""
+    return {CMYK_PROFILE: CMYK_PROFILE.read_bytes()} if profile.pdfx_version else {}

@@ -184,7 +184,8 @@ def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Pa
     env = make_env()
     font_css_print = font_css(book, fonts, [], "print")
     rendered = Rendered(book, build_date(book))
-    rendered.epub_documents = _epub_documents(env, book, memo_dir)
+    keys = chapter_keys(book) if memo_dir else {}  # computed once for the EPUB's and the print's chapters
+    rendered.epub_documents = _epub_documents(env, book, keys, memo_dir)
     shared = (STYLES / "book.css").read_text(encoding="utf-8")
     rendered.epub_css = shared + (STYLES / "epub.css").read_text(encoding="utf-8")  # @font-face rules come later
     if book.config.writing_mode == "vertical-rl":
@@ -193,20 +194,20 @@ def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Pa
         return rendered
     page_css = env.get_template("page.css.j2").render(toc=flatten_toc(book.toc), **_common(book))
     rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
-    rendered.print_bodies = _print_bodies(book, memo_dir)
+    bodies = _chapter_texts(book, keys, memo_dir, "print", lambda chapter: chapter_body(book, chapter, "print"))
+    rendered.print_bodies = {index: Markup(body) for index, body in bodies.items()}
     return rendered
 
 
-def _print_bodies(book: Book, memo_dir: Path | None) -> dict[int, Markup]:
-    """Each chapter's print HTML, kept in `memo_dir` under its EPUB document's key, marked "print"."""
-    keys = chapter_keys(book) if memo_dir else {}
-    bodies = {}
+def _chapter_texts(book: Book, keys: dict[int, tuple], memo_dir: Path | None, kind: str, make) -> dict[int, str]:
+    """`make(chapter)` for each chapter, kept in `memo_dir` under the chapter's key (see chapter_keys) and `kind`."""
+    texts = {}
     for chapter in book.chapters:
         def render(chapter=chapter) -> bytes:
-            return str(chapter_body(book, chapter, "print")).encode("utf-8")
-        body = memo_bytes(memo_dir, ("print", *keys[chapter.index]), render) if memo_dir else render()
-        bodies[chapter.index] = Markup(body.decode("utf-8"))
-    return bodies
+            return str(make(chapter)).encode("utf-8")
+        data = memo_bytes(memo_dir, (kind, *keys[chapter.index]), render) if memo_dir else render()
+        texts[chapter.index] = data.decode("utf-8")
+    return texts
 
 
 def profile_css(book: Book, profile: Profile, gutter: float | None) -> str:
@@ -225,7 +226,8 @@ def _common(book: Book) -> dict:
             "version": __version__, "cover_src": cover}
 
 
-def _epub_documents(env: Environment, book: Book, memo_dir: Path | None = None) -> list[Document]:
+def _epub_documents(env: Environment, book: Book, keys: dict[int, tuple], memo_dir: Path | None = None
+                    ) -> list[Document]:
     """Cover, title page, contents and one document per chapter, in spine order."""
     common, count = _common(book), len(book.chapters)
     labels = common["labels"]
@@ -238,13 +240,9 @@ def _epub_documents(env: Environment, book: Book, memo_dir: Path | None = None) 
         Document("nav.xhtml", labels["contents"], book.config.language,
                  env.get_template("nav.xhtml.j2").render(toc=book.toc, names=names, **common), "nav"),
     ]
-    keys = chapter_keys(book) if memo_dir else {}
-    for chapter in book.chapters:
-        def render(chapter=chapter) -> bytes:
-            return env.get_template("chapter.xhtml.j2").render(
-                chapter=chapter, body=chapter_body(book, chapter, "epub"), **common).encode("utf-8")
-        xhtml = memo_bytes(memo_dir, keys[chapter.index], render) if memo_dir else render()
-        docs.append(Document(names[chapter.index], chapter.title, chapter.lang, xhtml.decode("utf-8"), "chapter"))
+    xhtml = _chapter_texts(book, keys, memo_dir, "epub", lambda chapter: env.get_template("chapter.xhtml.j2").render(
+        chapter=chapter, body=chapter_body(book, chapter, "epub"), **common))
+    docs += [Document(names[c.index], c.title, c.lang, xhtml[c.index], "chapter") for c in book.chapters]
     return docs
 
 

@@ -89,7 +89,7 @@ def _content_streams(doc: pikepdf.Pdf):
     seen = set()
     pages = (page.obj.get("/Contents") for page in doc.pages)
     for stream in [s for c in pages for s in (c if isinstance(c, pikepdf.Array) else [c]) if s is not None]:
-        if stream.objgen not in seen or not stream.is_indirect:
+        if stream.objgen not in seen:  # streams are always indirect: the shared 'q' stream is read once
             seen.add(stream.objgen)
             yield stream
     yield from (form for form in _forms(doc) if form.objgen not in seen)
