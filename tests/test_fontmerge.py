@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import shutil
 import subprocess
 from collections import defaultdict
 from pathlib import Path
+from unittest import mock
 
 import pikepdf
 import pytest
@@ -41,7 +43,10 @@ def lay_out(body: str, variant: str | None) -> pikepdf.Pdf:
     """One part laid out by the engine on its own, as a chunk of a book is."""
     weasyprint = pytest.importorskip("weasyprint")
     html = f'<html lang="zh-Hans"><body>{body}</body></html>'
-    pdf = weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=CSS)], pdf_variant=variant)
+    # The engine re-saves emoji faces with fontTools, which stamps them with SOURCE_DATE_EPOCH or else the clock:
+    # as in a build (writers/pdf.py), the date is fixed, or two parts laid out a second apart differ.
+    with mock.patch.dict(os.environ, {"SOURCE_DATE_EPOCH": "0"}):
+        pdf = weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=CSS)], pdf_variant=variant)
     return pikepdf.open(io.BytesIO(pdf))
 
 
