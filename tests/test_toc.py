@@ -7,7 +7,7 @@ import re
 import pikepdf
 import pytest
 
-from helpers import NS, epub_members, pdftotext, squash, xml
+from helpers import NS, epub_members, pdftotext, run_folio, squash, xml
 
 
 def nav_tree(members) -> list:
@@ -104,3 +104,22 @@ def test_printed_contents_page_numbers_are_the_heading_pages(which, request):
         assert key[:12] in squash(pdftotext(built.pdf, page_index + 1)).replace(".", ""), \
             f"{title!r} does not stand on page {labels[page_index]}"
         position = found + len(key)
+
+
+def test_a_second_title_heading_in_a_chapter_gets_ids_of_its_own(tmp_path):
+    """A chapter with two `#` headings (an essay in two halves): Folio's own ids stay unique, so the author is
+    not told of duplicate ids they never wrote, and the nav lists the chapter's `##` sections at their anchors."""
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text("# Title\n\n## One\n\n## Two\n\n# Second half\n\n## Three\n\n"
+                                             "### Three.1\n\n## Four\n", encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["chapters/01.md"]\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "dist"), "--edition", "epub", "--strict")
+    assert proc.returncode == 0, proc.stderr
+    members = epub_members(tmp_path / "dist" / "t.epub")
+    hrefs = xml(members["EPUB/nav.xhtml"]).xpath("//x:nav[@epub:type='toc']//x:a/@href", namespaces=NS)
+    chapter = xml(members["EPUB/ch-01.xhtml"])
+    ids = chapter.xpath("//x:h1/@id | //x:h2/@id | //x:h3/@id", namespaces=NS)
+    assert len(ids) == len(set(ids)) == 6, ids
+    assert hrefs == ["ch-01.xhtml"] + [f"ch-01.xhtml#{i}" for i in chapter.xpath("//x:h2/@id", namespaces=NS)]

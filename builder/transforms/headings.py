@@ -37,14 +37,16 @@ def _collect_headings(chapter: Chapter) -> list[Heading]:
             continue
         level = int(tok.tag[1])
         counters[level] += 1
-        counters[level + 1:] = [0] * (6 - level)
+        # Sections keep counting past a second `#` heading in the chapter: numbered again from 1, they would
+        # repeat the ids of the sections before it.
+        counters[max(level, 2) + 1:] = [0] * (6 - max(level, 2))
         line = tok.map[0] + 1 if tok.map else 1
         first_h1 = level == 1 and not headings and not chapter.front_matter.get("title")
         if tok.attrGet("id"):  # `{#id}` after the heading or on a line before it
             tok.meta["explicit_id"] = True
         if not tok.meta.get("explicit_id") and not first_h1:
-            numbers = [str(n) for n in counters[2:level + 1]] or [str(counters[1])]
-            tok.attrSet("id", f"sec-{chapter.index}-" + "-".join(numbers))
+            tok.attrSet("id", f"ch-{chapter.index}-{counters[1]}" if level == 1 else
+                        f"sec-{chapter.index}-" + "-".join(str(n) for n in counters[2:level + 1]))
         headings.append(Heading(level, inline_text(tokens[idx + 1]), tok.attrGet("id") or "", line, tok))
     return headings
 
