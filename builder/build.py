@@ -9,7 +9,6 @@ from builder.chapters import parse_chapters
 from builder.convert import convert_book
 from builder import cache
 from builder.config import Config, Edition, find_line, load_config, select_editions
-from builder import imaging
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import FontStack, load_font_stack, subset_face
 from builder.fontuse import add_emoji_joiners, collect_usage
@@ -55,7 +54,7 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
     for convert in dict.fromkeys(e.convert for e in editions):
         progress.step(f"rendering{f' ({convert})' if convert else ''}")
         renders[convert] = render_book(convert_book(book, convert) if convert else book, fonts, printed,
-                                       cache.memo_folder(config.root, "chapters"))
+                                       cache.memo_folder(config.root, "chapters"), jobs)
     outputs: dict[str, bytes] = {}
     if config.writing_mode == "vertical-rl" and printed:
         reporter.warning("PDF004", "writing_mode = \"vertical-rl\" applies to the EPUB only: the PDF engine "
@@ -74,7 +73,7 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
     for edition in (e for e in editions if e.format != "pdf"):  # an EPUB, or one of its store variants
         rendered, name = renders[edition.convert], edition.file_name(config.slug)
         progress.step(f"packaging {name}")
-        outputs[name] = make_epub_edition(paged.get(edition.convert, rendered), fonts, edition, rendered)
+        outputs[name] = make_epub_edition(paged.get(edition.convert, rendered), fonts, edition, rendered, jobs)
     reporter.stop_if_failed()
     order = [e.file_name(config.slug) for e in editions]  # written and listed in book.toml's order
     return write_all(out_dir, {name: outputs[name] for name in order})
@@ -94,7 +93,7 @@ def read_book(config: Config, ctx: PassContext, progress: Progress | None = None
 
 
 def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | None = None,
-                      plain: Rendered | None = None) -> bytes:
+                      plain: Rendered | None = None, jobs: int = 1) -> bytes:
     """Subset the faces the documents use, add their @font-face rules, draw the cover, package; a store
     variant (kepub, kindle) rewrites the rendered documents and styles first. `plain`: the same documents
     without print page markers (empty elements, so the same characters), whose usage memo an EPUB-only
@@ -106,7 +105,7 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
         rendered = dataclasses.replace(rendered, epub_documents=variants.kindle_documents(rendered.epub_documents))
     drawn = plain if plain and fmt == "epub" else rendered
     usage = collect_usage([d.xhtml for d in drawn.epub_documents], fonts,
-                          cache.memo_folder(rendered.book.config.root, "usage"))
+                          cache.memo_folder(rendered.book.config.root, "usage"), jobs)
     add_emoji_joiners(usage, fonts)
     if fmt == "kindle":
         usage = variants.kindle_usage(usage, fonts.emoji)
@@ -126,6 +125,8 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
 
 def generated_cover(cfg: Config, fonts: FontStack) -> bytes:
     """The drawn cover of a book without one, kept in .folio-cache: drawing it costs 0.1 s a build."""
+    from builder import imaging  # Pillow loads only to draw a cover or read an image
+
     parts = ("cover", cfg.title, cfg.subtitle, cfg.authors, cfg.language, cache.tool_digest())
     return cache.memo_bytes(cache.memo_folder(cfg.root, "covers"), parts,
                             lambda: imaging.make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts))

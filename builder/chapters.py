@@ -5,16 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 
-import yaml
-
 from builder.config import LANG_RE, Config
 from builder.diagnostics import Reporter, did_you_mean
 from builder.loader import Source
 from builder.markdown import MAX_NESTING, map_columns, nesting_overflow, parse_markdown
 from builder.plaintext import to_markdown
 from builder.model import Chapter
-from builder import xhtml
 
+XHTML_SUFFIXES = (".xhtml", ".html", ".htm")  # chapters read by builder.xhtml, which loads only for them
 FRONT_MATTER_KEYS = {"title": str, "lang": str}
 MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
 
@@ -25,7 +23,7 @@ def parse_chapters(config: Config, sources: list[Source], reporter: Reporter, pr
     for index, source in enumerate(sources, start=1):
         if progress:
             progress.count(index, len(sources), f"parsing {source.rel}")
-        if source.path.suffix.lower() in xhtml.SUFFIXES:
+        if source.path.suffix.lower() in XHTML_SUFFIXES:
             meta, parsed = _parse_xhtml(source, config.language, reporter)
         else:
             front, front_line = _peek_front_matter(source.text)
@@ -50,7 +48,7 @@ def _parse(source: Source, lang: str, reporter: Reporter):
     converted = to_markdown(source.text)
     for line, message in converted.notes:
         reporter.warning("AOZ001", message, source.path, line)
-    return _map_lines(parse_markdown(converted.text, lang), converted.lines)
+    return _map_lines(parse_markdown(converted.text, lang, plain=True), converted.lines)
 
 
 def _map_lines(parsed, lines: list[int]):
@@ -64,6 +62,8 @@ def _map_lines(parsed, lines: list[int]):
 
 def _parse_xhtml(source: Source, book_lang: str, reporter: Reporter):
     """An XHTML or HTML chapter: its body as Markdown; `<title>` and `xml:lang` play the front matter's part."""
+    from builder import xhtml
+
     try:
         converted = xhtml.to_markdown(source.text, as_html=source.path.suffix.lower() != ".xhtml")
     except xhtml.XhtmlError as exc:
@@ -99,6 +99,8 @@ def _read_front_matter(source: Source, text: str | None, line: int, reporter: Re
     if len(text) > MAX_FRONT_MATTER:
         reporter.error("SRC002", f"front matter is longer than {MAX_FRONT_MATTER} characters", source.path, line)
         return {}
+    import yaml  # only chapters with front matter need it: importing it costs every build 10 ms
+
     try:
         if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)):
             reporter.error("SRC002", "front matter may not use YAML aliases (*name)", source.path, line)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from builder.cache import memo_bytes, tool_digest
+from builder.cache import tool_digest
+from builder.forked import memo_map
 from builder.fonts import Face, FontStack, is_ignorable
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -31,17 +32,17 @@ def safe_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
 
 
-def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None = None) -> dict[Face, set[str]]:
+def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None = None,
+                  jobs: int = 1) -> dict[Face, set[str]]:
     """Map each face to the characters a reading system would draw with it; each document's characters are
-    kept in `memo_dir` when given, by the document's digest."""
+    kept in `memo_dir` when given, by the document's digest, and read in `jobs` processes."""
     # Gather characters per (language, bold, italic) first, then ask the font stack once per distinct
     # character: a long book has millions of characters but only thousands of distinct ones.
     texts: dict[tuple[str, bool, bool], set[str]] = defaultdict(set)
-    for xhtml in documents:
-        data = xhtml.encode("utf-8")
-        found = json.loads(memo_bytes(memo_dir, ("usage", tool_digest(), hashlib.sha256(data).hexdigest()),
-                                      lambda: _document_texts(data))) if memo_dir else json.loads(_document_texts(data))
-        for lang, bold, italic, chars in found:
+    datas = [xhtml.encode("utf-8") for xhtml in documents]
+    keys = [("usage", tool_digest(), hashlib.sha256(data).hexdigest()) for data in datas]
+    for found in memo_map(memo_dir, keys, lambda at: _document_texts(datas[at]), jobs, [len(d) for d in datas]):
+        for lang, bold, italic, chars in json.loads(found):
             texts[lang, bold, italic].update(chars)
     usage: dict[Face, set[str]] = defaultdict(set)
     for (lang, bold, italic), chars in texts.items():

@@ -35,6 +35,9 @@ HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000
 AUTOSPACE_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{HAN_KANA}])")
 # Han, kana and hangul are never hyphenated, so long CJK sentences need no marking.
 LONG_RUN_RE = re.compile(r"[^\s<>&;\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % LONG_RUN)
+# The blocks plain text becomes (plaintext.py escapes the markers of all others): the same tokens as with
+# every rule, in half the time, as each line of a paragraph was tried by ten rules that could not match.
+PLAIN_BLOCK_RULES = ["heading", "blockquote", "paragraph"]
 ATTRS_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
 QUOTES = {"ja": "「」『』", "zh-Hant": "「」『』"}
 
@@ -48,8 +51,9 @@ class Parsed:
     front_matter_line: int  # 1-based line of the opening `---`
 
 
-def _make_parser(lang: str) -> MarkdownIt:
-    """CommonMark + GFM tables + strikethrough + footnotes + front matter; raw HTML is sanitised at render."""
+def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
+    """CommonMark + GFM tables + strikethrough + footnotes + front matter; raw HTML is sanitised at render.
+    `plain`: only the block rules of PLAIN_BLOCK_RULES, for Markdown written by the plain-text reader."""
     quotes = QUOTES.get(lang, QUOTES.get(lang.split("-")[0], "“”‘’"))
     md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True, "typographer": True, "quotes": quotes,
                                    "maxNesting": MAX_NESTING})
@@ -71,6 +75,8 @@ def _make_parser(lang: str) -> MarkdownIt:
     md.add_render_rule("softbreak", _render_softbreak)
     for name, rule in FOOTNOTE_RULES.items():
         md.add_render_rule(name, rule)
+    if plain:
+        md.block.ruler.enableOnly(PLAIN_BLOCK_RULES)
     return md
 
 
@@ -169,12 +175,13 @@ def _render_footnote_backref(self, tokens, idx, options, env) -> str:
     return f' <a href="#fnref{ident}" class="footnote-backref" role="doc-backlink">↑</a>'
 
 
-_PARSERS: dict[str, MarkdownIt] = {}
+_PARSERS: dict[tuple[str, bool], MarkdownIt] = {}
 
 
-def parse_markdown(text: str, lang: str) -> Parsed:
-    """Parse one chapter; quotes follow the chapter's language."""
-    md = _PARSERS.get(lang) or _PARSERS.setdefault(lang, _make_parser(lang))
+def parse_markdown(text: str, lang: str, plain: bool = False) -> Parsed:
+    """Parse one chapter; quotes follow the chapter's language. `plain`: the text comes from the plain-text
+    reader, which escapes every block marker but those of PLAIN_BLOCK_RULES."""
+    md = _PARSERS.get((lang, plain)) or _PARSERS.setdefault((lang, plain), _make_parser(lang, plain))
     tokens = md.parse(text, {})
     front, line = None, 1
     if tokens and tokens[0].type == "front_matter":

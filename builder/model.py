@@ -52,6 +52,11 @@ class Chapter:
         """Whether the Markdown itself carries the title heading."""
         return any(h.level == 1 for h in self.headings[:1])
 
+    @property
+    def chars(self) -> int:
+        """How much text the chapter holds, as parsed: a measure of the work of rendering it."""
+        return sum(len(tok.content) for tok in self.tokens)
+
 
 @dataclass
 class Image:

@@ -9,13 +9,13 @@ import functools
 import hashlib
 import json
 import multiprocessing
-import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from builder import cache
 from builder.fonts import face_source, load_font_stack
+from builder.forked import worker_signals
 from builder.model import Book, Chapter, PageStart
 from builder.pdfpost.stitch import Folios, Part, stitch
 from builder.profiles import Profile, layout_assets
@@ -177,13 +177,6 @@ def _lay_out_task(job: tuple[int, Task]) -> tuple[int, PartLaidOut]:
     index, task = job
     return index, lay_out_part(task.html, task.css, task.root, _ASSETS | layout_assets(task.profile), task.epoch,
                                task.variant, task.keep)
-
-
-def worker_signals() -> None:
-    """Workers leave Ctrl-C to the parent (it reaches the whole process group, but only the parent should
-    answer it), and take SIGTERM's default action, so a pool ending them does not raise `Terminated`."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _offsets(parts: list[PartLaidOut]) -> list[int]:

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 # Aozora notation: an annotation, or a kana reading in 《》 (Chinese uses 《》 for book titles: 《易》).
 AOZORA = re.compile(r"［＃|《[\u3041-\u309f\u30a0-\u30ff]+》")
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~])")
+# Every ASCII mark that can start or end a Markdown construct ("=" underlines a setext heading) is escaped,
+# so the text reads as written and markdown.PLAIN_BLOCK_RULES suffice to parse it.
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~=])")
 VERSE = re.compile(r"^(?:\u3000{4,}| {8,})")
 OPENING = "「『（《〈〔【﹁([{‘“"
 KANJI_RUN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆〇ヶ※]+"  # ※ stands for a gaiji, which may carry ruby

@@ -13,7 +13,8 @@ from builder.config import Config, Edition
 from builder.diagnostics import BuildFailed, Reporter
 from builder.imaging import image_size
 from builder.model import Book
-from builder.parts import Layouts, worker_signals
+from builder.forked import worker_signals
+from builder.parts import Layouts
 from builder.pdfpost import finish_pdf
 from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for, layout_assets
 from builder.render import Rendered, profile_css, whole_print_html

@@ -16,8 +16,9 @@ from lxml import etree
 from markupsafe import Markup
 
 from builder import __version__
-from builder.cache import memo_bytes, tool_digest
+from builder.cache import tool_digest
 from builder.fonts import Face, FontStack
+from builder.forked import memo_map
 from builder.fontuse import safe_parser
 from builder.markdown import render_tokens
 from builder.paths import is_remote
@@ -178,14 +179,16 @@ def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> s
     return make_env().get_template("fonts.css.j2").render(faces=faces, stacks=stacks)
 
 
-def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Path | None = None) -> Rendered:
+def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Path | None = None,
+                jobs: int = 1) -> Rendered:
     """Render the EPUB's documents and stylesheets and, when `printed`, the print HTML and CSS; EPUB
-    @font-face rules come once subsets exist. Chapter documents are kept in `memo_dir` when given."""
+    @font-face rules come once subsets exist. Chapter documents are kept in `memo_dir` when given, and
+    rendered in `jobs` processes."""
     env = make_env()
     font_css_print = font_css(book, fonts, [], "print")
     rendered = Rendered(book, build_date(book))
     keys = chapter_keys(book) if memo_dir else {}  # computed once for the EPUB's and the print's chapters
-    rendered.epub_documents = _epub_documents(env, book, keys, memo_dir)
+    rendered.epub_documents = _epub_documents(env, book, keys, memo_dir, jobs)
     shared = (STYLES / "book.css").read_text(encoding="utf-8")
     rendered.epub_css = shared + (STYLES / "epub.css").read_text(encoding="utf-8")  # @font-face rules come later
     if book.config.writing_mode == "vertical-rl":
@@ -194,20 +197,20 @@ def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Pa
         return rendered
     page_css = env.get_template("page.css.j2").render(toc=flatten_toc(book.toc), **_common(book))
     rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
-    bodies = _chapter_texts(book, keys, memo_dir, "print", lambda chapter: chapter_body(book, chapter, "print"))
+    bodies = _chapter_texts(book, keys, memo_dir, "print", lambda chapter: chapter_body(book, chapter, "print"),
+                            jobs)
     rendered.print_bodies = {index: Markup(body) for index, body in bodies.items()}
     return rendered
 
 
-def _chapter_texts(book: Book, keys: dict[int, tuple], memo_dir: Path | None, kind: str, make) -> dict[int, str]:
-    """`make(chapter)` for each chapter, kept in `memo_dir` under the chapter's key (see chapter_keys) and `kind`."""
-    texts = {}
-    for chapter in book.chapters:
-        def render(chapter=chapter) -> bytes:
-            return str(make(chapter)).encode("utf-8")
-        data = memo_bytes(memo_dir, (kind, *keys[chapter.index]), render) if memo_dir else render()
-        texts[chapter.index] = data.decode("utf-8")
-    return texts
+def _chapter_texts(book: Book, keys: dict[int, tuple], memo_dir: Path | None, kind: str, make,
+                   jobs: int = 1) -> dict[int, str]:
+    """`make(chapter)` for each chapter, kept in `memo_dir` under the chapter's key (see chapter_keys) and
+    `kind`; the chapters not kept are made in `jobs` processes."""
+    chapters = book.chapters
+    made = memo_map(memo_dir, [(kind, *keys[c.index]) for c in chapters] if memo_dir else [()] * len(chapters),
+                    lambda at: str(make(chapters[at])).encode("utf-8"), jobs, [c.chars for c in chapters])
+    return {chapter.index: data.decode("utf-8") for chapter, data in zip(chapters, made)}
 
 
 def profile_css(book: Book, profile: Profile, gutter: float | None) -> str:
@@ -226,8 +229,8 @@ def _common(book: Book) -> dict:
             "version": __version__, "cover_src": cover}
 
 
-def _epub_documents(env: Environment, book: Book, keys: dict[int, tuple], memo_dir: Path | None = None
-                    ) -> list[Document]:
+def _epub_documents(env: Environment, book: Book, keys: dict[int, tuple], memo_dir: Path | None = None,
+                    jobs: int = 1) -> list[Document]:
     """Cover, title page, contents and one document per chapter, in spine order."""
     common, count = _common(book), len(book.chapters)
     labels = common["labels"]
@@ -241,7 +244,7 @@ def _epub_documents(env: Environment, book: Book, keys: dict[int, tuple], memo_d
                  env.get_template("nav.xhtml.j2").render(toc=book.toc, names=names, **common), "nav"),
     ]
     xhtml = _chapter_texts(book, keys, memo_dir, "epub", lambda chapter: env.get_template("chapter.xhtml.j2").render(
-        chapter=chapter, body=chapter_body(book, chapter, "epub"), **common))
+        chapter=chapter, body=chapter_body(book, chapter, "epub"), **common), jobs)
     docs += [Document(names[c.index], c.title, c.lang, xhtml[c.index], "chapter") for c in book.chapters]
     return docs
 

@@ -58,3 +58,29 @@ def test_print_editions_laid_out_in_parallel_give_the_same_bytes_and_warnings(tm
     (parallel, said), (serial, said_serially) = results
     assert parallel == serial and len(parallel) == 3
     assert said == said_serially and said.count("warning[IMG003]") == 1, said
+
+
+def test_chapters_rendered_in_parallel_give_the_same_epub(tmp_path, clean_env):
+    """A book longer than forked.MIN_FORKED_CHARS has its chapters rendered and their characters read in two
+    forked processes with --jobs 2: the EPUB is byte for byte that of --jobs 1, and the chapter documents the
+    workers rendered are kept for the next build."""
+    from builder.forked import MIN_FORKED_CHARS
+
+    sources = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "book" / "chapters").glob("*.md"))]
+    names = [f"chapters/{n:02d}.md" for n in range(1, 13)]
+    listed = ", ".join(f'"{name}"' for name in names)
+    results = []
+    for name, jobs in (("parallel", "2"), ("serial", "1")):
+        book = tmp_path / name / "book"
+        (book / "chapters").mkdir(parents=True)
+        for at, chapter in enumerate(names):
+            (book / chapter).write_text("\n\n".join([sources[at % 2]] * 12), encoding="utf-8")
+        (book / "book.toml").write_text(f'[book]\ntitle = "Long"\nauthors = ["A"]\nlanguage = "en"\n'
+                                        f'cjk_punctuation = "normalize"\nchapters = [{listed}]\n', encoding="utf-8")
+        assert sum(len((book / c).read_text(encoding="utf-8")) for c in names) > 1.2 * MIN_FORKED_CHARS
+        proc = run_folio("build", str(book), "--out", str(tmp_path / name / "dist"), "--edition", "epub",
+                         "--jobs", jobs, env=clean_env)
+        assert proc.returncode == 0, proc.stderr
+        results.append((digests(tmp_path / name / "dist"), proc.stderr.replace(str(tmp_path / name), "BOOK")))
+        assert len(list((book / ".folio-cache" / "chapters").iterdir())) == len(names)
+    assert results[0] == results[1] and len(results[0][0]) == 1

@@ -8,6 +8,7 @@ from builder.markdown import located_children, source_position
 from builder.model import Book, Chapter
 
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+HALF_WIDTH = frozenset(FULL_WIDTH)
 # After a Han or kana character, before another CJK character or the end of the text run.
 HALF_WIDTH_RE = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])[,:;?!]"
                            r"(?=[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]|$)")
@@ -43,7 +44,8 @@ def _text_tokens(chapter: Chapter):
     """Text tokens with their block, line, offset in the block's content (None when not found there) and
     the text character just before them in the same block."""
     for block in chapter.tokens:
-        if block.type != "inline":
+        # Text tokens hold what their block's source holds, but for escapes and entities (`&#44;`).
+        if block.type != "inline" or (HALF_WIDTH.isdisjoint(block.content) and "&" not in block.content):
             continue
         before = ""
         for child, line, offset in located_children(block, {"text"}):

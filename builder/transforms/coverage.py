@@ -11,10 +11,13 @@ from builder.model import Book, Chapter
 
 def check_font_coverage(book: Book, ctx) -> Book:
     """Warn once per chapter and character, at the line (and, in Markdown text, column) where it first appears."""
+    drawn: dict[str, set[str]] = {}  # per language, characters known to have a font: chapters share most
     for chapter in book.chapters:
         texts = list(_texts(chapter))
         seen = set().union(*(text for text, _, _ in texts))  # distinct characters first: most chapters lack none
-        missing = {c for c in seen if not is_ignorable(c) and not ctx.fonts.family_for(chapter.lang, c)}
+        known = drawn.setdefault(chapter.lang, set())
+        missing = {c for c in seen - known if not is_ignorable(c) and not ctx.fonts.family_for(chapter.lang, c)}
+        known |= seen - missing
         for text, line, block in texts if missing else []:
             for char in sorted(missing.intersection(text), key=text.index):  # each distinct character once
                 missing.discard(char)

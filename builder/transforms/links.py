@@ -10,7 +10,6 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from builder.imaging import check_raster
 from builder.markdown import source_position
 from builder.model import Book, Chapter, Image
 from builder.paths import Refused, resolve_inside, url_path
@@ -150,6 +149,8 @@ def _checked_image(path: Path, src: str, chapter: Chapter, line: int, reporter, 
             reporter.warning("HTM001", f"removed from SVG '{src}': {', '.join(sorted(set(removed)))}",
                              chapter.path, line)
         return data
+    from builder.imaging import check_raster  # Pillow loads only for a book with raster images
+
     problem = check_raster(data, suffix)
     if problem:
         reporter.error("IMG002", f"image '{src}' {problem}", chapter.path, line)
