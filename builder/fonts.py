@@ -178,14 +178,20 @@ def _hb_face(path: Path, index: int) -> hb.Face:
     return hb.Face(hb.Blob.from_file_path(str(path)), index)
 
 
-def subset_face(face: Face, chars: set[str], cache_dir: Path | None) -> bytes:
-    """A subset of `face` holding only `chars`, cached by content."""
-    from builder.cache import memo_bytes  # the cache module loads the configuration; fonts.py stays light
-
-    codes = sorted({ord(c) for c in chars} | {0x20})
+def subset_key(face: Face, chars: set[str]) -> tuple:
+    """What a subset of `face` holding `chars` depends on, to keep it by: the face file, the characters, the
+    subset's format and HarfBuzz's version."""
     stat = face.path.stat()
-    parts = (str(face.path), stat.st_size, stat.st_mtime_ns, face.index, codes, SUBSET_FORMAT, hb.__version__)
-    return memo_bytes(cache_dir, parts, lambda: _make_subset(face, codes)) if cache_dir else _make_subset(face, codes)
+    return (str(face.path), stat.st_size, stat.st_mtime_ns, face.index, _codes(chars), SUBSET_FORMAT, hb.__version__)
+
+
+def make_subset(face: Face, chars: set[str]) -> bytes:
+    """A subset of `face` holding only `chars` (and the space)."""
+    return _make_subset(face, _codes(chars))
+
+
+def _codes(chars: set[str]) -> list[int]:
+    return sorted({ord(c) for c in chars} | {0x20})
 
 
 def _make_subset(face: Face, codes: list[int]) -> bytes:

@@ -12,16 +12,17 @@ from typing import Callable
 
 from builder.cache import memo_lookup, memo_store
 
-# Below this much text a fork and the results' trip through a pipe cost more than a second core saves.
+# Below this much text to render or read, a fork and the results' trip through a pipe cost more than a second
+# core saves.
 MIN_FORKED_CHARS = 256 * 1024
 _WORK: Callable[[int], bytes] | None = None  # the work of the current map, inherited by its forked workers
 
 
-def map_forked(work: Callable[[int], bytes], count: int, jobs: int, chars: int) -> list[bytes]:
-    """`[work(0), …, work(count - 1)]`, in `jobs` processes when the `chars` of text to handle are worth it.
+def map_forked(work: Callable[[int], bytes], count: int, jobs: int, worth: bool = True) -> list[bytes]:
+    """`[work(0), …, work(count - 1)]`, in `jobs` processes when the work is `worth` a fork (about 20 ms).
     `work` must not report: a worker's diagnostics would be lost (the files it writes stay)."""
     global _WORK
-    if jobs < 2 or count < 2 or chars < MIN_FORKED_CHARS:
+    if jobs < 2 or count < 2 or not worth:
         return [work(index) for index in range(count)]
     import multiprocessing  # loaded when first needed: a small book's build never forks
     from concurrent.futures import ProcessPoolExecutor
@@ -39,19 +40,21 @@ def map_forked(work: Callable[[int], bytes], count: int, jobs: int, chars: int) 
         _WORK = None
 
 
-def memo_map(folder: Path | None, keys: list[tuple], work: Callable[[int], bytes], jobs: int,
-             sizes: list[int]) -> list[bytes]:
-    """`work(i)` for each key `keys[i]`, kept in the memo `folder` when given; the missing ones are made in
-    `jobs` processes. `sizes[i]`: how much text item i handles."""
-    found = [memo_lookup(folder, key) if folder else ("", None) for key in keys]
+def memo_map(entries: list[tuple[Path | None, tuple]], work: Callable[[int], bytes], jobs: int, sizes: list[int],
+             minimum: int = MIN_FORKED_CHARS) -> list[bytes]:
+    """`work(i)` for each (memo folder, key) `entries[i]`, kept in that folder when there is one; the missing
+    ones are made in `jobs` processes when their `sizes` (of text, by default) add up to `minimum`."""
+    found = [memo_lookup(folder, key) if folder else ("", None) for folder, key in entries]
     missing = [at for at, (_, data) in enumerate(found) if data is None]
 
     def make(at: int) -> bytes:  # a worker keeps what it makes: new cache files cost a build 0.1 s for 100 chapters
         data = work(missing[at])
+        folder = entries[missing[at]][0]
         if folder:
             memo_store(folder, found[missing[at]][0], data)
         return data
-    for at, data in zip(missing, map_forked(make, len(missing), jobs, sum(sizes[at] for at in missing))):
+    worth = sum(sizes[at] for at in missing) >= minimum
+    for at, data in zip(missing, map_forked(make, len(missing), jobs, worth)):
         found[at] = (found[at][0], data)
     return [data for _, data in found]
 

@@ -126,3 +126,31 @@ def test_accessibility_metadata_is_derived_from_the_content(features):
     assert props["schema:accessModeSufficient"][0] == "textual"
     assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
     assert props["schema:accessibilityHazard"] == ["none"]
+
+
+def test_large_members_are_deflated_in_pieces_that_join_into_one_stream(tmp_path):
+    """A member over writers.epub.PIECE (a CJK face's subset) is deflated in pieces side by side; the pieces
+    must form one valid deflate stream (CRC checked on reading), deflated again from the memo to the same bytes."""
+    import random
+    import zipfile
+
+    from builder.writers.epub import PIECE, normalise_zip
+
+    rng = random.Random(6)
+    words = ["ligature", "kerning", "西遊記", "folio", "\u3002", "ruby", "\n"]
+    text = " ".join(rng.choice(words) for _ in range(PIECE // 2)).encode("utf-8")  # over 2 pieces
+    font = bytes(rng.getrandbits(8) for _ in range(PIECE + 12345))  # a font barely compresses
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_STORED) as src:
+        src.writestr("mimetype", "application/epub+zip")
+        src.writestr("EPUB/big.xhtml", text)
+        src.writestr("EPUB/fonts/face.otf", font)
+    memo = tmp_path / ".folio-cache" / "deflated"
+    first = normalise_zip(packed.getvalue(), (2026, 12, 1, 0, 0, 0), memo)
+    again = normalise_zip(packed.getvalue(), (2026, 12, 1, 0, 0, 0), memo)
+    assert first == again and len(list(memo.iterdir())) == 1  # the font's deflated bytes, kept
+    with zipfile.ZipFile(io.BytesIO(first)) as out:
+        assert out.testzip() is None
+        assert out.read("EPUB/big.xhtml") == text and out.read("EPUB/fonts/face.otf") == font
+        big = out.getinfo("EPUB/big.xhtml")
+        assert len(text) > 2 * PIECE and big.compress_type == zipfile.ZIP_DEFLATED and big.compress_size < len(text) / 3

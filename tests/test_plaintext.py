@@ -3,8 +3,6 @@ tokens must be exactly those of the full Markdown parser, for any text and for t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st

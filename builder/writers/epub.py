@@ -14,13 +14,14 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from builder.cache import memo_bytes, memo_folder
+from builder.cache import memo_folder, memo_lookup, memo_store
 from builder.model import MEDIA_TYPES, Book
 from builder.render import Rendered, render_ncx
 
 
 
 # EPUB OCF 3.x §4.3 "Font obfuscation": the algorithm's URI, and how many leading bytes it XORs.
+PIECE = 1 << 20  # larger members are deflated in pieces of this size, in parallel
 OBFUSCATION = "http://www.idpf.org/2008/embedding"
 OBFUSCATED_BYTES = 1040
 
@@ -155,32 +156,58 @@ def accessibility_metadata(book: Book, page_list: bool = False) -> list[tuple[st
 
 def normalise_zip(data: bytes, date_time: tuple, memo_dir: Path | None = None) -> bytes:
     """Re-pack with fixed timestamps and order: `mimetype` first and stored, as OCF requires. Members are
-    deflated in parallel (zlib releases the GIL), and a font subset's deflated bytes are kept in `memo_dir`:
-    after an edit, most of an EPUB's bytes are fonts that have not changed."""
+    deflated in parallel (zlib releases the GIL), a large one in pieces, and a font subset's deflated bytes are
+    kept in `memo_dir`: after an edit, most of an EPUB's bytes are fonts that have not changed."""
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         names = src.namelist()
         rest = sorted((not n.startswith("META-INF/"), n) for n in names if n != "mimetype")
         members = [(name, src.read(name)) for name in ["mimetype"] + [n for _, n in rest]]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        packed = list(pool.map(lambda member: _deflate(*member, memo_dir), members))
+        pending = [_start_deflate(name, member, memo_dir, pool) for name, member in members]
+        packed = [_end_deflate(name, member, memo_dir, work) for (name, member), work in zip(members, pending)]
     return _zip(packed, max(tuple(date_time), (1980, 1, 1, 0, 0, 0)))
 
 
-def _deflate(name: str, data: bytes, memo_dir: Path | None) -> tuple[str, int, bytes, bytes]:
-    """(name, method, data, payload): `mimetype` stored; font subsets deflated at level 1 (they barely
-    compress: within 0.5 % of level 6's size at 70 % of its time), text at 6 (9 costs 40 % more time for 1 %)."""
-    if name == "mimetype":
-        return name, zipfile.ZIP_STORED, data, data
-    level = 1 if name.endswith((".otf", ".ttf")) else 6
+def _level(name: str) -> int | None:
+    """`mimetype` is stored (None); font subsets are deflated at level 1 (they barely compress: within 0.5 % of
+    level 6's size at 70 % of its time), text at 6 (9 costs 40 % more time for 1 %)."""
+    return None if name == "mimetype" else 1 if name.endswith((".otf", ".ttf")) else 6
 
-    def deflate() -> bytes:
-        packer = zlib.compressobj(level, zlib.DEFLATED, -15)  # raw deflate, as ZIP stores it
-        return packer.compress(data) + packer.flush()
-    if memo_dir and level == 1:
-        payload = memo_bytes(memo_dir, ("deflate", level, hashlib.sha256(data).digest()), deflate)
-    else:
-        payload = deflate()
+
+def _memo_key(name: str, data: bytes) -> tuple | None:
+    """Where a member's deflated bytes are kept: only fonts' (they are most of the bytes, and rarely change)."""
+    return ("deflate", 1, hashlib.sha256(data).digest()) if _level(name) == 1 else None
+
+
+def _start_deflate(name: str, data: bytes, memo_dir: Path | None, pool: ThreadPoolExecutor):
+    """(the memo entry to keep the result in, or None; the deflated bytes if kept, else the deflation of the
+    member's pieces started in `pool`): a CJK face's 4 MB subset deflated whole took as long as all the rest."""
+    level, key = _level(name), _memo_key(name, data)
+    entry, kept = memo_lookup(memo_dir, key) if memo_dir and key else (None, None)
+    if level is None or kept is not None:
+        return None, kept if kept is not None else data
+    return entry, [pool.submit(_deflate_piece, data, start, level) for start in range(0, len(data) or 1, PIECE)]
+
+
+def _end_deflate(name: str, data: bytes, memo_dir: Path | None, started) -> tuple[str, int, bytes, bytes]:
+    """(name, method, data, payload), once the pieces are deflated; a font's are kept."""
+    entry, work = started
+    if _level(name) is None:
+        return name, zipfile.ZIP_STORED, data, data
+    payload = work if isinstance(work, bytes) else b"".join(piece.result() for piece in work)
+    if entry:
+        memo_store(memo_dir, entry, payload)
     return name, zipfile.ZIP_DEFLATED, data, payload
+
+
+def _deflate_piece(data: bytes, start: int, level: int) -> bytes:
+    """Raw deflate (as ZIP stores it) of `data[start:start + PIECE]`, as pigz makes its pieces: primed with the
+    32 KiB before it, and ended by a sync flush (byte-aligned, not final) unless it is the last, so the pieces
+    join into one stream."""
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=data[max(0, start - 32768):start]) if start \
+        else zlib.compressobj(level, zlib.DEFLATED, -15)
+    end = start + PIECE
+    return packer.compress(data[start:end]) + packer.flush(zlib.Z_FINISH if end >= len(data) else zlib.Z_SYNC_FLUSH)
 
 
 def _zip(members: list[tuple[str, int, bytes, bytes]], date_time: tuple) -> bytes:
