@@ -112,13 +112,13 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
     elif fmt == "kindle":
         rendered = dataclasses.replace(rendered, epub_documents=variants.kindle_documents(rendered.epub_documents))
     drawn = plain if plain and fmt == "epub" else rendered
-    usage = collect_usage([d.xhtml for d in drawn.epub_documents], fonts,
+    usage, langs = collect_usage([d.xhtml for d in drawn.epub_documents], fonts,
                           cache.memo_folder(rendered.book.config.root, "usage"), jobs)
     add_emoji_joiners(usage, fonts)
     if fmt == "kindle":
         usage = variants.kindle_usage(usage, fonts.emoji)
     faces = sorted(usage, key=lambda f: (f.family, f.style))
-    subsets, cover = _subsets_and_cover(rendered.book.config, fonts, faces, usage, jobs)
+    subsets, cover = _subsets_and_cover(rendered.book.config, fonts, faces, usage, langs, jobs)
     # font_css names the emoji family in the stacks only for "epub": the Kindle draws emoji itself.
     css = font_css(rendered.book, fonts, faces, "kindle" if fmt == "kindle" else "epub") + rendered.epub_css
     rendered = dataclasses.replace(rendered, epub_css=variants.kindle_css(css) if fmt == "kindle" else css)
@@ -126,13 +126,14 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
 
 
 def _subsets_and_cover(cfg: Config, fonts: FontStack, faces: list[Face], usage: dict[Face, set[str]],
-                       jobs: int) -> tuple[dict[str, bytes], tuple[bytes, str]]:
-    """Each face's subset and the cover (the book's, or one drawn), kept in .folio-cache; a CJK book's
-    subsets and the drawn cover (about 0.1 s each) are made side by side in `jobs` processes."""
+                       langs: dict[Face, set[str]], jobs: int) -> tuple[dict[str, bytes], tuple[bytes, str]]:
+    """Each face's subset for the characters and languages it draws, and the cover (the book's, or one drawn),
+    kept in .folio-cache; a CJK book's subsets and drawn cover (about 0.1 s each) are made side by side in `jobs`
+    processes."""
     from builder import imaging  # Pillow loads only to draw a cover or read an image
 
-    entries = [(cache.memo_folder(cfg.root, "fonts"), subset_key(face, usage[face])) for face in faces]
-    makers = [functools.partial(make_subset, face, usage[face]) for face in faces]
+    entries = [(cache.memo_folder(cfg.root, "fonts"), subset_key(face, usage[face], langs[face])) for face in faces]
+    makers = [functools.partial(make_subset, face, usage[face], langs[face]) for face in faces]
     sizes = [len(usage[face]) for face in faces]  # the characters each subset keeps
     if not cfg.cover:
         entries.append((cache.memo_folder(cfg.root, "covers"),

@@ -33,9 +33,10 @@ def safe_parser() -> etree.XMLParser:
 
 
 def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None = None,
-                  jobs: int = 1) -> dict[Face, set[str]]:
-    """Map each face to the characters a reading system would draw with it; each document's characters are
-    kept in `memo_dir` when given, by the document's digest, and read in `jobs` processes."""
+                  jobs: int = 1) -> tuple[dict[Face, set[str]], dict[Face, set[str]]]:
+    """Map each face to the characters a reading system would draw with it, and to the languages of that text;
+    each document's characters are kept in `memo_dir` when given, by the document's digest, and read in `jobs`
+    processes."""
     # Gather characters per (language, bold, italic) first, then ask the font stack once per distinct
     # character: a long book has millions of characters but only thousands of distinct ones.
     texts: dict[tuple[str, bool, bool], set[str]] = defaultdict(set)
@@ -45,12 +46,15 @@ def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None 
         for lang, bold, italic, chars in json.loads(found):
             texts[lang, bold, italic].update(chars)
     usage: dict[Face, set[str]] = defaultdict(set)
+    langs: dict[Face, set[str]] = defaultdict(set)
     for (lang, bold, italic), chars in texts.items():
         for char in chars:
             family = None if is_ignorable(char) else fonts.family_for(lang, char)
             if family:
-                usage[fonts.best_face(family, bold, italic)].add(char)
-    return dict(usage)
+                face = fonts.best_face(family, bold, italic)
+                usage[face].add(char)
+                langs[face].add(lang)
+    return dict(usage), dict(langs)
 
 
 def _document_texts(data: bytes) -> bytes:

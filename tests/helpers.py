@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -89,3 +90,40 @@ def build_sample_with(work: Path, tables: str) -> Path:
     proc = run_folio("build", str(book), "--out", str(work / "out"))
     assert proc.returncode == 0, proc.stderr
     return work / "out"
+
+
+def subset_shaping_differences(subset: bytes, face_path: Path, face_index: int, text: str, lang: str) -> list:
+    """Shape `text` (the characters of it the subset maps) in `lang`, across and down the page, with the subset
+    and with the face it was cut from: the (full glyph, subset glyph) pairs whose outlines differ."""
+    import uharfbuzz as hb
+    from fontTools.pens.recordingPen import RecordingPen
+    from fontTools.ttLib import TTFont
+
+    faces = {"subset": (hb.Face(hb.Blob(subset)), TTFont(io.BytesIO(subset), lazy=True)),
+             "full": (hb.Face(hb.Blob.from_file_path(str(face_path)), face_index),
+                      TTFont(str(face_path), fontNumber=face_index, lazy=True))}
+    covered = set(faces["subset"][0].unicodes)
+    text = "".join(c for c in text if ord(c) in covered)
+    differences, outlines = [], {}
+
+    def outline(which: str, glyph: int):
+        if (which, glyph) not in outlines:
+            font = faces[which][1]
+            pen = RecordingPen()
+            font.getGlyphSet()[font.getGlyphOrder()[glyph]].draw(pen)
+            outlines[which, glyph] = (pen.value, font["hmtx"][font.getGlyphOrder()[glyph]][0])
+        return outlines[which, glyph]
+
+    for direction in ("ltr", "ttb"):
+        shaped = {}
+        for which, (hb_face, _) in faces.items():
+            buffer = hb.Buffer()
+            buffer.add_str(text)
+            buffer.guess_segment_properties()
+            buffer.language, buffer.direction = lang, direction
+            hb.shape(hb.Font(hb_face), buffer, {})
+            shaped[which] = [info.codepoint for info in buffer.glyph_infos]
+        assert len(shaped["full"]) == len(shaped["subset"]) > 0
+        differences += sorted({(a, b) for a, b in zip(shaped["full"], shaped["subset"])
+                               if outline("full", a) != outline("subset", b)})
+    return differences

@@ -7,7 +7,7 @@ import io
 import pytest
 from fontTools.ttLib import TTFont
 
-from helpers import NS, epub_members, epubcheck, xml
+from helpers import NS, epub_members, epubcheck, subset_shaping_differences, xml
 
 
 @pytest.mark.parametrize("which", ["sample", "features"])
@@ -154,3 +154,51 @@ def test_large_members_are_deflated_in_pieces_that_join_into_one_stream(tmp_path
         assert out.read("EPUB/big.xhtml") == text and out.read("EPUB/fonts/face.otf") == font
         big = out.getinfo("EPUB/big.xhtml")
         assert len(text) > 2 * PIECE and big.compress_type == zipfile.ZIP_DEFLATED and big.compress_size < len(text) / 3
+
+
+@pytest.mark.parametrize("font, chapter, lang", [
+    ("NotoSerifCJKSC-regular.otf", "ch-02", "zh-Hans"), ("NotoSerifCJKSC-bold.otf", "ch-02", "zh-Hans"),
+    ("NotoSerif-regular.ttf", "ch-01", "en"), ("NotoSerif-bold.ttf", "ch-01", "en")])
+def test_subsets_shape_the_text_as_the_whole_face_does(sample, font, chapter, lang):
+    """Subsets keep only the forms of the book's own languages (a CJK face's other regions' `locl` forms would
+    double them): shaped across and down the page, the book's text gets the same glyph outlines and advances from
+    the subset as from the whole face, quotes and dashes included."""
+    from builder.fonts import load_font_stack
+
+    members = epub_members(sample.epub)
+    face = next(f for f in load_font_stack().faces if f.file_name == font)
+    text = "".join(xml(members[f"EPUB/{chapter}.xhtml"]).xpath("//x:body//text()", namespaces=NS))
+    assert subset_shaping_differences(members[f"EPUB/fonts/{font}"], face.path, face.index, text, lang) == []
+
+
+def test_a_subset_keeps_the_regional_forms_of_its_text(tmp_path):
+    """Hong Kong Chinese is drawn with the Traditional face, whose `locl` gives some characters (直) their Hong
+    Kong forms: the subset must keep those forms, though it leaves out every other region's."""
+    from builder.fonts import load_font_stack
+    from helpers import run_folio
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    text = "直接說：「骨角」——這是“對的”。"
+    (book / "chapters" / "01.md").write_text(f"# 直\n\n{text}\n", encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "直"\nauthors = ["A"]\nlanguage = "zh-HK"\nslug = "hk"\n'
+                                    'chapters = ["chapters/01.md"]\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "dist"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    members = epub_members(tmp_path / "dist" / "hk.epub")
+    face = next(f for f in load_font_stack().faces if f.file_name == "NotoSerifCJKTC-regular.otf")
+    subset = members["EPUB/fonts/NotoSerifCJKTC-regular.otf"]
+    assert subset_shaping_differences(subset, face.path, face.index, text, "zh-HK") == []
+    # The test means something: in Hong Kong and in Taiwan, the whole face draws 直 differently.
+    import uharfbuzz as hb
+
+    font = hb.Font(hb.Face(hb.Blob.from_file_path(str(face.path)), face.index))
+    glyphs = []
+    for lang in ("zh-HK", "zh-TW"):
+        buffer = hb.Buffer()
+        buffer.add_str("直")
+        buffer.guess_segment_properties()
+        buffer.language = lang
+        hb.shape(font, buffer, {})
+        glyphs.append(buffer.glyph_infos[0].codepoint)
+    assert glyphs[0] != glyphs[1]
