@@ -130,20 +130,25 @@ def _subsets_and_cover(cfg: Config, fonts: FontStack, faces: list[Face], usage: 
     """Each face's subset for the characters and languages it draws, and the cover (the book's, or one drawn),
     kept in .folio-cache; a CJK book's subsets and drawn cover (about 0.1 s each) are made side by side in `jobs`
     processes."""
-    from builder import imaging  # Pillow loads only to draw a cover or read an image
-
     entries = [(cache.memo_folder(cfg.root, "fonts"), subset_key(face, usage[face], langs[face])) for face in faces]
     makers = [functools.partial(make_subset, face, usage[face], langs[face]) for face in faces]
     sizes = [len(usage[face]) for face in faces]  # the characters each subset keeps
     if not cfg.cover:
         entries.append((cache.memo_folder(cfg.root, "covers"),
                         ("cover", cfg.title, cfg.subtitle, cfg.authors, cfg.language, cache.tool_digest())))
-        makers.append(lambda: imaging.make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts))
+        makers.append(lambda: _draw_cover(cfg, fonts))
         sizes.append(COVER_CHARS)
     made = memo_map(entries, lambda at: makers[at](), jobs, sizes, MIN_FORKED_SUBSETS)
     cover = (cfg.cover.read_bytes(), cfg.cover.suffix.lower().replace(".jpeg", ".jpg")) if cfg.cover \
         else (made[-1], ".png")
     return {face.file_name: data for face, data in zip(faces, made)}, cover
+
+
+def _draw_cover(cfg: Config, fonts: FontStack) -> bytes:
+    """The typographic cover of a book without one."""
+    from builder import imaging  # Pillow loads only to draw a cover or read an image, not when the cover is kept
+
+    return imaging.make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts)
 
 
 def _check_out_dir(out_dir: Path) -> None:

@@ -41,8 +41,8 @@ def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None 
     # character: a long book has millions of characters but only thousands of distinct ones.
     texts: dict[tuple[str, bool, bool], set[str]] = defaultdict(set)
     datas = [xhtml.encode("utf-8") for xhtml in documents]
-    keys = [(memo_dir, ("usage", tool_digest(), hashlib.sha256(data).hexdigest())) for data in datas]
-    for found in memo_map(keys, lambda at: _document_texts(datas[at]), jobs, [len(d) for d in datas]):
+    entries = [(memo_dir, ("usage", tool_digest(), hashlib.sha256(data).hexdigest())) for data in datas]
+    for found in memo_map(entries, lambda at: _document_texts(datas[at]), jobs, [len(d) for d in datas]):
         for lang, bold, italic, chars in json.loads(found):
             texts[lang, bold, italic].update(chars)
     usage: dict[Face, set[str]] = defaultdict(set)
