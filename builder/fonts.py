@@ -295,6 +295,11 @@ def face_identity(data: bytes, index: int = 0) -> tuple[str | None, str | None]:
     return face.get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME), face.get_name(hb.OTNameIdPredefined.VERSION_STRING)
 
 
+def glyph_count(data: bytes, index: int = 0) -> int:
+    """How many glyphs a font program has (0 for bytes HarfBuzz cannot read as a font)."""
+    return hb.Face(hb.Blob(data), index).glyph_count
+
+
 def _engine_rewrites(face: hb.Face) -> bool:
     """Whether the engine reworks the subset with fontTools (colour glyphs emptied, variations instanced), so
     a plain subset would not be what it embeds."""

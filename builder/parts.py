@@ -175,8 +175,16 @@ def _front_html(rendered: Rendered, numbers: dict[str, str]) -> tuple[str, froze
 def _lay_out_task(job: tuple[int, Task]) -> tuple[int, PartLaidOut]:
     """One task, in a worker or in the build's own process."""
     index, task = job
+    # A chapter's faces are embedded again, once for the whole book, when the parts are stitched.
+    merged_later = _from_stack if task.keep == "no-folios" else None
     return index, lay_out_part(task.html, task.css, task.root, _ASSETS | layout_assets(task.profile), task.epoch,
-                               task.variant, task.keep)
+                               task.variant, task.keep, merged_later=merged_later)
+
+
+@functools.cache
+def _from_stack(name: str) -> bool:
+    """Whether stitching re-subsets the face the engine embeds as `name` from its file (the same test)."""
+    return face_source(load_font_stack(), name) is not None
 
 
 def _offsets(parts: list[PartLaidOut]) -> list[int]:

@@ -39,15 +39,23 @@ PARTS = [
 ]
 
 
-def lay_out(body: str, variant: str | None) -> pikepdf.Pdf:
-    """One part laid out by the engine on its own, as a chunk of a book is."""
+def lay_out(body: str, variant: str | None, stubs: bool = False) -> pikepdf.Pdf:
+    """One part laid out by the engine on its own, as a chunk of a book is; with `stubs`, the stack's faces
+    embedded as .notdef alone, as a chapter part embeds them (the merge is then what gives them glyphs)."""
     weasyprint = pytest.importorskip("weasyprint")
+    from builder.writers import pdf as writer
     html = f'<html lang="zh-Hans"><body>{body}</body></html>'
     # The engine re-saves emoji faces with fontTools, which stamps them with SOURCE_DATE_EPOCH or else the clock:
     # as in a build (writers/pdf.py), the date is fixed, or two parts laid out a second apart differ.
-    with mock.patch.dict(os.environ, {"SOURCE_DATE_EPOCH": "0"}):
+    with mock.patch.dict(os.environ, {"SOURCE_DATE_EPOCH": "0"}), writer._stub_subsets(_from_stack if stubs else None):
         pdf = weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=CSS)], pdf_variant=variant)
     return pikepdf.open(io.BytesIO(pdf))
+
+
+def _from_stack(name: str) -> bool:
+    """The chapter parts' test (parts._from_stack)."""
+    from builder import parts
+    return parts._from_stack(name)
 
 
 def stitch(parts: list[pikepdf.Pdf]) -> pikepdf.Pdf:
@@ -206,6 +214,62 @@ def test_one_part_is_left_alone(stitched):
     before = save(one)
     assert merge(one) == 0
     assert save(one) == before
+
+
+@pytest.fixture(scope="module", params=[None, "pdf/x-1a"], ids=["pdf-1.7", "pdf-x-1a"])
+def stubbed(request) -> tuple[list[pikepdf.Pdf], bytes, bytes]:
+    """Parts whose stack faces are stubs, and the merged files of those parts and of parts with full subsets."""
+    stubs, full = [lay_out(body, request.param, stubs=True) for body in PARTS], stitch(
+        [lay_out(body, request.param) for body in PARTS])
+    doc = stitch(stubs)
+    merge(doc)
+    merge(full)
+    return stubs, save(doc), save(full)
+
+
+def test_chapter_parts_embed_the_stacks_faces_as_stubs(stubbed):
+    """Chapter parts embed the stack's faces as .notdef alone (cutting real subsets, which the merge throws
+    away, took a quarter of a chapter's layout); the emoji face, which is not the stack's, keeps its subset."""
+    counts = defaultdict(set)
+    for doc in stubbed[0]:
+        for name, streams in programs(doc).items():
+            counts[name] |= {fonts.glyph_count(doc.get_object(objgen).read_bytes()) for objgen in streams}
+    assert counts["Noto-Serif-CJK-SC"] == counts["Noto-Serif"] == counts["Noto-Serif-Bold"] == {1}
+    assert min(counts["Noto-Color-Emoji"]) > 1
+
+
+def test_stubbed_parts_merge_to_what_full_subsets_give(stubbed, tmp_path):
+    """Merged, stub parts give each face one program that draws what full subsets draw: the same text, the
+    same pixels on every page."""
+    _, from_stubs, from_full = stubbed
+    for name, streams in programs(_open(from_stubs)).items():
+        assert len(streams) == 1, name
+    assert _text(from_stubs, tmp_path / "stubs.pdf") == _text(from_full, tmp_path / "full.pdf")
+    pages_stubs, pages_full = _render(from_stubs, tmp_path / "stubs"), _render(from_full, tmp_path / "full")
+    assert len(pages_stubs) == len(pages_full) == len(PARTS)
+    for one, two in zip(pages_stubs, pages_full):
+        assert Image.open(one).tobytes() == Image.open(two).tobytes(), one.name
+
+
+def test_one_stubbed_part_gets_its_glyphs():
+    """A face that only one part uses is subset again too, when that part embedded it as a stub."""
+    alone, full = stitch([lay_out(PARTS[0], None, stubs=True)]), stitch([lay_out(PARTS[0], None)])
+    assert merge(alone) == 0
+    for name, streams in programs(full).items():
+        (objgen,) = streams
+        (merged,) = programs(alone)[name]
+        own, now = _font(full.get_object(objgen)), _font(alone.get_object(merged))
+        for gid in fontmerge._listed_cids(streams[objgen][0].W):
+            assert _outline(now, gid) == _outline(own, gid), (name, gid)
+
+
+def test_a_stub_whose_face_changed_is_an_error():
+    """A stub whose face is no longer the one the part was laid out with (another file under the name) cannot
+    be given glyphs: that stops the build instead of printing empty text."""
+    doc = stitch([lay_out(PARTS[0], None, stubs=True)])
+    other = fonts.load_font_stack().face("Noto Serif", "bold")
+    with pytest.raises(fontmerge.FontMergeError, match="Noto-Serif"):
+        fontmerge.merge_font_programs(doc, lambda name: (other.path.read_bytes(), other.index))
 
 
 def test_face_source_names():

@@ -31,13 +31,32 @@ def merge_font_programs(doc: pikepdf.Pdf, source_for: SourceFor) -> int:
     removed = 0
     for (name, key), uses in _group_fonts(doc).items():
         programs = {use.descriptor[key].objgen for use in uses}
-        if len(programs) < 2:
+        source = source_for(name)
+        stubbed = source is not None and _stubbed(uses, key, source)
+        if len(programs) < 2 and not stubbed:
             continue
-        if _merge_group(doc, name, key, uses, source_for(name)):
+        if _merge_group(doc, name, key, uses, source):
             removed += len(programs) - 1
+        elif stubbed:  # a part embedded .notdef alone, counting on this merge (writers.pdf._stub_subsets)
+            raise FontMergeError(f"could not embed the glyphs of the face {name!r} from its font file")
         else:
             removed += _share_identical(doc, name, key, uses)
     return removed
+
+
+class FontMergeError(Exception):
+    """A face whose parts embedded no glyphs could not be subset again from its file."""
+
+
+def _stubbed(uses: list[_Use], key: str, source: tuple[bytes, int]) -> bool:
+    """Whether a font lists widths for glyphs of the face that its program lacks (glyph ids past the face's
+    own are the engine's stand-ins for characters no font has, drawn as .notdef)."""
+    in_face = fonts.glyph_count(*source)
+    for use in uses:
+        listed = [cid for cid in _listed_cids(use.cid_font.get("/W")) if cid < in_face]
+        if listed and max(listed) >= fonts.glyph_count(use.descriptor[key].read_bytes()):
+            return True
+    return False
 
 
 def _group_fonts(doc: pikepdf.Pdf) -> dict[tuple[str, str], list[_Use]]:

@@ -9,6 +9,7 @@ import re
 import os
 import types
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -18,6 +19,7 @@ from weasyprint import CSS, HTML
 from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, ReplacedBox, TextBox
+from weasyprint.pdf.fonts import Font
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
@@ -259,9 +261,11 @@ _STYLES: dict[str, tuple] = {}  # per process: a stylesheet parsed once serves e
 
 
 def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epoch: int,
-                 variant: str | None = None, keep: str = "all", on_page=None) -> PartLaidOut:
+                 variant: str | None = None, keep: str = "all", on_page=None,
+                 merged_later: Callable[[str], bool] | None = None) -> PartLaidOut:
     """Lay out one part; `keep` is "all", "no-folios" (a chapter part: the folios, which depend on where
-    the part lands in the book, are drawn after stitching) or "folios" (a sheet of folios alone)."""
+    the part lands in the book, are drawn after stitching) or "folios" (a sheet of folios alone); faces
+    for which `merged_later(name)` holds are embedded with no glyph but .notdef (see `_stub_subsets`)."""
     with _engine_log(on_page) as handler:
         fetcher = BookFetcher(assets, root)
         try:
@@ -270,7 +274,7 @@ def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epo
                 document = HTML(string=html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
                     stylesheets=[stylesheet], font_config=fonts, color_profiles=profiles)
                 folios = _keep_boxes(document, keep)
-                with _fast_deflate():
+                with _fast_deflate(), _stub_subsets(merged_later):
                     pdf = document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False, pdf_variant=variant)
         except FatalURLFetchingError as exc:
             raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
@@ -294,6 +298,27 @@ def _fast_deflate():
         yield
     finally:
         pydyf.zlib = previous
+
+
+@contextlib.contextmanager
+def _stub_subsets(merged_later: Callable[[str], bool] | None):
+    """Subset the faces the stitched file will re-subset from their source (pdfpost.fontmerge, which reads
+    only the glyph ids in /W) to .notdef alone: cutting each face's real subset, which that file throws away,
+    took a quarter of a chapter's layout. `merged_later` gets the name the engine embeds the face under."""
+    if merged_later is None:
+        yield
+        return
+    previous = Font.subset
+
+    def subset(font, to_unicode, hinting):
+        stub = merged_later(font.name.decode("latin-1").partition("+")[2])
+        previous(font, {0: ""} if stub and to_unicode else to_unicode, hinting)
+
+    Font.subset = subset
+    try:
+        yield
+    finally:
+        Font.subset = previous
 
 
 def _stylesheet(css: str, fetcher: BookFetcher):
