@@ -69,18 +69,27 @@ def _images_to_cmyk(doc: pikepdf.Pdf, icc: bytes, flatten: bool) -> None:
 
 def _neutral_rgb_to_black_ink(doc: pikepdf.Pdf) -> None:
     """The engine paints its crop marks in RGB black; a neutral RGB colour is re-set as black ink (K) alone."""
+    rewritten: dict[bytes, bytes | None] = {}  # each page draws its marks with a form of the same content
     for stream in _content_streams(doc):
-        if not re.search(rb"\brg\b|\bRG\b", stream.read_bytes()):
+        data = stream.read_bytes()
+        if not re.search(rb"\brg\b|\bRG\b", data):
             continue  # parsing every page's stream to find nothing cost seconds on a 900-page book
-        ops, changed = [], False
-        for operands, operator in pikepdf.parse_content_stream(stream):
-            name = str(operator)
-            if name in ("rg", "RG") and len({float(v) for v in operands}) == 1:
-                operands = [0, 0, 0, round(1 - float(operands[0]), 4)]
-                operator, changed = pikepdf.Operator("k" if name == "rg" else "K"), True
-            ops.append((operands, operator))
-        if changed:
-            stream.write(pikepdf.unparse_content_stream(ops))
+        if data not in rewritten:
+            rewritten[data] = _in_black_ink(stream)
+        if rewritten[data] is not None:
+            stream.write(rewritten[data])
+
+
+def _in_black_ink(stream: pikepdf.Stream) -> bytes | None:
+    """The stream's content with neutral RGB colours set as K, or None when it has none."""
+    ops, changed = [], False
+    for operands, operator in pikepdf.parse_content_stream(stream):
+        name = str(operator)
+        if name in ("rg", "RG") and len({float(v) for v in operands}) == 1:
+            operands = [0, 0, 0, round(1 - float(operands[0]), 4)]
+            operator, changed = pikepdf.Operator("k" if name == "rg" else "K"), True
+        ops.append((operands, operator))
+    return pikepdf.unparse_content_stream(ops) if changed else None
 
 
 def _content_streams(doc: pikepdf.Pdf):
