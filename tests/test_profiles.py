@@ -30,6 +30,7 @@ format = "pdf"
 profile = "screen"
 """
 PT = 72  # points per inch
+DPI = 144  # pages rendered to pixels
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,59 @@ def test_press_has_bleed_crop_marks_and_pdfx4(editions):
             assert round(trim[2] - trim[0]) == 6 * PT and round(trim[3] - trim[1]) == 9 * PT
             assert [round(b - t, 2) for b, t in zip(bleed, trim)] == [-9, -9, 9, 9], "0.125 in of bleed"
             assert media[0] < bleed[0] - 9 and media[2] > bleed[2] + 9, "room for crop marks outside the bleed"
+
+
+@pytest.mark.parametrize("page", [1, 12])
+def test_press_crop_marks_are_drawn_at_the_trim_lines_outside_the_bleed(editions, page, tmp_path):
+    """At each corner of the page, two strokes along the trim lines, in the outer half of the room outside
+    the trim (as the engine draws them), in black ink; nothing between them and the bleed."""
+    with pikepdf.open(editions["press"]) as pdf:
+        media = [float(v) for v in pdf.pages[page - 1].obj.MediaBox]
+        trim = [float(v) for v in pdf.pages[page - 1].obj.TrimBox]
+        bleed = [float(v) for v in pdf.pages[page - 1].obj.BleedBox]
+    ink = _page_pixels(editions["press"], page, tmp_path)  # y from the top
+    width, height = media[2] - media[0], media[3] - media[1]
+    left, right, top, bottom = trim[0] - media[0], media[2] - trim[2], media[3] - trim[3], trim[1] - media[1]
+    room = (bleed[0] - media[0]) / 2  # the marks stop short of the bleed by at least this much
+    for y, x_from, x_to in ((top, 0, left / 2), (top, width - right / 2, width),
+                            (height - bottom, 0, left / 2), (height - bottom, width - right / 2, width)):
+        assert _darkest(ink, x_from + 1, x_to - 1, y - 1, y + 1) < 128, ("horizontal mark", y, x_from)
+    for x, y_from, y_to in ((left, 0, top / 2), (width - right, 0, top / 2),
+                            (left, height - bottom / 2, height), (width - right, height - bottom / 2, height)):
+        assert _darkest(ink, x - 1, x + 1, y_from + 1, y_to - 1) < 128, ("vertical mark", x, y_from)
+    for x, y in ((left, top), (width - right, top), (left, height - bottom), (width - right, height - bottom)):
+        assert _darkest(ink, x - room + 1, x - 2, y - room + 1, y - 2) == 255, ("nothing near the bleed", x, y)
+    with pikepdf.open(editions["press"]) as pdf:
+        assert not _sets_rgb(pdf), "marks in black ink, not RGB"
+
+
+def _sets_rgb(pdf: pikepdf.Pdf) -> bool:
+    """Whether a content stream of the pages, or of a form they draw, sets an RGB colour."""
+    for page in pdf.pages:
+        forms = [x for _, x in page.obj.Resources.get("/XObject", {}).items() if x.get("/Subtype") == "/Form"]
+        for stream in [page, *forms]:
+            if any(str(operator) in ("rg", "RG") for _, operator in pikepdf.parse_content_stream(stream)):
+                return True
+    return False
+
+
+def _page_pixels(pdf, page: int, folder) -> "Image.Image":
+    """One page in greys at 144 dpi (the marks' 0.75 pt stroke is then a dark pixel wide)."""
+    import subprocess
+
+    from PIL import Image
+
+    stem = folder / f"page{page}"
+    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-singlefile", "-f", str(page), "-l", str(page),
+                    str(pdf), str(stem)], check=True)
+    return Image.open(stem.with_suffix(".png")).convert("L")
+
+
+def _darkest(image, x0: float, x1: float, y0: float, y1: float) -> int:
+    """The darkest grey in a rectangle of the image, given in points."""
+    x0, x1, y0, y1 = (round(v * DPI / PT) for v in (x0, x1, y0, y1))
+    box = (x0, y0, max(x1, x0 + 1), max(y1, y0 + 1))
+    return image.crop(box).getextrema()[0]
 
 
 def test_kdp_gutter_follows_the_page_count_and_nothing_interactive(editions):

@@ -29,6 +29,8 @@ def finish_pdf(pdf: bytes, body_start: int, profile: Profile | None = None, cmyk
         bleed = profile.bleed_in * INCH if profile else 0.0
         for page in doc.pages:
             _set_bleed_box(page, bleed)
+        if profile and profile.crop_marks:
+            _draw_crop_marks(doc)
         if profile and not profile.bookmarks:
             _drop_outline(doc.Root)
         if profile and not profile.annotations:
@@ -152,6 +154,44 @@ def _set_bleed_box(page: pikepdf.Page, bleed: float) -> None:
     grown = (max(x0 - bleed, media[0]), max(y0 - bleed, media[1]),
              min(x1 + bleed, media[2]), min(y1 + bleed, media[3]))
     page.obj.BleedBox = pikepdf.Array(grown)
+
+
+MARK_LINE = 0.75  # pt: the 1 px stroke CSS `marks: crop` draws
+
+
+def _draw_crop_marks(doc: pikepdf.Pdf) -> None:
+    """At each corner, two strokes along the trim lines in the outer half of the space outside the TrimBox, in
+    black ink, under the page's content: what CSS `marks: crop` draws, as one form for all pages of a size."""
+    calls: dict[tuple, tuple[pikepdf.Name, pikepdf.Stream, pikepdf.Stream]] = {}
+    for page in doc.pages:
+        geometry = (tuple(normal_box(page.mediabox)), tuple(normal_box(page.obj.TrimBox)))
+        if geometry not in calls:
+            name = pikepdf.Name(f"/FolioMarks{len(calls)}")
+            calls[geometry] = (name, _marks_form(doc, *geometry), doc.make_stream(b"q " + bytes(name.unparse())
+                                                                                  + b" Do Q\n"))
+        name, form, call = calls[geometry]
+        if "/Resources" not in page.obj:
+            page.obj.Resources = pikepdf.Dictionary()
+        if "/XObject" not in page.obj.Resources:
+            page.obj.Resources.XObject = pikepdf.Dictionary()
+        page.obj.Resources.XObject[name] = form
+        page.contents_add(call, prepend=True)
+
+
+def _marks_form(doc: pikepdf.Pdf, media: tuple, trim: tuple) -> pikepdf.Stream:
+    """The marks of one page geometry, in the page's own coordinates."""
+    (x0, y0, x1, y1), (t0, u0, t1, u1) = media, trim
+    left, bottom, right, top = t0 - x0, u0 - y0, x1 - t1, y1 - u1
+    lines = [(x0, u1, x0 + left / 2, u1), (x1, u1, x1 - right / 2, u1),  # along the top trim line
+             (x0, u0, x0 + left / 2, u0), (x1, u0, x1 - right / 2, u0),  # along the bottom one
+             (t0, y1, t0, y1 - top / 2), (t1, y1, t1, y1 - top / 2),  # along the left and right ones, above
+             (t0, y0, t0, y0 + bottom / 2), (t1, y0, t1, y0 + bottom / 2)]  # and below
+    drawn = [f"{a:.4f} {b:.4f} m {c:.4f} {d:.4f} l S" for a, b, c, d in lines if (a, b) != (c, d)]
+    content = f"0 0 0 1 K {MARK_LINE} w 0 J [] 0 d\n" + "\n".join(drawn) + "\n"
+    form = doc.make_stream(content.encode())
+    form.Type, form.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+    form.BBox = pikepdf.Array(media)
+    return form
 
 
 def _drop_outline(root: pikepdf.Dictionary) -> None:
