@@ -4,6 +4,7 @@ its own subset of every face it used; the merged program holds the union of thei
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class _Use:
     type0: pikepdf.Dictionary
     cid_font: pikepdf.Dictionary
     descriptor: pikepdf.Dictionary
+    cids: frozenset[int] | None  # the glyphs its /W lists; None without a /W array (all glyphs at /DW)
 
 
 def merge_font_programs(doc: pikepdf.Pdf, source_for: SourceFor) -> int:
@@ -53,7 +55,7 @@ def _stubbed(uses: list[_Use], key: str, source: tuple[bytes, int]) -> bool:
     own are the engine's stand-ins for characters no font has, drawn as .notdef)."""
     in_face = fonts.glyph_count(*source)
     for use in uses:
-        listed = [cid for cid in _listed_cids(use.cid_font.get("/W")) if cid < in_face]
+        listed = [cid for cid in use.cids or () if cid < in_face]
         if listed and max(listed) >= fonts.glyph_count(use.descriptor[key].read_bytes()):
             return True
     return False
@@ -84,17 +86,19 @@ def _composite_font(obj) -> _Use | None:
         return None
     if sum(isinstance(descriptor.get(k), pikepdf.Stream) for k in PROGRAM_KEYS) != 1:
         return None
-    return _Use(obj, cid_font, descriptor)
+    widths = cid_font.get("/W")
+    cids = frozenset(_listed_cids(widths)) if isinstance(widths, pikepdf.Array) else None
+    return _Use(obj, cid_font, descriptor, cids)
 
 
 def _merge_group(doc: pikepdf.Pdf, name: str, key: str, uses: list[_Use], source: tuple[bytes, int] | None) -> bool:
     """Re-subset the face from its source for the glyphs of all `uses` and point them at it; False (nothing
     changed) when the source is unknown, is not the face the parts embedded, or cannot be subset."""
-    if not all(isinstance(use.cid_font.get("/W"), pikepdf.Array) for use in uses):
+    if any(use.cids is None for use in uses):
         return False  # without /W (all glyphs at /DW) nothing says which glyphs a part uses
     if source is None or not _embedded_from(source, key, uses):
         return False
-    gids = set().union(*(_listed_cids(use.cid_font.W) for use in uses))
+    gids = set().union(*(use.cids for use in uses))
     # The engine draws missing characters with an outlined .notdef, and says so with its own encoding CMap.
     notdef = any(use.type0.get("/Encoding") != pikepdf.Name("/Identity-H") for use in uses)
     try:
@@ -133,7 +137,7 @@ def _point_at(doc: pikepdf.Pdf, uses: list[_Use], key: str, program: pikepdf.Str
     one subset name alike in each font, its CIDFont and its descriptor."""
     cid_set = None
     if any("/CIDSet" in use.descriptor for use in uses):
-        cid_set = _cid_set_stream(doc, set().union(*(_listed_cids(use.cid_font.get("/W")) for use in uses)))
+        cid_set = _cid_set_stream(doc, set().union(*(use.cids or () for use in uses)))
     for use in uses:
         use.descriptor[key] = program
         if "/CIDSet" in use.descriptor:
@@ -162,19 +166,22 @@ def _cid_set_stream(doc: pikepdf.Pdf, cids: set[int]) -> pikepdf.Stream:
     return stream
 
 
+# One entry of a /W array: `c [w1 w2 ...]` or `cfirst clast w`.
+_W_ENTRY = re.compile(rb"(\d+)\s*\[([^\]]*)\]|(\d+)\s+(\d+)\s+[-+]?(?:\d+\.?\d*|\.\d+)")
+
+
 def _listed_cids(w) -> set[int]:
-    """The CIDs a CIDFont's /W array gives widths for: `c [w1 w2 ...]` and `cfirst clast w` runs."""
-    items, cids, i = list(w) if isinstance(w, pikepdf.Array) else [], set(), 0
-    while i + 1 < len(items):
-        start = int(items[i])
-        if isinstance(items[i + 1], pikepdf.Array):
-            cids.update(range(start, start + len(items[i + 1])))
-            i += 2
-        elif i + 2 < len(items):
-            cids.update(range(start, min(int(items[i + 1]), 0xFFFF) + 1))  # CIDs are 16-bit
-            i += 3
+    """The CIDs a CIDFont's /W array gives widths for: `c [w1 w2 ...]` and `cfirst clast w` runs (read from
+    the array's text: walking it through pikepdf object by object took half of a 938-page book's merge)."""
+    cids: set[int] = set()
+    if not isinstance(w, pikepdf.Array):
+        return cids
+    for run in _W_ENTRY.finditer(w.unparse(resolved=True)):
+        if run[1] is not None:
+            start = int(run[1])
+            cids.update(range(start, start + len(run[2].split())))
         else:
-            break
+            cids.update(range(int(run[3]), min(int(run[4]), 0xFFFF) + 1))  # CIDs are 16-bit
     return cids
 
 
