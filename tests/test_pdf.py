@@ -59,6 +59,21 @@ def test_every_font_is_embedded_and_configured(sample, features):
                     assert name.startswith(("Noto-Serif", "Noto-Color-Emoji")), f"unconfigured fallback font {name}"
 
 
+def test_each_face_is_embedded_once(sample):
+    """Chapters laid out apart and stitched still embed each face once: the stack's faces as one merged
+    subset, and the colour emoji face (whose glyphs are drawn as images and emptied in the font) as the
+    same emptied face in every chapter, so one copy is kept."""
+    with pikepdf.open(sample.pdf) as pdf:
+        programs: dict[str, set] = {}
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                for key in ("/FontFile2", "/FontFile3"):
+                    if key in obj:
+                        programs.setdefault(str(obj.FontName).partition("+")[2], set()).add(obj[key].objgen)
+    assert {"Noto-Serif", "Noto-Serif-CJK-SC", "Noto-Color-Emoji-Bold"} <= set(programs)
+    assert all(len(found) == 1 for found in programs.values()), programs
+
+
 def test_chinese_sentences_are_in_the_text_layer(sample):
     text = squash(pdftotext(sample.pdf))
     for sentence in SEED_ZH:

@@ -23,7 +23,7 @@ from weasyprint.pdf.fonts import Font
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
-from builder.writers import cjk_justify
+from builder.writers import cjk_justify, colour_glyphs
 from builder.render import Rendered
 
 
@@ -41,6 +41,7 @@ class LaidOut:
 
 
 cjk_justify.install()
+colour_glyphs.install()
 
 
 HANGING = "，。、．：；！？」』）》〉﹔"
