@@ -72,6 +72,7 @@ def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["css_string"] = css_string
+    env.filters["css_id"] = css_id_selector
     return env
 
 
@@ -84,6 +85,27 @@ def css_string(value: str) -> Markup:
         else:
             out.append(char)
     return Markup('"' + "".join(out) + '"')
+
+
+def css_id_selector(value: str) -> Markup:
+    """`#id` for any id (CSSOM's CSS.escape, with <, > and & as hex escapes so no <style> can end early): an
+    id selector is looked up per element, where `[id="…"]` was tried on every element, one rule per entry
+    of a long contents."""
+    out = []
+    for i, char in enumerate(str(value)):
+        code = ord(char)
+        if code == 0:
+            out.append("\ufffd")
+        elif code < 0x20 or code == 0x7F or char in "<>&" or (char.isdigit() and code < 0x80 and (
+                i == 0 or (i == 1 and value[0] == "-"))):
+            out.append(f"\\{code:x} ")
+        elif char == "-" and len(value) == 1:
+            out.append("\\-")
+        elif code >= 0x80 or char in "-_" or char.isalnum():
+            out.append(char)
+        else:
+            out.append("\\" + char)
+    return Markup("#" + "".join(out))
 
 
 def labels_for(lang: str) -> dict[str, str]:

@@ -149,3 +149,21 @@ def test_footnotes_stand_at_the_foot_of_their_page(features):
     note = next(i for i, line in enumerate(lines) if "The moon in the picture is drawn" in line)
     assert note > next(i for i, line in enumerate(lines) if "A sentence with a footnote" in line)
     assert lines[note].startswith("1.")
+
+
+@pytest.mark.parametrize("anchor", ["ch-1", "sec-12-3", "1st", "-2nd", "-", "a.b", "x:y", 'q"uote', "引言",
+                                    "a b", "<style>&", "tab\tid", "_x", "--y"])
+def test_outline_rules_select_any_id(anchor):
+    """The outline's rules name their heading with an id selector, escaped so that any id an author writes
+    selects exactly its heading (and cannot end the stylesheet)."""
+    from html import escape
+
+    from weasyprint import CSS, HTML
+
+    from builder.render import css_id_selector
+
+    html = HTML(string=f"<h1 id='x'>decoy</h1><h1 id=\"{escape(anchor)}\">target</h1>")
+    css = CSS(string=f"h1 {{ bookmark-level: none; }} {css_id_selector(anchor)} "
+                     "{ bookmark-level: 1; bookmark-label: 'found'; }")
+    assert "<" not in css_id_selector(anchor) and "&" not in css_id_selector(anchor)
+    assert [b[0] for b in html.render(stylesheets=[css]).make_bookmark_tree()] == ["found"]
