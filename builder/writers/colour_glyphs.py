@@ -13,6 +13,8 @@ from __future__ import annotations
 from weasyprint.draw import text as draw_text
 from weasyprint.pdf.fonts import Font
 
+from builder.writers import lazy_faces
+
 _original_image = draw_text.RasterImage
 _original_clean = Font.clean
 _IMAGES: dict[tuple[str, bytes], object] = {}  # (engine's image id, PNG bytes) -> image
@@ -33,7 +35,7 @@ def clean(font, to_unicode, hinting):
     """The engine's clean-up of a font; for a colour font without variations, the whole face emptied, once."""
     if not (font.png or font.svg or font.colr) or "fvar" in font.tables or not to_unicode:
         return _original_clean(font, to_unicode, hinting)
-    key = (font.name.partition(b"+")[2], font.index, len(font.file_content), font.glyph_count, hinting,
+    key = (font.name.partition(b"+")[2], font.index, lazy_faces.file_size(font), font.glyph_count, hinting,
            bool(font.missing))
     if key not in _EMPTIED:
         _original_clean(font, dict.fromkeys(range(font.glyph_count), ""), hinting)

@@ -23,7 +23,7 @@ from weasyprint.pdf.fonts import Font
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
-from builder.writers import cjk_justify, colour_glyphs
+from builder.writers import cjk_justify, colour_glyphs, lazy_faces
 from builder.render import Rendered
 
 
@@ -42,6 +42,7 @@ class LaidOut:
 
 cjk_justify.install()
 colour_glyphs.install()
+lazy_faces.install()
 
 
 HANGING = "，。、．：；！？」』）》〉﹔"
@@ -317,7 +318,7 @@ def _stub_subsets(merged_later: Callable[[str], bool] | None):
         if not (to_unicode and merged_later(name)):
             return previous(font, to_unicode, hinting)
         # A face's stub is the same in every part: cut once per process (2 ms for a CJK face).
-        key = (name, font.index, len(font.file_content), font.glyph_count, hinting)
+        key = (name, font.index, lazy_faces.file_size(font), font.glyph_count, hinting)
         if key not in _STUBS:
             previous(font, {0: ""}, hinting)
             _STUBS[key] = font.file_content
