@@ -78,10 +78,10 @@ def _named_destinations(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Array]:
 
 def _set_destinations(doc: pikepdf.Pdf, dests: dict[str, pikepdf.Array]) -> None:
     """All parts' anchors as one sorted name tree, so a link's /Dest name finds its place in any part."""
-    flat = pikepdf.Array()
+    flat: list = []  # made one Array at the end: growing a pikepdf.Array is quadratic (6,000 anchors: 26 s)
     for name in sorted(dests):
-        flat.extend([pikepdf.String(name), dests[name]])
-    doc.Root.Names.Dests = doc.make_indirect(pikepdf.Dictionary(Names=flat))
+        flat += (pikepdf.String(name), dests[name])
+    doc.Root.Names.Dests = doc.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(flat)))
 
 
 def _draw_folios(doc: pikepdf.Pdf, folios: dict[int, int], sheets: Folios) -> None:
