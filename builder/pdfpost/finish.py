@@ -74,7 +74,7 @@ def _neutral_rgb_to_black_ink(doc: pikepdf.Pdf) -> None:
     rewritten: dict[bytes, bytes | None] = {}  # each page draws its marks with a form of the same content
     for stream in _content_streams(doc):
         data = stream.read_bytes()
-        if not re.search(rb"\brg\b|\bRG\b", data):
+        if (b"rg" not in data and b"RG" not in data) or not re.search(rb"\brg\b|\bRG\b", data):
             continue  # parsing every page's stream to find nothing cost seconds on a 900-page book
         if data not in rewritten:
             rewritten[data] = _in_black_ink(stream)
