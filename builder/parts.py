@@ -79,34 +79,31 @@ class Layouts:
         task = functools.partial(Task, css=css, variant=profile.pdf_variant, root=book.config.root,
                                  epoch=int(rendered.modified.timestamp()), profile=profile)
         groups, stand_ins, parts = self._lay_out_chapters(rendered, task, progress)
-        firsts = _first_folios(parts)
-        front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, firsts))
-        folios = {}  # book page (0-based, front matter excluded) -> folio
-        for part, first, offset in zip(parts, firsts, _offsets(parts)):
-            folios.update({offset + page: first + page for page in part.folios})
-        sheets = sorted({(number - 1) // SHEET * SHEET + 1 for number in folios.values()})
-        tasks = [task(front_html, keep="all", label="the front matter and contents")]
-        for first in sheets:
-            sheet_html, sheet_css = folio_sheet_html(book, first, SHEET)
-            label = f"folios {first}-{first + SHEET - 1}"
-            tasks.append(task(sheet_html, css=css + sheet_css, keep="folios", label=label))
-        front, *sheet_parts = self.run(tasks, progress)
-        return _stitched(book, profile, [_without_end(front), *parts], [front_stand_ins, *stand_ins], folios,
-                         Folios([(first, sheet.pdf) for first, sheet in zip(sheets, sheet_parts)], SHEET_LEAD))
+        ending = _ending(rendered, groups, parts, task)
+        front, *sheet_parts = self.run(ending.tasks, progress)
+        sheets = Folios([(first, sheet.pdf) for first, sheet in zip(ending.sheets, sheet_parts)], SHEET_LEAD)
+        return _stitched(book, profile, [_without_end(front), *parts], [ending.front_stand_ins, *stand_ins],
+                         ending.folios, sheets)
 
     def _lay_out_chapters(self, rendered: Rendered, task, progress):
         """Each chapter as a part, their stand-ins and layouts (end pages left out). A chapter whose footnote
         the engine carries past its last page of text is laid out with the next one, as the whole book would
-        set that note on the next chapter's first page."""
-        groups = [[chapter] for chapter in rendered.book.chapters]
+        set that note on the next chapter's first page (with a folio sheet the parts so far ask for beside it,
+        which most likely stays the same: kept in the cache either way)."""
+        groups, ahead = [[chapter] for chapter in rendered.book.chapters], []
         while True:
             htmls, stand_ins = _part_htmls(rendered, groups)
-            parts = self.run([task(html, keep="no-folios", label=", ".join(c.rel for c in group),
-                                   images=sum((self.images[c.path] for c in group), ()))
-                              for html, group in zip(htmls, groups)], progress)
+            tasks = [task(html, keep="no-folios", label=", ".join(c.rel for c in group),
+                          images=sum((self.images[c.path] for c in group), ()))
+                     for html, group in zip(htmls, groups)]
+            parts = self.run(tasks + ahead, progress)[:len(tasks)]
             spilled = {n for n, part in enumerate(parts[:-1]) if part.spilled}
+            parts = [_without_end(part) for part in parts[:-1]] + parts[-1:]
             if not spilled:
-                return groups, stand_ins, [_without_end(part) for part in parts[:-1]] + parts[-1:]
+                return groups, stand_ins, parts
+            # A sheet or so for the other workers while the merged chapters are laid out; not the front matter,
+            # whose contents page's folios may move, nor all sheets: the rest keep them busy beside it.
+            ahead = _ending(rendered, groups, parts, task).tasks[1:self.workers]
             merged = []
             for n, group in enumerate(groups):
                 if n - 1 in spilled and merged and merged[-1] is groups[n - 1]:
@@ -141,8 +138,38 @@ class Layouts:
         if self.pool is None:  # forked once: the workers keep their parsed stylesheets between calls
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                             initializer=worker_signals)
-        for future in as_completed([self.pool.submit(_lay_out_task, (i, tasks[i])) for i in missing]):
+        # Longest first, so that no long part is left to finish alone at the end.
+        order = sorted(missing, key=lambda i: -len(tasks[i].html))
+        for future in as_completed([self.pool.submit(_lay_out_task, (i, tasks[i])) for i in order]):
             yield future.result()
+
+
+@dataclass
+class _Ending:
+    """What the chapter parts ask for next: the front matter with their folios on its contents page, and the
+    sheets of folios their pages show."""
+
+    tasks: list[Task]  # the front matter's, then one per sheet
+    front_stand_ins: frozenset[str]
+    folios: dict[int, int]  # book page (0-based, front matter excluded) -> folio
+    sheets: list[int]  # first folio of each sheet
+
+
+def _ending(rendered: Rendered, groups: list[list[Chapter]], parts: list[PartLaidOut], task) -> _Ending:
+    """The front matter's and the folio sheets' tasks for these chapter parts (end pages left out)."""
+    book = rendered.book
+    firsts = _first_folios(parts)
+    front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, firsts))
+    folios = {}
+    for part, first, offset in zip(parts, firsts, _offsets(parts)):
+        folios.update({offset + page: first + page for page in part.folios})
+    sheets = sorted({(number - 1) // SHEET * SHEET + 1 for number in folios.values()})
+    tasks = [task(front_html, keep="all", label="the front matter and contents")]
+    for first in sheets:
+        sheet_html, sheet_css = folio_sheet_html(book, first, SHEET)
+        tasks.append(task(sheet_html, css=task.keywords["css"] + sheet_css, keep="folios",
+                          label=f"folios {first}-{first + SHEET - 1}"))
+    return _Ending(tasks, front_stand_ins, folios, sheets)
 
 
 def _part_htmls(rendered: Rendered, groups: list[list[Chapter]]) -> tuple[list[str], list[frozenset[str]]]:
