@@ -70,8 +70,8 @@ def _images_to_cmyk(doc: pikepdf.Pdf, icc: bytes, flatten: bool) -> None:
 
 
 def _neutral_rgb_to_black_ink(doc: pikepdf.Pdf) -> None:
-    """The engine paints its crop marks in RGB black; a neutral RGB colour is re-set as black ink (K) alone."""
-    rewritten: dict[bytes, bytes | None] = {}  # each page draws its marks with a form of the same content
+    """A neutral RGB colour the engine painted (black in an SVG image, say) is re-set as black ink (K) alone."""
+    rewritten: dict[bytes, bytes | None] = {}  # a form drawn on many pages is parsed once
     for stream in _content_streams(doc):
         data = stream.read_bytes()
         if (b"rg" not in data and b"RG" not in data) or not re.search(rb"\brg\b|\bRG\b", data):

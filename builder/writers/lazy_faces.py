@@ -52,7 +52,11 @@ def file_size(font) -> int:
 def _file_unread():
     """While a font object is made, its face's file is not copied."""
     previous = pdf_fonts.get_hb_object_data
-    pdf_fonts.get_hb_object_data = lambda hb_object, *more: _UNREAD if not more else previous(hb_object, *more)
+
+    def unread(hb_object, *args, **kwargs):
+        return previous(hb_object, *args, **kwargs) if args or kwargs else _UNREAD  # a glyph's image: read
+
+    pdf_fonts.get_hb_object_data = unread
     try:
         yield
     finally:
