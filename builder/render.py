@@ -91,6 +91,8 @@ def css_id_selector(value: str) -> Markup:
     """`#id` for any id (CSSOM's CSS.escape, with <, > and & as hex escapes so no <style> can end early): an
     id selector is looked up per element, where `[id="…"]` was tried on every element, one rule per entry
     of a long contents."""
+    if not value:
+        return Markup('[id=""]')  # `#` alone selects nothing and voids the rule
     out = []
     for i, char in enumerate(str(value)):
         code = ord(char)

@@ -272,6 +272,39 @@ def test_a_stub_whose_face_changed_is_an_error():
         fontmerge.merge_font_programs(doc, lambda name: (other.path.read_bytes(), other.index))
 
 
+def test_a_stub_keeps_the_notdef_a_part_draws():
+    """A part that draws a character no font has keeps the outlined .notdef in its stub, even after parts
+    without one were laid out in the same process (their stubs have an empty .notdef)."""
+    lay_out('<p lang="en">abc</p>', None, stubs=True)
+    doc = stitch([lay_out('<p lang="en">\U000F0000</p>', None, stubs=True)])
+    merge(doc)
+    (program,) = programs(doc)["Noto-Serif"]
+    assert _outline(_font(doc.get_object(program)), 0)[0], "the tofu box is drawn"
+
+
+def test_the_emptied_emoji_face_carries_the_layouts_date():
+    """The emoji face, emptied once per process, is stamped with the SOURCE_DATE_EPOCH of the layout that
+    embeds it, not of the first one that made it."""
+    stamps = []
+    for epoch in ("0", "1000000000"):
+        weasyprint = pytest.importorskip("weasyprint")
+        from builder.writers import pdf as writer  # noqa: F401 (installs the patches)
+        with mock.patch.dict(os.environ, {"SOURCE_DATE_EPOCH": epoch}):
+            pdf = weasyprint.HTML(string='<p>🐉</p>').write_pdf(stylesheets=[weasyprint.CSS(string=CSS)])
+        doc = pikepdf.open(io.BytesIO(pdf))
+        (program,) = programs(doc)["Noto-Color-Emoji"]
+        stamps.append(_font(doc.get_object(program))["head"].modified - 2082844800)
+    assert stamps == [0, 1000000000]
+
+
+def test_width_arrays_of_other_writers_are_read():
+    """/W arrays with an inner array by reference or real CIDs are read object by object."""
+    doc = pikepdf.new()
+    inner = doc.make_indirect(pikepdf.Array([500, 600]))
+    assert fontmerge._listed_cids(pikepdf.Array([3, inner, 20, 21, 250])) == {3, 4, 20, 21}
+    assert fontmerge._listed_cids(pikepdf.Array([1.0, pikepdf.Array([500]), 7.0, 8.0, 250.5])) == {1, 7, 8}
+
+
 def test_face_source_names():
     """The engine's names find the stack's faces: a synthesised slant is the upright face; other faces none."""
     stack = fonts.load_font_stack()

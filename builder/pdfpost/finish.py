@@ -161,21 +161,24 @@ MARK_LINE = 0.75  # pt: the 1 px stroke CSS `marks: crop` draws
 
 def _draw_crop_marks(doc: pikepdf.Pdf) -> None:
     """At each corner, two strokes along the trim lines in the outer half of the space outside the TrimBox, in
-    black ink, under the page's content: what CSS `marks: crop` draws, as one form for all pages of a size."""
+    black ink, over the page (and any background it has, as the engine would): what CSS `marks: crop` draws,
+    as one form for all pages of a size."""
     calls: dict[tuple, tuple[pikepdf.Name, pikepdf.Stream, pikepdf.Stream]] = {}
+    before = doc.make_stream(b"q\n")  # the page's own drawing keeps its graphics state to itself
     for page in doc.pages:
         geometry = (tuple(normal_box(page.mediabox)), tuple(normal_box(page.obj.TrimBox)))
         if geometry not in calls:
             name = pikepdf.Name(f"/FolioMarks{len(calls)}")
-            calls[geometry] = (name, _marks_form(doc, *geometry), doc.make_stream(b"q " + bytes(name.unparse())
-                                                                                  + b" Do Q\n"))
+            call = doc.make_stream(b"\nQ q " + bytes(name.unparse()) + b" Do Q\n")
+            calls[geometry] = (name, _marks_form(doc, *geometry), call)
         name, form, call = calls[geometry]
         if "/Resources" not in page.obj:
             page.obj.Resources = pikepdf.Dictionary()
         if "/XObject" not in page.obj.Resources:
             page.obj.Resources.XObject = pikepdf.Dictionary()
         page.obj.Resources.XObject[name] = form
-        page.contents_add(call, prepend=True)
+        page.contents_add(before, prepend=True)
+        page.contents_add(call)
 
 
 def _marks_form(doc: pikepdf.Pdf, media: tuple, trim: tuple) -> pikepdf.Stream:

@@ -40,14 +40,15 @@ def merge_font_programs(doc: pikepdf.Pdf, source_for: SourceFor) -> int:
         if _merge_group(doc, name, key, uses, source):
             removed += len(programs) - 1
         elif stubbed:  # a part embedded .notdef alone, counting on this merge (writers.pdf._stub_subsets)
-            raise FontMergeError(f"could not embed the glyphs of the face {name!r} from its font file")
+            raise FontMergeError(f"could not embed the glyphs of the face {name!r} from its font file (was it "
+                                 "changed or removed during the build?)")
         else:
             removed += _share_identical(doc, name, key, uses)
     return removed
 
 
-class FontMergeError(Exception):
-    """A face whose parts embedded no glyphs could not be subset again from its file."""
+class FontMergeError(fonts.FontConfigError):
+    """A face whose parts embedded no glyphs could not be subset again from its file (reported as FNT002)."""
 
 
 def _stubbed(uses: list[_Use], key: str, source: tuple[bytes, int]) -> bool:
@@ -168,20 +169,41 @@ def _cid_set_stream(doc: pikepdf.Pdf, cids: set[int]) -> pikepdf.Stream:
 
 # One entry of a /W array: `c [w1 w2 ...]` or `cfirst clast w`.
 _W_ENTRY = re.compile(rb"(\d+)\s*\[([^\]]*)\]|(\d+)\s+(\d+)\s+[-+]?(?:\d+\.?\d*|\.\d+)")
+_BRACKETED = re.compile(rb"\[[^\]]*\]")
 
 
 def _listed_cids(w) -> set[int]:
     """The CIDs a CIDFont's /W array gives widths for: `c [w1 w2 ...]` and `cfirst clast w` runs (read from
-    the array's text: walking it through pikepdf object by object took half of a 938-page book's merge)."""
-    cids: set[int] = set()
+    the array's text, as the engine writes it: walking it through pikepdf object by object took half of a
+    938-page book's merge; other writers' arrays, with references or real CIDs, are walked)."""
     if not isinstance(w, pikepdf.Array):
-        return cids
-    for run in _W_ENTRY.finditer(w.unparse(resolved=True)):
+        return set()
+    text = w.unparse(resolved=True)
+    if b"R" in text or b"." in _BRACKETED.sub(b"", text[1:-1]):
+        return _walked_cids(list(w))
+    cids: set[int] = set()
+    for run in _W_ENTRY.finditer(text):
         if run[1] is not None:
             start = int(run[1])
             cids.update(range(start, start + len(run[2].split())))
         else:
             cids.update(range(int(run[3]), min(int(run[4]), 0xFFFF) + 1))  # CIDs are 16-bit
+    return cids
+
+
+def _walked_cids(items: list) -> set[int]:
+    """The CIDs of a /W array's items, read object by object."""
+    cids, i = set(), 0
+    while i + 1 < len(items):
+        start = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            cids.update(range(start, start + len(items[i + 1])))
+            i += 2
+        elif i + 2 < len(items):
+            cids.update(range(start, min(int(items[i + 1]), 0xFFFF) + 1))  # CIDs are 16-bit
+            i += 3
+        else:
+            break
     return cids
 
 

@@ -10,6 +10,8 @@ part of a book, so the stitched file keeps one copy (1.7 KB compressed for Noto 
 
 from __future__ import annotations
 
+import os
+
 from weasyprint.draw import text as draw_text
 from weasyprint.pdf.fonts import Font
 
@@ -18,7 +20,7 @@ from builder.writers import lazy_faces
 _original_image = draw_text.RasterImage
 _original_clean = Font.clean
 _IMAGES: dict[tuple[str, bytes], object] = {}  # (engine's image id, PNG bytes) -> image
-_EMPTIED: dict[tuple, bytes] = {}  # (face name, index, file size, glyphs, hinting, .notdef drawn) -> program
+_EMPTIED: dict[tuple, bytes] = {}  # (face name, index, file size, glyphs, hinting, .notdef, epoch) -> program
 
 
 def glyph_image(pillow_image, image_id, image_data, *args, **kwargs):
@@ -35,8 +37,9 @@ def clean(font, to_unicode, hinting):
     """The engine's clean-up of a font; for a colour font without variations, the whole face emptied, once."""
     if not (font.png or font.svg or font.colr) or "fvar" in font.tables or not to_unicode:
         return _original_clean(font, to_unicode, hinting)
+    # fontTools stamps the saved face with SOURCE_DATE_EPOCH, which the build sets for each layout.
     key = (font.name.partition(b"+")[2], font.index, lazy_faces.file_size(font), font.glyph_count, hinting,
-           bool(font.missing))
+           bool(font.missing), os.environ.get("SOURCE_DATE_EPOCH"))
     if key not in _EMPTIED:
         _original_clean(font, dict.fromkeys(range(font.glyph_count), ""), hinting)
         _EMPTIED[key] = font.file_content

@@ -259,7 +259,7 @@ class PartLaidOut:
     spilled: bool = False  # something (a footnote carried over) reached the last page, which should only end it
 
 
-_STUBS: dict[tuple, bytes] = {}  # per process: (engine's face name, index, file size, glyphs, hinting) -> stub
+_STUBS: dict[tuple, bytes] = {}  # per process: (face name, index, file size, glyphs, hinting, .notdef drawn) -> stub
 _STYLES: dict[str, tuple] = {}  # per process: a stylesheet parsed once serves every part laid out with it
 
 
@@ -317,8 +317,9 @@ def _stub_subsets(merged_later: Callable[[str], bool] | None):
         name = font.name.decode("latin-1").partition("+")[2]
         if not (to_unicode and merged_later(name)):
             return previous(font, to_unicode, hinting)
-        # A face's stub is the same in every part: cut once per process (2 ms for a CJK face).
-        key = (name, font.index, lazy_faces.file_size(font), font.glyph_count, hinting)
+        # A face's stub is the same in every part that draws .notdef alike: cut once per process (2 ms for a
+        # CJK face); a part drawing a character no font has keeps the outlined .notdef for it.
+        key = (name, font.index, lazy_faces.file_size(font), font.glyph_count, hinting, bool(font.missing))
         if key not in _STUBS:
             previous(font, {0: ""}, hinting)
             _STUBS[key] = font.file_content
