@@ -167,3 +167,48 @@ def test_outline_rules_select_any_id(anchor):
                      "{ bookmark-level: 1; bookmark-label: 'found'; }")
     assert "<" not in css_id_selector(anchor) and "&" not in css_id_selector(anchor)
     assert [b[0] for b in html.render(stylesheets=[css]).make_bookmark_tree()] == ["found"]
+
+
+def test_leaders_set_as_one_box_look_as_the_engines_copies(tmp_path):
+    """A contents leader is one text box of repeated dots (writers/leaders.py), not a box per dot, and the
+    page looks exactly as with the engine's copies."""
+    import subprocess
+    from unittest import mock
+
+    from PIL import Image
+    from weasyprint import CSS, HTML
+    from weasyprint.layout import inline
+
+    from builder.writers import leaders, pdf  # noqa: F401 (pdf installs the patch)
+
+    html = "<html lang='zh-Hans'><ol>" + "".join(
+        f"<li><a href='#x{i}' data-page='{i * 7}'>{'Entry' if i % 2 else '第'} {i} · 中文 {'x' * i}</a></li>"
+        for i in range(40)) + "</ol></html>"
+    css = CSS(string="@page { size: A6; margin: 10mm } li { list-style: none } "
+                     "html { font-family: 'Noto Serif', 'Noto Serif CJK SC'; font-size: 9pt } "
+                     "a::after { content: leader('. ') attr(data-page); }")
+    joined = HTML(string=html).render(stylesheets=[css])
+    with mock.patch.object(inline, "handle_leader", leaders._original):
+        copies = HTML(string=html).render(stylesheets=[css])
+    many = _leader_children(copies)
+    assert len(many) == 40 and sum(n > 10 for n in many) >= 20  # most entries have room for a row of dots
+    assert _leader_children(joined) == [min(n, 1) for n in many]
+    pages = []
+    for name, document in (("joined", joined), ("copies", copies)):
+        (tmp_path / f"{name}.pdf").write_bytes(document.write_pdf())
+        subprocess.run(["pdftoppm", "-r", "100", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+                       check=True)
+        pages.append([Image.open(p).tobytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))])
+    assert len(pages[0]) == len(pages[1]) >= 2 and pages[0] == pages[1]
+
+
+def _leader_children(document) -> list[int]:
+    """How many boxes each leader of the document holds."""
+    found, stack = [], [page._page_box for page in document.pages]
+    while stack:
+        box = stack.pop()
+        if getattr(box, "is_leader", False):
+            found.append(len(box.children))
+        else:
+            stack.extend(getattr(box, "children", ()))
+    return found

@@ -23,7 +23,7 @@ from weasyprint.pdf.fonts import Font
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
-from builder.writers import cjk_justify, colour_glyphs, lazy_faces
+from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders
 from builder.render import Rendered
 
 
@@ -43,6 +43,7 @@ class LaidOut:
 cjk_justify.install()
 colour_glyphs.install()
 lazy_faces.install()
+leaders.install()
 
 
 HANGING = "，。、．：；！？」』）》〉﹔"
