@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 from pathlib import Path
@@ -12,7 +13,7 @@ from builder import cache
 from builder.config import Config, Edition, find_line, load_config, select_editions
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
 from builder.fonts import Face, FontStack, load_font_stack, make_subset, subset_key
-from builder.forked import memo_map
+from builder.forked import memo_map, worker_signals
 from builder.fontuse import add_emoji_joiners, collect_usage
 from builder.loader import load_sources
 from builder.model import Book
@@ -56,8 +57,6 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
     reporter, fonts = ctx.reporter, ctx.fonts
     book = read_book(config, ctx, progress)
     printed = any(e.format == "pdf" for e in editions)
-    if printed:
-        from builder import printing  # WeasyPrint and pikepdf load only for a print edition
     renders: dict[str | None, Rendered] = {}  # one rendering per script conversion the editions ask for
     for convert in dict.fromkeys(e.convert for e in editions):
         progress.step(f"rendering{f' ({convert})' if convert else ''}")
@@ -70,14 +69,18 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
                          find_line(config.path.read_text(encoding="utf-8"), "book", "writing_mode"))
     paged: dict[str | None, Rendered] = {}  # EPUB renderings carrying a print edition's page numbers
     pdfs = [e for e in editions if e.format == "pdf"]  # print first: EPUBs cite its pages
-    if pdfs:
-        made = printing.make_print_editions([(e.file_name(config.slug), renders[e.convert],
-                                              printing.profile_for(e, config)) for e in pdfs], reporter, progress, jobs)
-        for edition, (data, laid_out) in zip(pdfs, made):
-            outputs[edition.file_name(config.slug)] = data
-            if edition.convert not in paged:
-                paged[edition.convert] = add_page_list(renders[edition.convert], laid_out.starts,
-                                                       laid_out.body_start, source_id(config.identifier, edition.name))
+    with _epub_fonts_aside(renders, editions, fonts, jobs):
+        if pdfs:
+            from builder import printing  # WeasyPrint and pikepdf load only for a print edition
+            made = printing.make_print_editions([(e.file_name(config.slug), renders[e.convert],
+                                                  printing.profile_for(e, config)) for e in pdfs],
+                                                reporter, progress, jobs)
+            for edition, (data, laid_out) in zip(pdfs, made):
+                outputs[edition.file_name(config.slug)] = data
+                if edition.convert not in paged:
+                    paged[edition.convert] = add_page_list(renders[edition.convert], laid_out.starts,
+                                                           laid_out.body_start,
+                                                           source_id(config.identifier, edition.name))
     for edition in (e for e in editions if e.format != "pdf"):  # an EPUB, or one of its store variants
         rendered, name = renders[edition.convert], edition.file_name(config.slug)
         progress.step(f"packaging {name}")
@@ -111,18 +114,52 @@ def make_epub_edition(rendered: Rendered, fonts: FontStack, edition: Edition | N
         rendered = dataclasses.replace(rendered, epub_documents=variants.kepub_documents(rendered.epub_documents))
     elif fmt == "kindle":
         rendered = dataclasses.replace(rendered, epub_documents=variants.kindle_documents(rendered.epub_documents))
-    drawn = plain if plain and fmt == "epub" else rendered
-    usage, langs = collect_usage([d.xhtml for d in drawn.epub_documents], fonts,
-                          cache.memo_folder(rendered.book.config.root, "usage"), jobs)
-    add_emoji_joiners(usage, fonts)
-    if fmt == "kindle":
-        usage = variants.kindle_usage(usage, fonts.emoji)
-    faces = sorted(usage, key=lambda f: (f.family, f.style))
-    subsets, cover = _subsets_and_cover(rendered.book.config, fonts, faces, usage, langs, jobs)
+    faces, subsets, cover = _epub_fonts(plain if plain and fmt == "epub" else rendered, fonts, fmt, jobs)
     # font_css names the emoji family in the stacks only for "epub": the Kindle draws emoji itself.
     css = font_css(rendered.book, fonts, faces, "kindle" if fmt == "kindle" else "epub") + rendered.epub_css
     rendered = dataclasses.replace(rendered, epub_css=variants.kindle_css(css) if fmt == "kindle" else css)
     return make_epub(rendered, subsets, cover, obfuscate=bool(edition and edition.obfuscate_fonts))
+
+
+def _epub_fonts(drawn: Rendered, fonts: FontStack, fmt: str, jobs: int) -> tuple[list[Face], dict[str, bytes],
+                                                                              tuple[bytes, str]]:
+    """The faces the documents draw, their subsets and the cover, kept in .folio-cache."""
+    usage, langs = collect_usage([d.xhtml for d in drawn.epub_documents], fonts,
+                                 cache.memo_folder(drawn.book.config.root, "usage"), jobs)
+    add_emoji_joiners(usage, fonts)
+    if fmt == "kindle":
+        usage = variants.kindle_usage(usage, fonts.emoji)
+    faces = sorted(usage, key=lambda f: (f.family, f.style))
+    return (faces, *_subsets_and_cover(drawn.book.config, fonts, faces, usage, langs, jobs))
+
+
+@contextlib.contextmanager
+def _epub_fonts_aside(renders: dict[str | None, Rendered], editions: list[Edition], fonts: FontStack, jobs: int):
+    """While the block makes the print editions, a forked process makes the EPUB's subsets and cover, which
+    the packaging then finds in the cache: the second core is idle while the first loads the print engine
+    (0.45 s), and that work was the EPUB's share of a long book's build (0.3-0.5 s). Ended with the block."""
+    plain = list({id(renders[e.convert]): renders[e.convert] for e in editions if e.format == "epub"}.values())
+    if jobs < 2 or not plain or not any(e.format == "pdf" for e in editions):
+        yield
+        return
+    import multiprocessing  # loaded only for a build with both kinds of edition
+
+    process = multiprocessing.get_context("fork").Process(target=_make_epub_fonts, args=(plain, fonts), daemon=True)
+    process.start()
+    try:
+        yield
+    except BaseException:
+        process.terminate()  # what it made so far is kept whole: cache entries are written atomically
+        raise
+    finally:
+        process.join()
+
+
+def _make_epub_fonts(renders: list[Rendered], fonts: FontStack) -> None:
+    """The aside process: each plain EPUB's fonts and cover into the cache, nothing reported."""
+    worker_signals()
+    for rendered in renders:
+        _epub_fonts(rendered, fonts, "epub", 1)
 
 
 def _subsets_and_cover(cfg: Config, fonts: FontStack, faces: list[Face], usage: dict[Face, set[str]],
