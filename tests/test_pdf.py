@@ -212,3 +212,44 @@ def _leader_children(document) -> list[int]:
         else:
             stack.extend(getattr(box, "children", ()))
     return found
+
+
+def test_page_styles_shared_by_matching_pages_look_as_the_engines(tmp_path):
+    """Pages that the same @page selectors match share their computed styles (writers/page_styles.py): a
+    document with left, right, first, blank, :nth() and named pages, running heads and folios looks exactly
+    as when the engine computes every page's styles afresh."""
+    import subprocess
+    from unittest import mock
+
+    from PIL import Image
+    from weasyprint import CSS, HTML
+    from weasyprint.layout import page as engine_page
+
+    from builder.writers import page_styles, pdf  # noqa: F401 (pdf installs the patch)
+
+    html = "<html lang='en'>" + "".join(
+        f"<section class='ch'><h1>Chapter {n}</h1>" + "<p>Text of the chapter goes on. </p>" * (8 * n) + "</section>"
+        for n in range(1, 5)) + "<section class='end'><p>The end.</p></section></html>"
+    css = CSS(string="""
+        @page { size: A7; margin: 14mm 9mm; @bottom-center { content: counter(page); font-size: 7pt } }
+        @page :left { @top-left { content: string(title); font-size: 6pt } }
+        @page :right { @top-right { content: "Book"; font-size: 6pt } }
+        @page :first { @bottom-center { content: none } }
+        @page :blank { @bottom-center { content: "blank"; color: grey } }
+        @page :nth(3) { background: #eef }
+        @page chapter:first { @top-left { content: none } @top-right { content: none } }
+        @page endpage { @bottom-center { content: "end " counter(page) } }
+        section.ch { page: chapter; break-before: right } section.end { page: endpage; break-before: page }
+        h1 { string-set: title content(); font-size: 10pt } p { font-size: 8pt; margin: 0 }""")
+    shared = HTML(string=html).render(stylesheets=[css])
+    with mock.patch.object(engine_page, "set_page_type_computed_styles", page_styles._original):
+        afresh = HTML(string=html).render(stylesheets=[css])
+    pages = []
+    for name, document in (("shared", shared), ("afresh", afresh)):
+        (tmp_path / f"{name}.pdf").write_bytes(document.write_pdf())
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+                       check=True)
+        pages.append([Image.open(p).tobytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))])
+    assert len(pages[0]) == len(pages[1]) >= 8 and pages[0] == pages[1]
+    assert "blank" in subprocess.run(["pdftotext", str(tmp_path / "shared.pdf"), "-"], capture_output=True,
+                                     text=True, check=True).stdout

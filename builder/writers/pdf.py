@@ -23,7 +23,7 @@ from weasyprint.pdf.fonts import Font
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
-from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders
+from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders, page_styles
 from builder.render import Rendered
 
 
@@ -44,6 +44,7 @@ cjk_justify.install()
 colour_glyphs.install()
 lazy_faces.install()
 leaders.install()
+page_styles.install()
 
 
 HANGING = "，。、．：；！？」』）》〉﹔"
