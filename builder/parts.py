@@ -243,9 +243,11 @@ def _stitched(book: Book, profile: Profile, laid: list[PartLaidOut], stand_ins: 
     """One file of the front matter and the chapter parts, and the layout facts of the whole."""
     body_start = laid[0].page_count
     outline = [(e.level, e.title, e.anchor) for e in flatten_toc(book.toc)] if profile.bookmarks else None
+    folder = cache.memo_folder(book.config.root, "merged")  # each face's program, merged for all parts
     pdf = stitch([Part(part.pdf, part.page_count, ins) for part, ins in zip(laid, stand_ins)],
                  {body_start + page: number for page, number in folios.items()}, sheets, outline,
-                 functools.partial(face_source, load_font_stack()))
+                 functools.partial(face_source, load_font_stack()),
+                 lambda key, make: cache.memo_bytes(folder, (cache.tool_digest(), *key), make))
     messages, overflows, placed, starts, at = [], [], [], [], 0
     for part in laid:
         messages += [m for m in part.messages if m not in messages]

@@ -132,23 +132,26 @@ def test_links_and_outline_cross_parts(features):
     assert first in contents and second in contents, "the contents page links to both chapters"
 
 
-@pytest.mark.parametrize("chapter, added, laid_out", [
-    ("02-when-cooperation-fades.md", "\n合作仍在继续。\n", 1),  # the same pages: only the chapter
+@pytest.mark.parametrize("chapter, added, laid_out, merged", [
+    # the same pages: only the chapter; three characters the book did not have: the Chinese face's program alone
+    ("02-when-cooperation-fades.md", "\n合作仍在继续。\n", 1, 1),
     # two pages more in the first chapter: the second chapter's folios and the contents page change, but
     # the second chapter's part and the folio sheet are reused
-    ("01-when-siberia-calls.md", "\nThe ice keeps its own counsel.\n" * 60, 2),
+    ("01-when-siberia-calls.md", "\nThe ice keeps its own counsel.\n" * 60, 2, None),
 ])
-def test_an_edit_lays_out_only_what_it_changed_and_gives_the_cold_bytes(chapter, added, laid_out, tmp_path):
+def test_an_edit_lays_out_only_what_it_changed_and_gives_the_cold_bytes(chapter, added, laid_out, merged, tmp_path):
     book = copy_book(ROOT / "book", tmp_path / "book")
-    pages = book / ".folio-cache" / "pages"
+    pages, programs = book / ".folio-cache" / "pages", book / ".folio-cache" / "merged"
     assert run_folio("build", str(book), "--out", str(tmp_path / "a"), "--edition", "print").returncode == 0
-    before = set(pages.iterdir())
+    before, programs_before = set(pages.iterdir()), set(programs.iterdir())
     source = book / "chapters" / chapter
     source.write_text(source.read_text(encoding="utf-8") + added, encoding="utf-8")
     again = run_folio("build", str(book), "--out", str(tmp_path / "b"), "--edition", "print")
     assert again.returncode == 0, again.stderr
     made = set(pages.iterdir()) - before
     assert len(made) == laid_out, f"{laid_out} part(s) laid out again, not {len(made)}"
+    if merged is not None:  # every other face's merged program is reused
+        assert len(programs_before) > 3 and len(set(programs.iterdir()) - programs_before) == merged
     cold = copy_book(book, tmp_path / "cold")
     assert run_folio("build", str(cold), "--out", str(tmp_path / "c"), "--edition", "print").returncode == 0
     name = "when-siberia-calls.pdf"

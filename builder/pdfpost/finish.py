@@ -41,10 +41,11 @@ def finish_pdf(pdf: bytes, body_start: int, profile: Profile | None = None, cmyk
 
 
 def _save(doc: pikepdf.Pdf, profile: Profile | None) -> bytes:
-    """Save with a file ID from the content; PDF/X-1a and X-3 are PDF 1.3/1.4 files, without object streams."""
+    """Save with a file ID from the content; PDF/X-1a and X-3 are PDF 1.3/1.4 files, without object streams.
+    Streams already deflated (the layout deflates at zlib's default level, writers.pdf.PART_LEVEL) are kept."""
     legacy = bool(profile and profile.pdfx_version and profile.pdfx_version[6] in "13")
     out = io.BytesIO()
-    doc.save(out, deterministic_id=True, compress_streams=True, recompress_flate=True,
+    doc.save(out, deterministic_id=True, compress_streams=True, recompress_flate=False,
              object_stream_mode=pikepdf.ObjectStreamMode.disable if legacy else pikepdf.ObjectStreamMode.generate)
     return out.getvalue()
 

@@ -15,6 +15,12 @@ from builder import fonts
 
 PROGRAM_KEYS = ("/FontFile2", "/FontFile3")  # TrueType and OpenType (CFF) programs: what the engine embeds
 SourceFor = Callable[[str], "tuple[bytes, int] | None"]  # name after the tag's '+' -> (font file bytes, face index)
+Keep = Callable[[tuple, Callable[[], bytes]], bytes]  # (what the bytes depend on, make) -> bytes, kept or made
+
+
+def _make(_key: tuple, make: Callable[[], bytes]) -> bytes:
+    """No cache: make the bytes."""
+    return make()
 
 
 @dataclass(frozen=True)
@@ -27,17 +33,18 @@ class _Use:
     cids: frozenset[int] | None  # the glyphs its /W lists; None without a /W array (all glyphs at /DW)
 
 
-def merge_font_programs(doc: pikepdf.Pdf, source_for: SourceFor) -> int:
+def merge_font_programs(doc: pikepdf.Pdf, source_for: SourceFor, keep: Keep | None = None) -> int:
     """Point every font of a face at one program holding the glyphs all of them use (a face whose source
-    `source_for` cannot give is only shared where parts embedded identical bytes); how many programs went."""
-    removed = 0
+    `source_for` cannot give is only shared where parts embedded identical bytes); how many programs went.
+    `keep` may return a merged program kept from an earlier build (an edit seldom changes a face's glyphs)."""
+    keep, removed = keep or _make, 0
     for (name, key), uses in _group_fonts(doc).items():
         programs = {use.descriptor[key].objgen for use in uses}
         source = source_for(name)
         stubbed = source is not None and _stubbed(uses, key, source)
         if len(programs) < 2 and not stubbed:
             continue
-        if _merge_group(doc, name, key, uses, source):
+        if _merge_group(doc, name, key, uses, source, keep):
             removed += len(programs) - 1
         elif stubbed:  # a part embedded .notdef alone, counting on this merge (writers.pdf._stub_subsets)
             raise FontMergeError(f"could not embed the glyphs of the face {name!r} from its font file (was it "
@@ -92,7 +99,8 @@ def _composite_font(obj) -> _Use | None:
     return _Use(obj, cid_font, descriptor, cids)
 
 
-def _merge_group(doc: pikepdf.Pdf, name: str, key: str, uses: list[_Use], source: tuple[bytes, int] | None) -> bool:
+def _merge_group(doc: pikepdf.Pdf, name: str, key: str, uses: list[_Use], source: tuple[bytes, int] | None,
+                 keep: Keep) -> bool:
     """Re-subset the face from its source for the glyphs of all `uses` and point them at it; False (nothing
     changed) when the source is unknown, is not the face the parts embedded, or cannot be subset."""
     if any(use.cids is None for use in uses):
@@ -102,12 +110,17 @@ def _merge_group(doc: pikepdf.Pdf, name: str, key: str, uses: list[_Use], source
     gids = set().union(*(use.cids for use in uses))
     # The engine draws missing characters with an outlined .notdef, and says so with its own encoding CMap.
     notdef = any(use.type0.get("/Encoding") != pikepdf.Name("/Identity-H") for use in uses)
-    try:
+
+    def make() -> bytes:  # the program's length, then the program deflated
         program = fonts.subset_keeping_gids(*source, gids, notdef_outline=notdef)
+        return len(program).to_bytes(8, "big") + zlib.compress(program)
+    try:
+        made = keep(("merged program", fonts.face_identity(*source), source[1], key, notdef, sorted(gids)), make)
     except fonts.FontConfigError:
         return False
     tag = _subset_tag(name.encode() + repr(sorted(gids)).encode())
-    _point_at(doc, uses, key, _program_stream(doc, program, key), pikepdf.Name(f"/{tag}+{name}"))
+    stream = _program_stream(doc, made[8:], int.from_bytes(made[:8], "big"), key)
+    _point_at(doc, uses, key, stream, pikepdf.Name(f"/{tag}+{name}"))
     return True
 
 
@@ -146,14 +159,14 @@ def _point_at(doc: pikepdf.Pdf, uses: list[_Use], key: str, program: pikepdf.Str
         use.type0.BaseFont = use.cid_font.BaseFont = use.descriptor.FontName = font_name
 
 
-def _program_stream(doc: pikepdf.Pdf, program: bytes, key: str) -> pikepdf.Stream:
+def _program_stream(doc: pikepdf.Pdf, deflated: bytes, length: int, key: str) -> pikepdf.Stream:
     """The program as the engine stores it: compressed, /Subtype /OpenType for CFF, /Length1 for TrueType."""
-    stream = pikepdf.Stream(doc, zlib.compress(program))
+    stream = pikepdf.Stream(doc, deflated)
     stream.Filter = pikepdf.Name.FlateDecode
     if key == "/FontFile3":
         stream.Subtype = pikepdf.Name.OpenType
     else:
-        stream.Length1 = len(program)
+        stream.Length1 = length
     return stream
 
 

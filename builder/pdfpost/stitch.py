@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pikepdf
 
 from builder.pdfpost.facts import resource_dicts
-from builder.pdfpost.fontmerge import SourceFor, merge_font_programs
+from builder.pdfpost.fontmerge import Keep, SourceFor, merge_font_programs
 
 
 @dataclass
@@ -32,10 +32,10 @@ class Folios:
 
 
 def stitch(parts: list[Part], folios: dict[int, int], sheets: Folios,
-           outline: list[tuple[int, str, str]] | None, source_for: SourceFor) -> bytes:
+           outline: list[tuple[int, str, str]] | None, source_for: SourceFor, keep: Keep | None = None) -> bytes:
     """One PDF of the parts' pages in order; `folios` maps 0-based book pages to the number they show,
     `outline` lists (level, title, anchor) in reading order, or None for no bookmarks; each face's
-    glyphs embedded once (`source_for` finds a face's file, see fontmerge.py)."""
+    glyphs embedded once (`source_for` finds a face's file, `keep` keeps merged programs: see fontmerge.py)."""
     opened = [pikepdf.open(io.BytesIO(part.pdf)) for part in parts]
     doc = pikepdf.new()
     doc.Root.Names = pikepdf.Dictionary()  # filled below, once every page has its place
@@ -59,7 +59,7 @@ def stitch(parts: list[Part], folios: dict[int, int], sheets: Folios,
     _set_destinations(doc, dests)
     if outline:
         _set_outline(doc, outline, dests)
-    merge_font_programs(doc, source_for)
+    merge_font_programs(doc, source_for, keep)
     _share_identical_resources(doc)
     out = io.BytesIO()
     # Streams the engine left uncompressed stay so: the XMP's random document ID must stay readable for
