@@ -103,7 +103,7 @@ class Layouts:
                 return groups, stand_ins, parts
             # A sheet or so for the other workers while the merged chapters are laid out; not the front matter,
             # whose contents page's folios may move, nor all sheets: the rest keep them busy beside it.
-            ahead = _ending(rendered, groups, parts, task).tasks[1:self.workers]
+            ahead = _sheet_tasks(rendered.book, _folios(parts), task)[:self.workers - 1]
             merged = []
             for n, group in enumerate(groups):
                 if n - 1 in spilled and merged and merged[-1] is groups[n - 1]:
@@ -158,18 +158,34 @@ class _Ending:
 def _ending(rendered: Rendered, groups: list[list[Chapter]], parts: list[PartLaidOut], task) -> _Ending:
     """The front matter's and the folio sheets' tasks for these chapter parts (end pages left out)."""
     book = rendered.book
-    firsts = _first_folios(parts)
-    front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, firsts))
+    front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, _first_folios(parts)))
+    folios = _folios(parts)
+    sheets = _sheet_tasks(book, folios, task)
+    return _Ending([task(front_html, keep="all", label="the front matter and contents"), *sheets],
+                   front_stand_ins, folios, _sheet_firsts(folios))
+
+
+def _folios(parts: list[PartLaidOut]) -> dict[int, int]:
+    """Book page (0-based, front matter excluded) -> the folio it shows, for the pages that show one."""
     folios = {}
-    for part, first, offset in zip(parts, firsts, _offsets(parts)):
+    for part, first, offset in zip(parts, _first_folios(parts), _offsets(parts)):
         folios.update({offset + page: first + page for page in part.folios})
-    sheets = sorted({(number - 1) // SHEET * SHEET + 1 for number in folios.values()})
-    tasks = [task(front_html, keep="all", label="the front matter and contents")]
-    for first in sheets:
+    return folios
+
+
+def _sheet_firsts(folios: dict[int, int]) -> list[int]:
+    """The first folio of each sheet these folios are on."""
+    return sorted({(number - 1) // SHEET * SHEET + 1 for number in folios.values()})
+
+
+def _sheet_tasks(book: Book, folios: dict[int, int], task) -> list[Task]:
+    """A task for each sheet of folios the book's pages show."""
+    tasks = []
+    for first in _sheet_firsts(folios):
         sheet_html, sheet_css = folio_sheet_html(book, first, SHEET)
         tasks.append(task(sheet_html, css=task.keywords["css"] + sheet_css, keep="folios",
                           label=f"folios {first}-{first + SHEET - 1}"))
-    return _Ending(tasks, front_stand_ins, folios, sheets)
+    return tasks
 
 
 def _part_htmls(rendered: Rendered, groups: list[list[Chapter]]) -> tuple[list[str], list[frozenset[str]]]:

@@ -172,10 +172,8 @@ def test_outline_rules_select_any_id(anchor):
 def test_leaders_set_as_one_box_look_as_the_engines_copies(tmp_path):
     """A contents leader is one text box of repeated dots (writers/leaders.py), not a box per dot, and the
     page looks exactly as with the engine's copies."""
-    import subprocess
     from unittest import mock
 
-    from PIL import Image
     from weasyprint import CSS, HTML
     from weasyprint.layout import inline
 
@@ -193,12 +191,8 @@ def test_leaders_set_as_one_box_look_as_the_engines_copies(tmp_path):
     many = _leader_children(copies)
     assert len(many) == 40 and sum(n > 10 for n in many) >= 20  # most entries have room for a row of dots
     assert _leader_children(joined) == [min(n, 1) for n in many]
-    pages = []
-    for name, document in (("joined", joined), ("copies", copies)):
-        (tmp_path / f"{name}.pdf").write_bytes(document.write_pdf())
-        subprocess.run(["pdftoppm", "-r", "100", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
-                       check=True)
-        pages.append([Image.open(p).tobytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))])
+    pages = [_page_pixels(document, tmp_path / name, 100) for name, document in (("joined", joined),
+                                                                                ("copies", copies))]
     assert len(pages[0]) == len(pages[1]) >= 2 and pages[0] == pages[1]
 
 
@@ -221,7 +215,6 @@ def test_page_styles_shared_by_matching_pages_look_as_the_engines(tmp_path):
     import subprocess
     from unittest import mock
 
-    from PIL import Image
     from weasyprint import CSS, HTML
     from weasyprint.layout import page as engine_page
 
@@ -244,12 +237,19 @@ def test_page_styles_shared_by_matching_pages_look_as_the_engines(tmp_path):
     shared = HTML(string=html).render(stylesheets=[css])
     with mock.patch.object(engine_page, "set_page_type_computed_styles", page_styles._original):
         afresh = HTML(string=html).render(stylesheets=[css])
-    pages = []
-    for name, document in (("shared", shared), ("afresh", afresh)):
-        (tmp_path / f"{name}.pdf").write_bytes(document.write_pdf())
-        subprocess.run(["pdftoppm", "-r", "60", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
-                       check=True)
-        pages.append([Image.open(p).tobytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))])
+    pages = [_page_pixels(document, tmp_path / name, 60) for name, document in (("shared", shared),
+                                                                               ("afresh", afresh))]
     assert len(pages[0]) == len(pages[1]) >= 8 and pages[0] == pages[1]
     assert "blank" in subprocess.run(["pdftotext", str(tmp_path / "shared.pdf"), "-"], capture_output=True,
                                      text=True, check=True).stdout
+
+
+def _page_pixels(document, stem, dpi: int) -> list[bytes]:
+    """The pixels of each page of a laid-out document, written to `stem`.pdf and rendered by pdftoppm."""
+    import subprocess
+
+    from PIL import Image
+
+    stem.with_suffix(".pdf").write_bytes(document.write_pdf())
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(stem.with_suffix(".pdf")), str(stem)], check=True)
+    return [Image.open(p).tobytes() for p in sorted(stem.parent.glob(f"{stem.name}-*.png"))]

@@ -12,6 +12,7 @@ import zlib
 import pikepdf
 
 from builder.pdfpost.facts import normal_box, resource_dicts
+from builder.pdfpost.forms import draw_form, form_call
 from builder.profiles import INCH, Profile
 
 DID = rb"xmp\.did:[0-9a-f-]{36}"
@@ -170,16 +171,9 @@ def _draw_crop_marks(doc: pikepdf.Pdf) -> None:
         geometry = (tuple(normal_box(page.mediabox)), tuple(normal_box(page.obj.TrimBox)))
         if geometry not in calls:
             name = pikepdf.Name(f"/FolioMarks{len(calls)}")
-            call = doc.make_stream(b"\nQ q " + bytes(name.unparse()) + b" Do Q\n")
-            calls[geometry] = (name, _marks_form(doc, *geometry), call)
+            calls[geometry] = (name, _marks_form(doc, *geometry), form_call(doc, name))
         name, form, call = calls[geometry]
-        if "/Resources" not in page.obj:
-            page.obj.Resources = pikepdf.Dictionary()
-        if "/XObject" not in page.obj.Resources:
-            page.obj.Resources.XObject = pikepdf.Dictionary()
-        page.obj.Resources.XObject[name] = form
-        page.contents_add(before, prepend=True)
-        page.contents_add(call)
+        draw_form(page, form, name, before, call)
 
 
 def _marks_form(doc: pikepdf.Pdf, media: tuple, trim: tuple) -> pikepdf.Stream:

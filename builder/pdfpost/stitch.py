@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pikepdf
 
 from builder.pdfpost.facts import resource_dicts
+from builder.pdfpost.forms import draw_form, form_call
 from builder.pdfpost.fontmerge import Keep, SourceFor, merge_font_programs
 
 
@@ -91,22 +92,10 @@ def _draw_folios(doc: pikepdf.Pdf, folios: dict[int, int], sheets: Folios) -> No
     for index, number in sorted(folios.items()):
         first, sheet = max(((f, s) for f, s in opened if f <= number), key=lambda item: item[0])
         form = doc.copy_foreign(sheet.pages[number - first + sheets.offset].as_form_xobject())
-        _overlay(doc, doc.pages[index], form, pikepdf.Name(f"/Folio{number}"), before)
+        name = pikepdf.Name(f"/Folio{number}")
+        draw_form(doc.pages[index], form, name, before, form_call(doc, name))
     for _, sheet in opened:
         sheet.close()
-
-
-def _overlay(doc: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, name: pikepdf.Name,
-             before: pikepdf.Stream) -> None:
-    """Draw `form` over the page under a name of our own (pikepdf's add_overlay picks a random one, and the
-    same book must give the same bytes), in the resource dictionary the part's pages share."""
-    if "/Resources" not in page.obj:
-        page.obj.Resources = pikepdf.Dictionary()
-    if "/XObject" not in page.obj.Resources:
-        page.obj.Resources.XObject = pikepdf.Dictionary()
-    page.obj.Resources.XObject[name] = form
-    page.contents_add(before, prepend=True)
-    page.contents_add(doc.make_stream(b"\nQ q " + bytes(name.unparse()) + b" Do Q\n"))
 
 
 def _set_outline(doc: pikepdf.Pdf, outline: list[tuple[int, str, str]], dests: dict[str, pikepdf.Array]) -> None:

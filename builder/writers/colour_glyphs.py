@@ -20,7 +20,7 @@ from builder.writers import lazy_faces
 _original_image = draw_text.RasterImage
 _original_clean = Font.clean
 _IMAGES: dict[tuple[str, bytes], object] = {}  # (engine's image id, PNG bytes) -> image
-_EMPTIED: dict[tuple, bytes] = {}  # (face name, index, file size, glyphs, hinting, .notdef, epoch) -> program
+_EMPTIED: dict[tuple, bytes] = {}  # (*lazy_faces.face_key, SOURCE_DATE_EPOCH) -> emptied program
 
 
 def glyph_image(pillow_image, image_id, image_data, *args, **kwargs):
@@ -38,8 +38,7 @@ def clean(font, to_unicode, hinting):
     if not (font.png or font.svg or font.colr) or "fvar" in font.tables or not to_unicode:
         return _original_clean(font, to_unicode, hinting)
     # fontTools stamps the saved face with SOURCE_DATE_EPOCH, which the build sets for each layout.
-    key = (font.name.partition(b"+")[2], font.index, lazy_faces.file_size(font), font.glyph_count, hinting,
-           bool(font.missing), os.environ.get("SOURCE_DATE_EPOCH"))
+    key = (*lazy_faces.face_key(font, hinting), os.environ.get("SOURCE_DATE_EPOCH"))
     if key not in _EMPTIED:
         _original_clean(font, dict.fromkeys(range(font.glyph_count), ""), hinting)
         _EMPTIED[key] = font.file_content

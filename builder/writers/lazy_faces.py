@@ -48,6 +48,13 @@ def file_size(font) -> int:
         harfbuzz.hb_blob_destroy(blob)
 
 
+def face_key(font, hinting) -> tuple:
+    """What a program cut from the font depends on, within one process: the engine's name for the face (family
+    and style), its index, file size and glyph count, the hinting asked for, and whether .notdef is drawn."""
+    return (font.name.partition(b"+")[2], font.index, file_size(font), font.glyph_count, hinting,
+            bool(font.missing))
+
+
 @contextlib.contextmanager
 def _file_unread():
     """While a font object is made, its face's file is not copied."""

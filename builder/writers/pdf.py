@@ -261,7 +261,7 @@ class PartLaidOut:
     spilled: bool = False  # something (a footnote carried over) reached the last page, which should only end it
 
 
-_STUBS: dict[tuple, bytes] = {}  # per process: (face name, index, file size, glyphs, hinting, .notdef drawn) -> stub
+_STUBS: dict[tuple, bytes] = {}  # per process: lazy_faces.face_key -> stub
 _STYLES: dict[str, tuple] = {}  # per process: a stylesheet parsed once serves every part laid out with it
 
 
@@ -325,7 +325,7 @@ def _stub_subsets(merged_later: Callable[[str], bool] | None):
             return previous(font, to_unicode, hinting)
         # A face's stub is the same in every part that draws .notdef alike: cut once per process (2 ms for a
         # CJK face); a part drawing a character no font has keeps the outlined .notdef for it.
-        key = (name, font.index, lazy_faces.file_size(font), font.glyph_count, hinting, bool(font.missing))
+        key = lazy_faces.face_key(font, hinting)
         if key not in _STUBS:
             previous(font, {0: ""}, hinting)
             _STUBS[key] = font.file_content
