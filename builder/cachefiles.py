@@ -12,11 +12,18 @@ import re
 import secrets
 import stat
 import tempfile
+import time
 from pathlib import Path
+
+from builder import interrupt
 
 CACHE_DIR = ".folio-cache"  # in the book folder
 MAC_SIZE = 32  # HMAC-SHA256, appended to each entry
 ENTRY_NAME = re.compile(r"[0-9a-f]{32}")  # memo entries; build entries are named by the code that stores them
+TEMP_PREFIX = ".tmp-"
+TEMP_NAME = re.compile(r"\.tmp-[a-z0-9_]{8}")  # an entry being written (mkstemp adds 8 characters)
+# A worker killed while writing an entry leaves its temporary file; one this old belongs to no live build.
+STALE_TEMP_SECONDS = 3600
 
 
 def memo_folder(root: Path, kind: str) -> Path:
@@ -80,9 +87,10 @@ def write_entry(folder: Path, name: str, data: bytes) -> None:
     """Replace an entry atomically (through a fresh temporary file, never through a link); failures only cost
     time."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
     except OSError:
         return
+    interrupt.temporary(tmp)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data + _mac(name, data))
@@ -92,12 +100,15 @@ def write_entry(folder: Path, name: str, data: bytes) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+    finally:
+        interrupt.settled(tmp)
 
 
 def prune(folder: Path, used: set[str]) -> None:
     """Remove the oldest entries not in `used` once they are more than twice as many as `used` (plus a margin),
     until as many remain as are used: an edition built now and then keeps its entries, an edit's old ones go."""
     try:
+        _remove_stale_temps(folder)
         stale = [e for e in os.scandir(folder) if ENTRY_NAME.fullmatch(e.name) and e.name not in used
                  and e.is_file(follow_symlinks=False)]
         if len(stale) <= 2 * len(used) + 16:
@@ -107,6 +118,15 @@ def prune(folder: Path, used: set[str]) -> None:
             os.unlink(entry.path)
     except OSError:
         pass  # a read-only cache only costs space
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    """Temporary files of entries whose writer was killed (workers die at once on Ctrl-C)."""
+    oldest = time.time() - STALE_TEMP_SECONDS
+    for entry in os.scandir(folder):
+        if TEMP_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False) \
+                and entry.stat(follow_symlinks=False).st_mtime < oldest:
+            os.unlink(entry.path)
 
 
 def _mac(name: str, data: bytes) -> bytes:

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from builder import interrupt
 from builder.diagnostics import Reporter
 from builder.fontuse import safe_parser
 
@@ -66,10 +67,12 @@ def run_epubcheck(path: Path, reporter: Reporter) -> None:
         reporter.warning("CHK000", "Java is not installed: EPUBCheck was not run", path)
         return
     with tempfile.TemporaryDirectory() as tmp:
+        interrupt.temporary(tmp)  # a signal ends the process without leaving this block
         report = Path(tmp) / "report.json"
         proc = subprocess.run([java, "-jar", epubcheck.const.EPUBCHECK, str(path), "-q", "--json", str(report)],
                               capture_output=True, text=True, timeout=1800)
         data = json.loads(report.read_text()) if report.is_file() else {"messages": []}
+    interrupt.settled(tmp)
     for message in data.get("messages", []):
         where = (message.get("locations") or [{}])[0]
         member = where.get("path")

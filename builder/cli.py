@@ -5,27 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from builder import __version__
+from builder import __version__, interrupt
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter, closest
 from builder.fonts import FontConfigError
 from builder.output import OutputError
 from builder.profiles import PROFILES
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPT = 0, 1, 2, 3, 130
-
-
-class Terminated(BaseException):
-    """SIGTERM, turned into an exception so temporary files are removed on the way out."""
-
-
-def _on_sigterm(signum, frame):
-    raise Terminated()
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -193,7 +184,6 @@ def run() -> None:
     layout, freeing a gigabyte of boxes object by object takes seconds and serves nothing: every file is
     written and closed by then (mypy leaves the same way)."""
     code = main()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the work is done: a late SIGTERM just ends the process
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -204,9 +194,9 @@ def run() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run folio; return the exit code."""
+    interrupt.install("folio: interrupted; nothing written, previous editions unchanged")
     args = parse_args(make_parser(), argv)
     reporter = Reporter(strict=args.strict)
-    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return {"check": run_check, "cover": run_cover, "new": run_new,
                 "watch": run_watch}.get(args.command, run_build)(args, reporter)
@@ -223,9 +213,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"folio: build failed: {len(reporter.errors)} error(s), {len(reporter.warnings)} warning(s); "
               "nothing written", file=sys.stderr)
         return EXIT_CONTENT
-    except (KeyboardInterrupt, Terminated) as exc:
-        print("folio: interrupted; nothing written, previous editions unchanged", file=sys.stderr)
-        return EXIT_INTERRUPT if isinstance(exc, KeyboardInterrupt) else 128 + signal.SIGTERM
     except Exception as exc:  # an internal error: short message, traceback on request
         if args.debug:
             traceback.print_exc()
@@ -239,6 +226,7 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
     from builder.check import check_epub
     from builder.preflight import check_pdf
 
+    interrupt.install("folio check: interrupted")
     if args.file.is_dir():
         return run_check_book(args, reporter)
     if args.out or args.edition:
@@ -318,6 +306,7 @@ def run_new(args: argparse.Namespace, reporter: Reporter) -> int:
     """`folio new DIR`: write the skeleton, or refuse a folder that already holds something (exit 2)."""
     from builder.new import NewError, create_book
 
+    interrupt.install(f"folio new: interrupted; {args.book_dir} may hold part of the skeleton")
     try:
         written = create_book(args.book_dir)
     except NewError as exc:
@@ -333,9 +322,6 @@ def run_watch(args: argparse.Namespace, reporter: Reporter) -> int:
     """`folio watch`: serve the live preview until Ctrl-C (exit 130), which is how it is meant to end."""
     from builder.watch import watch
 
-    try:
-        return watch(args.book_dir, args.port, strict=args.strict, allow_remote=args.allow_remote,
-                     edition=args.edition, debug=args.debug)
-    except KeyboardInterrupt:
-        print("folio watch: stopped", file=sys.stderr)
-        return EXIT_INTERRUPT
+    interrupt.install("folio watch: stopped")
+    return watch(args.book_dir, args.port, strict=args.strict, allow_remote=args.allow_remote, edition=args.edition,
+                 debug=args.debug)

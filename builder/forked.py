@@ -65,7 +65,7 @@ def _call(index: int) -> bytes:
 
 
 def worker_signals() -> None:
-    """Workers leave Ctrl-C to the parent (it reaches the whole process group, but only the parent should
-    answer it), and take SIGTERM's default action, so a pool ending them does not raise `Terminated`."""
+    """Workers leave Ctrl-C to the parent (it reaches the whole process group, but only the parent answers it,
+    by killing them), and take SIGTERM's default action, so a pool ending them ends them at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

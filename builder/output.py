@@ -6,8 +6,15 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import tempfile
 from pathlib import Path
+
+from builder import interrupt
+
+# What _write_temp names an edition's temporary file (mkstemp adds 8 characters): one left behind by a build
+# that was killed outright (out of memory, SIGKILL) is removed by the next build, under the lock.
+STALE_TEMP = re.compile(r"\..+\.(epub|pdf)\.[a-z0-9_]{8}\.tmp")
 
 class OutputError(Exception):
     """The output folder cannot take the editions (exit 2)."""
@@ -34,9 +41,18 @@ def build_lock(out_dir: Path):
         except BlockingIOError:
             raise OutputError(f"another folio build is writing to {out_dir}; try again when it has finished") \
                 from None
+        _remove_stale_temps(out_dir)
         yield
     finally:
         os.close(fd)
+
+
+def _remove_stale_temps(out_dir: Path) -> None:
+    """Temporary editions of a build that could not clean up: none of a live build's, as it holds the lock."""
+    for entry in os.scandir(out_dir):
+        if STALE_TEMP.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 def write_all(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
@@ -45,20 +61,24 @@ def write_all(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
     try:
         for name, data in outputs.items():
             temps.append((_write_temp(out_dir, name, data), out_dir / name))
-        for tmp, final in temps:
-            os.replace(tmp, final)
+        with interrupt.held("folio: interrupted after the new files were written"):  # all of them, or none
+            for tmp, final in temps:
+                os.replace(tmp, final)
+                interrupt.settled(tmp)
     except OSError as exc:
         reason = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror
         raise OutputError(f"cannot write to {out_dir}: {reason}; previous editions are unchanged") from None
     finally:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
+            interrupt.settled(tmp)
     return [final for _, final in temps]
 
 
 def _write_temp(out_dir: Path, name: str, data: bytes) -> Path:
     """A complete, synced temporary file beside its final name."""
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
+    interrupt.temporary(tmp)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -67,5 +87,6 @@ def _write_temp(out_dir: Path, name: str, data: bytes) -> Path:
         os.chmod(tmp, 0o644)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        interrupt.settled(tmp)
         raise
     return Path(tmp)

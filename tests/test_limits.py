@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import resource
 import signal
@@ -118,6 +119,68 @@ def test_sigint_exits_130(tmp_path):
     proc, out, before = _kill_during_build(tmp_path, signal.SIGINT)
     assert proc.returncode == 130, proc.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_next_build_removes_what_a_killed_build_left(tmp_path):
+    """SIGKILL (or the out-of-memory killer) gives no chance to clean up: the next build does it."""
+    book = copy_book(ROOT / "book", tmp_path / "book")
+    out = tmp_path / "out"
+    assert run_folio("build", str(book), "--out", str(out), "--edition", "epub").returncode == 0
+    left = out / ".when-siberia-calls.epub.k2_x9q0a.tmp"  # the names mkstemp gave the build's temporary files
+    kept = out / ".notes.tmp"  # not a name Folio makes
+    chapters = book / ".folio-cache" / "chapters"
+    old, new = chapters / ".tmp-a1b2c3d4", chapters / ".tmp-e5f6g7h8"  # entries being written: one from long ago
+    for path in (left, kept, old, new):
+        path.write_bytes(b"partial")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    (book / "chapters" / "01-when-siberia-calls.md").write_text("# Changed\n\nNew text.\n")
+    assert run_folio("build", str(book), "--out", str(out), "--edition", "epub").returncode == 0
+    assert not left.exists() and kept.exists() and not old.exists() and new.exists()
+
+
+# Ctrl-C comes while the main thread is inside nh3's attribute filter (a library calling back into Python, which
+# prints an exception raised there and carries on) and a pool worker is busy with a long task.
+_SIGNAL_IN_A_CALLBACK = """
+import os, signal, sys, time, multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+import nh3
+from builder import interrupt
+from builder.forked import worker_signals
+
+interrupt.install("stopped")
+open(sys.argv[1], "w").close()
+interrupt.temporary(sys.argv[1])
+pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=worker_signals)
+busy = pool.submit(time.sleep, 60)
+print(*(p.pid for p in multiprocessing.active_children()), flush=True)
+
+def attribute_filter(tag, attr, value):
+    os.kill(os.getpid(), signal.SIGINT)
+    return value
+
+nh3.clean('<a href="x">x</a>', attribute_filter=attribute_filter)
+print("carried on", flush=True)
+busy.result()
+"""
+
+
+def _alive(pid: int) -> bool:
+    """A process that runs (a zombie left to a container's init counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_ctrl_c_inside_a_library_callback_ends_at_once_killing_workers_and_temporary_files(tmp_path):
+    temp = tmp_path / "edition.tmp"
+    proc = subprocess.run([sys.executable, "-c", _SIGNAL_IN_A_CALLBACK, str(temp)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=30, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    workers = [int(pid) for pid in proc.stdout.split()[:1] if pid.isdigit()]
+    assert proc.returncode == 130 and proc.stderr == "stopped\n", proc.stderr
+    assert "carried on" not in proc.stdout and workers and not temp.exists()
+    time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
 
 
 def test_full_disk_leaves_previous_editions(tmp_path):
