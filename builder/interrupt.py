@@ -55,7 +55,7 @@ def end(signum: int) -> None:
         with contextlib.suppress(Exception):  # a write under way is cut short: the handler cannot re-enter it
             stream.flush()
     with contextlib.suppress(OSError):
-        os.write(2, _MESSAGE)
+        os.write(2, (b"\r\x1b[K" if os.isatty(2) else b"") + _MESSAGE)  # over a live progress line
     os._exit(EXIT_CODES[signum])
 
 
