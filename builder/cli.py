@@ -65,7 +65,7 @@ def add_check_parser(sub) -> None:
                        help="for a book folder: an edition to check; repeat for several (default: all)")
     check.add_argument("--bleed", type=_bleed, metavar="LENGTH",
                        help="the bleed the book asked for ([print] bleed, e.g. 3mm) instead of the profile's")
-    check.add_argument("--profile", choices=tuple(PROFILES),
+    check.add_argument("--profile", choices=tuple(PROFILES), type=_choice(tuple(PROFILES)),
                        help="for a PDF, required: the destination whose rules it must meet "
                             "(" + "; ".join(f"{p.name}: {p.summary}" for p in PROFILES.values()) + ")")
     check.add_argument("--strict", action="store_true", help="treat every warning as an error")
@@ -77,6 +77,7 @@ def add_cover_parser(sub) -> None:
     cover = sub.add_parser("cover", help="build the wrap cover (back, spine, front) of the print edition")
     cover.add_argument("book_dir", nargs="?", default="book", type=Path, help="book folder (default: book)")
     cover.add_argument("--profile", required=True, choices=("kdp", "ingram", "press"),
+                       type=_choice(("kdp", "ingram", "press")),
                        help="the printer the cover is for")
     cover.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
     cover.add_argument("--pages", type=_count("a page count", "320"), metavar="N",
@@ -129,6 +130,17 @@ def _bleed(text: str) -> float:
     if not re.fullmatch(rf"\s*{LENGTH_RE}\s*", text):
         raise argparse.ArgumentTypeError(f"expected a length such as 3mm or 0.125in, got {text!r}")
     return to_inches(text)
+
+
+def _choice(names: tuple[str, ...]):
+    """An argparse type for one of `names`, whose error says which was meant (argparse's `choices` lists them)."""
+
+    def parse(text: str) -> str:
+        if text not in names:
+            raise argparse.ArgumentTypeError(f"invalid choice {text!r}" + _did_you_mean(
+                text, list(names), "") + " (choose from " + ", ".join(names) + ")")
+        return text
+    return parse
 
 
 def _count(what: str, example: str):

@@ -104,6 +104,10 @@ def test_misspelt_option_and_command_get_a_suggestion_and_exit_2():
     assert proc.stderr.splitlines()[-1] == "folio: error: unknown command biuld; did you mean build?"
     proc = run_folio("frobnicate")
     assert proc.returncode == 2 and "unknown command frobnicate; expected one of: build, check" in proc.stderr
+    proc = run_folio("cover", "book", "--profile", "ingam")
+    assert proc.returncode == 2 and proc.stderr.splitlines()[-1] == (
+        "folio cover: error: argument --profile: invalid choice 'ingam'; did you mean ingram? "
+        "(choose from kdp, ingram, press)")
 
 
 def test_misspelt_edition_gets_a_suggestion(tmp_path):
