@@ -253,3 +253,34 @@ def _page_pixels(document, stem, dpi: int) -> list[bytes]:
     stem.with_suffix(".pdf").write_bytes(document.write_pdf())
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(stem.with_suffix(".pdf")), str(stem)], check=True)
     return [Image.open(p).tobytes() for p in sorted(stem.parent.glob(f"{stem.name}-*.png"))]
+
+
+def test_parts_deflate_the_cmyk_profile_once_and_embed_it_whole(tmp_path):
+    """Every part of a PDF/X book embeds the same CMYK profile: one process deflates it once
+    (writers/pdf.py `deflate`), and each part still carries the whole profile as its output intent."""
+    import io
+    import zlib
+    from unittest import mock
+
+    from builder.profiles import CMYK_PROFILE
+    from builder.writers import pdf
+
+    css = (f"@color-profile device-cmyk {{ src: url({CMYK_PROFILE.as_uri()}); components: c, m, y, k; }} "
+           "@page { size: A6 } html { color: device-cmyk(0 0 0 1); font-family: 'Noto Serif' }")
+    icc = CMYK_PROFILE.read_bytes()
+    pdf._DEFLATED.clear()
+    with mock.patch.object(pdf.zlib, "compress", wraps=zlib.compress) as compress:
+        parts = [pdf.lay_out_part(f"<p>Part {n}</p>", css, tmp_path, {CMYK_PROFILE: icc}, 1_700_000_000,
+                                  variant="pdf/x-3") for n in (1, 2)]
+    assert sum(call.args[0] == icc for call in compress.call_args_list) == 1
+    for n, part in enumerate(parts, start=1):
+        with pikepdf.open(io.BytesIO(part.pdf)) as doc:
+            [intent] = doc.Root.OutputIntents
+            assert intent.DestOutputProfile.read_bytes() == icc
+        assert f"Part {n}" in pdftotext_bytes(part.pdf, tmp_path / f"part{n}.pdf")
+
+
+def pdftotext_bytes(data: bytes, path) -> str:
+    """The text layer of a PDF given as bytes."""
+    path.write_bytes(data)
+    return pdftotext(path)
