@@ -3,8 +3,9 @@ previous editions left as they were.
 
 Python's own answer, an exception raised wherever the main thread happens to be, was not enough. A library
 calling back into Python prints such an exception and carries on (nh3's attribute filter did, and the build
-went on to write its editions after Ctrl-C), and unwinding through a process pool waits for workers that may
-never answer (a CI run hung for two minutes in an executor's shutdown after SIGINT).
+went on to write its editions after Ctrl-C), and unwinding through a process pool's shutdown waits for
+workers and queue threads that may never answer (a CI run hung for two minutes after SIGINT; where exactly
+was not caught, and nothing unwinds now).
 """
 
 from __future__ import annotations

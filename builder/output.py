@@ -16,6 +16,7 @@ from builder import interrupt
 # that was killed outright (out of memory, SIGKILL) is removed by the next build, under the lock.
 STALE_TEMP = re.compile(r"\..+\.(epub|pdf)\.[a-z0-9_]{8}\.tmp")
 
+
 class OutputError(Exception):
     """The output folder cannot take the editions (exit 2)."""
 
