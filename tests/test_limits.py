@@ -183,6 +183,24 @@ def test_ctrl_c_inside_a_library_callback_ends_at_once_killing_workers_and_tempo
     assert not any(_alive(pid) for pid in workers)
 
 
+def test_a_signal_while_editions_are_renamed_waits_for_all_of_them(tmp_path):
+    """Ctrl-C during the renames (output.write_all) ends the process only when every edition is in place."""
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from builder import interrupt\n"
+        "interrupt.install('before')\n"
+        "with interrupt.held('after'):\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    Path(sys.argv[1]).write_text('renamed')\n"
+        "print('not reached')\n")
+    marker = tmp_path / "second-edition"
+    proc = subprocess.run([sys.executable, "-c", script, str(marker)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=30, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.returncode == 130 and proc.stderr == "after\n" and marker.read_text() == "renamed", proc.stderr
+    assert "not reached" not in proc.stdout
+
+
 def test_full_disk_leaves_previous_editions(tmp_path):
     book = copy_book(ROOT / "book", tmp_path / "book")
     out = tmp_path / "out"
