@@ -93,7 +93,8 @@ class Layouts:
         groups, ahead = [[chapter] for chapter in rendered.book.chapters], []
         while True:
             htmls, stand_ins = _part_htmls(rendered, groups)
-            tasks = [task(html, keep="no-folios", label=", ".join(c.rel for c in group),
+            tasks = [task(html, css=task.keywords["css"] + "".join(rendered.print_outlines[c.index] for c in group),
+                          keep="no-folios", label=", ".join(c.rel for c in group),
                           images=sum((self.images[c.path] for c in group), ()))
                      for html, group in zip(htmls, groups)]
             parts = self.run(tasks + ahead, progress)[:len(tasks)]

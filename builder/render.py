@@ -60,7 +60,8 @@ class Rendered:
     epub_css: str = ""
     print_html: str = ""  # the whole book in one document: made on demand from the bodies
     print_bodies: dict[int, Markup] = field(default_factory=dict)  # print HTML of each chapter's body
-    print_css: str = ""
+    print_css: str = ""  # without the outline's rules, which each part carries for its own headings
+    print_outlines: dict[int, str] = field(default_factory=dict)  # chapter index -> its outline rules (CSS)
     page_source: str = ""  # identifier of the print edition whose page numbers the EPUB carries, if any
     page_targets: list[tuple[str, str]] = field(default_factory=list)  # (printed folio, EPUB href) per page
 
@@ -219,12 +220,28 @@ def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Pa
         rendered.epub_css += (STYLES / "vertical.css").read_text(encoding="utf-8")
     if not printed:
         return rendered
-    page_css = env.get_template("page.css.j2").render(toc=flatten_toc(book.toc), **_common(book))
+    page_css = env.get_template("page.css.j2").render(**_common(book))
+    rendered.print_outlines = outline_css(env, book)
     rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
     bodies = _chapter_texts(book, keys, memo_dir, "print", lambda chapter: chapter_body(book, chapter, "print"),
                             jobs)
     rendered.print_bodies = {index: Markup(body) for index, body in bodies.items()}
     return rendered
+
+
+def outline_css(env: Environment, book: Book) -> dict[int, str]:
+    """Each chapter's outline rules: a part that lays out some chapters carries only theirs, so a heading
+    renamed or a chapter added lays out again only the chapters it is in, not every part."""
+    entries: dict[int, list] = {chapter.index: [] for chapter in book.chapters}
+    for entry in flatten_toc(book.toc):
+        entries[entry.chapter].append(entry)
+    template = env.get_template("outline.css.j2")
+    return {index: template.render(entries=found) for index, found in entries.items()}
+
+
+def whole_print_css(rendered: Rendered) -> str:
+    """The print styles of the whole book in one document, its whole outline included."""
+    return rendered.print_css + "".join(rendered.print_outlines.values())
 
 
 def _chapter_texts(book: Book, keys: dict[int, tuple], memo_dir: Path | None, kind: str, make,

@@ -132,20 +132,49 @@ def test_links_and_outline_cross_parts(features):
     assert first in contents and second in contents, "the contents page links to both chapters"
 
 
-@pytest.mark.parametrize("chapter, added, laid_out, merged", [
+def _append(chapter: str, text: str):
+    """An edit that adds `text` at the end of a chapter of the book."""
+    def edit(book: Path) -> None:
+        source = book / "chapters" / chapter
+        source.write_text(source.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return edit
+
+
+def _retitle(book: Path) -> None:
+    """An edit that renames a section of the second chapter (its entry in the outline and the contents)."""
+    source = book / "chapters" / "02-when-cooperation-fades.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("## 🕵️ 战略竞争的迹象", "## 🕵️ 战略竞争的新迹象"), encoding="utf-8")
+
+
+def _add_chapter(book: Path) -> None:
+    """An edit that adds a third chapter at the end of book.toml's list."""
+    (book / "chapters" / "03-after.md").write_text("# After\n\nThe thaw came late that year.\n", encoding="utf-8")
+    toml = book / "book.toml"
+    last = '"chapters/02-when-cooperation-fades.md",'
+    toml.write_text(toml.read_text(encoding="utf-8").replace(last, last + ' "chapters/03-after.md",'),
+                    encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit, shown, laid_out, merged", [
     # the same pages: only the chapter; three characters the book did not have: the Chinese face's program alone
-    ("02-when-cooperation-fades.md", "\n合作仍在继续。\n", 1, 1),
+    (_append("02-when-cooperation-fades.md", "\n合作仍在继续。\n"), "合作仍在继续。", 1, 1),
     # two pages more in the first chapter: the second chapter's folios and the contents page change, but
     # the second chapter's part and the folio sheet are reused
-    ("01-when-siberia-calls.md", "\nThe ice keeps its own counsel.\n" * 60, 2, None),
+    (_append("01-when-siberia-calls.md", "\nThe ice keeps its own counsel.\n" * 60), "The ice keeps its own counsel.",
+     2, None),
+    # a renamed section: its chapter and the contents page; the first chapter's part keeps its outline rules
+    (_retitle, "战略竞争的新迹象", 2, None),
+    # a chapter added: that chapter, the second (no longer the book's last, so it ends on a right page) and the
+    # contents page; the first chapter and the folio sheet are reused
+    (_add_chapter, "The thaw came late that year.", 3, None),
 ])
-def test_an_edit_lays_out_only_what_it_changed_and_gives_the_cold_bytes(chapter, added, laid_out, merged, tmp_path):
+def test_an_edit_lays_out_only_what_it_changed_and_gives_the_cold_bytes(edit, shown, laid_out, merged, tmp_path):
     book = copy_book(ROOT / "book", tmp_path / "book")
     pages, programs = book / ".folio-cache" / "pages", book / ".folio-cache" / "merged"
     assert run_folio("build", str(book), "--out", str(tmp_path / "a"), "--edition", "print").returncode == 0
     before, programs_before = set(pages.iterdir()), set(programs.iterdir())
-    source = book / "chapters" / chapter
-    source.write_text(source.read_text(encoding="utf-8") + added, encoding="utf-8")
+    edit(book)
     again = run_folio("build", str(book), "--out", str(tmp_path / "b"), "--edition", "print")
     assert again.returncode == 0, again.stderr
     made = set(pages.iterdir()) - before
@@ -156,7 +185,7 @@ def test_an_edit_lays_out_only_what_it_changed_and_gives_the_cold_bytes(chapter,
     assert run_folio("build", str(cold), "--out", str(tmp_path / "c"), "--edition", "print").returncode == 0
     name = "when-siberia-calls.pdf"
     assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes()
-    assert squash(added.split("\n")[1]) in squash(pdftotext(tmp_path / "b" / name))
+    assert squash(shown) in squash(pdftotext(tmp_path / "b" / name))
 
 
 def test_the_bytes_depend_neither_on_jobs_nor_on_what_was_laid_out_before(tmp_path):

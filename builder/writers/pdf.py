@@ -25,7 +25,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from builder.model import MEDIA_TYPES, PageStart
 from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders, page_styles
-from builder.render import Rendered
+from builder.render import Rendered, whole_print_css
 
 
 @dataclass
@@ -112,8 +112,8 @@ def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = Non
     """Lay out the whole book in one document with a profile's styles, collecting WeasyPrint's warnings;
     `on_page(done, total, what)` hears of each page laid out (the total is unknown: 0)."""
     assets = {image.path: image.data for image in rendered.book.images.values()} | (extra_assets or {})
-    whole = lay_out_part(rendered.print_html, rendered.print_css + profile_css, rendered.book.config.root, assets,
-                         int(rendered.modified.timestamp()), variant, "all", on_page)
+    whole = lay_out_part(rendered.print_html, whole_print_css(rendered) + profile_css, rendered.book.config.root,
+                         assets, int(rendered.modified.timestamp()), variant, "all", on_page)
     return LaidOut(whole.pdf, whole.page_count, whole.anchors.get("ch-1", 0), whole.messages, whole.overflows,
                    whole.placed, whole.starts)
 
