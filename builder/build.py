@@ -69,6 +69,7 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
                          find_line(config.path.read_text(encoding="utf-8"), "book", "writing_mode"))
     paged: dict[str | None, Rendered] = {}  # EPUB renderings carrying a print edition's page numbers
     pdfs = [e for e in editions if e.format == "pdf"]  # print first: EPUBs cite its pages
+    cited = {e.convert for e in editions if e.format != "pdf"}  # renderings an EPUB of this build packages
     with _epub_fonts_aside(renders, editions, fonts, jobs):
         if pdfs:
             from builder import printing  # WeasyPrint and pikepdf load only for a print edition
@@ -77,7 +78,7 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
                                                 reporter, progress, jobs)
             for edition, (data, laid_out) in zip(pdfs, made):
                 outputs[edition.file_name(config.slug)] = data
-                if edition.convert not in paged:
+                if edition.convert in cited and edition.convert not in paged:
                     paged[edition.convert] = add_page_list(renders[edition.convert], laid_out.starts,
                                                            laid_out.body_start,
                                                            source_id(config.identifier, edition.name))
