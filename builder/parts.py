@@ -40,6 +40,7 @@ class Task:
     epoch: int
     profile: Profile  # for the files its layout may fetch besides the images
     images: tuple[tuple[str, str], ...] = ()  # (path in the book, digest) of each image the part shows
+    outline: str = ""  # the outline rules of its chapters: `css` stays the same for every part
 
 
 _ASSETS: dict[Path, bytes] = {}  # the book's images, which worker processes get by fork
@@ -93,7 +94,7 @@ class Layouts:
         groups, ahead = [[chapter] for chapter in rendered.book.chapters], []
         while True:
             htmls, stand_ins = _part_htmls(rendered, groups)
-            tasks = [task(html, css=task.keywords["css"] + "".join(rendered.print_outlines[c.index] for c in group),
+            tasks = [task(html, outline="".join(rendered.print_outlines[c.index] for c in group),
                           keep="no-folios", label=", ".join(c.rel for c in group),
                           images=sum((self.images[c.path] for c in group), ()))
                      for html, group in zip(htmls, groups)]
@@ -119,7 +120,8 @@ class Layouts:
         names = []
         for task in tasks:
             name, data = cache.memo_lookup(self.folder, ("part", cache.tool_digest(), task.html, task.css,
-                                                         task.variant, task.keep, task.epoch, task.images))
+                                                         task.variant, task.keep, task.epoch, task.images,
+                                                         task.outline))
             names.append(name)
             results.append(_from_bytes(data) if data is not None else None)
         missing = [i for i, result in enumerate(results) if result is None]
@@ -222,7 +224,7 @@ def _lay_out_task(job: tuple[int, Task]) -> tuple[int, PartLaidOut]:
     # A chapter's faces are embedded again, once for the whole book, when the parts are stitched.
     merged_later = _from_stack if task.keep == "no-folios" else None
     return index, lay_out_part(task.html, task.css, task.root, _ASSETS | layout_assets(task.profile), task.epoch,
-                               task.variant, task.keep, merged_later=merged_later)
+                               task.variant, task.keep, merged_later=merged_later, outline=task.outline)
 
 
 @functools.cache

@@ -268,17 +268,20 @@ _STYLES: dict[str, tuple] = {}  # per process: a stylesheet parsed once serves e
 
 def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epoch: int,
                  variant: str | None = None, keep: str = "all", on_page=None,
-                 merged_later: Callable[[str], bool] | None = None) -> PartLaidOut:
+                 merged_later: Callable[[str], bool] | None = None, outline: str = "") -> PartLaidOut:
     """Lay out one part; `keep` is "all", "no-folios" (a chapter part: the folios, which depend on where
     the part lands in the book, are drawn after stitching) or "folios" (a sheet of folios alone); faces
-    for which `merged_later(name)` holds are embedded with no glyph but .notdef (see `_stub_subsets`)."""
+    for which `merged_later(name)` holds are embedded with no glyph but .notdef (see `_stub_subsets`).
+    `outline` holds the part's own outline rules, a stylesheet of their own: `css`, which every part shares,
+    is parsed once per process."""
     with _engine_log(on_page) as handler:
         fetcher = BookFetcher(assets, root)
         try:
             with _source_date(epoch):
                 stylesheet, fonts, profiles = _stylesheet(css, fetcher)
                 document = HTML(string=html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
-                    stylesheets=[stylesheet], font_config=fonts, color_profiles=profiles)
+                    stylesheets=[stylesheet, *([CSS(string=outline)] if outline else [])], font_config=fonts,
+                    color_profiles=profiles)
                 folios = _keep_boxes(document, keep)
                 with _fast_deflate(), _stub_subsets(merged_later):
                     pdf = document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False, pdf_variant=variant)
