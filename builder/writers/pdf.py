@@ -280,8 +280,8 @@ def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epo
             with _source_date(epoch):
                 stylesheet, fonts, profiles = _stylesheet(css, fetcher)
                 document = HTML(string=html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
-                    stylesheets=[stylesheet, *([CSS(string=outline)] if outline else [])], font_config=fonts,
-                    color_profiles=profiles)
+                    stylesheets=[stylesheet, *([CSS(string=outline, url_fetcher=fetcher)] if outline else [])],
+                    font_config=fonts, color_profiles=profiles)
                 folios = _keep_boxes(document, keep)
                 with _fast_deflate(), _stub_subsets(merged_later):
                     pdf = document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False, pdf_variant=variant)
