@@ -108,8 +108,9 @@ def prune(folder: Path, used: set[str]) -> None:
     """Remove the oldest entries not in `used` once they are more than twice as many as `used` (plus a margin),
     until as many remain as are used: an edition built now and then keeps its entries, an edit's old ones go."""
     try:
-        _remove_stale_temps(folder)
-        stale = [e for e in os.scandir(folder) if ENTRY_NAME.fullmatch(e.name) and e.name not in used
+        entries = list(os.scandir(folder))
+        _remove_stale_temps(entries)
+        stale = [e for e in entries if ENTRY_NAME.fullmatch(e.name) and e.name not in used
                  and e.is_file(follow_symlinks=False)]
         if len(stale) <= 2 * len(used) + 16:
             return
@@ -120,10 +121,10 @@ def prune(folder: Path, used: set[str]) -> None:
         pass  # a read-only cache only costs space
 
 
-def _remove_stale_temps(folder: Path) -> None:
+def _remove_stale_temps(entries: list[os.DirEntry]) -> None:
     """Temporary files of entries whose writer was killed (workers die at once on Ctrl-C)."""
     oldest = time.time() - STALE_TEMP_SECONDS
-    for entry in os.scandir(folder):
+    for entry in entries:
         if TEMP_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False) \
                 and entry.stat(follow_symlinks=False).st_mtime < oldest:
             os.unlink(entry.path)

@@ -238,7 +238,7 @@ def run_check(args: argparse.Namespace, reporter: Reporter) -> int:
     from builder.check import check_epub
     from builder.preflight import check_pdf
 
-    interrupt.install("folio check: interrupted")
+    interrupt.say("folio check: interrupted")
     if args.file.is_dir():
         return run_check_book(args, reporter)
     if args.out or args.edition:
@@ -318,7 +318,7 @@ def run_new(args: argparse.Namespace, reporter: Reporter) -> int:
     """`folio new DIR`: write the skeleton, or refuse a folder that already holds something (exit 2)."""
     from builder.new import NewError, create_book
 
-    interrupt.install(f"folio new: interrupted; {args.book_dir} may hold part of the skeleton")
+    interrupt.say(f"folio new: interrupted; {args.book_dir} may hold part of the skeleton")
     try:
         written = create_book(args.book_dir)
     except NewError as exc:
@@ -334,6 +334,6 @@ def run_watch(args: argparse.Namespace, reporter: Reporter) -> int:
     """`folio watch`: serve the live preview until Ctrl-C (exit 130), which is how it is meant to end."""
     from builder.watch import watch
 
-    interrupt.install("folio watch: stopped")
+    interrupt.say("folio watch: stopped")
     return watch(args.book_dir, args.port, strict=args.strict, allow_remote=args.allow_remote, edition=args.edition,
                  debug=args.debug)

@@ -26,10 +26,17 @@ _PENDING: int | None = None  # a signal that came while held
 
 def install(message: str) -> None:
     """From now on this process answers SIGINT and SIGTERM by ending, with `message` on stderr."""
-    global _OWNER, _MESSAGE
-    _OWNER, _MESSAGE = os.getpid(), message.encode() + b"\n"
+    global _OWNER
+    _OWNER = os.getpid()
+    say(message)
     for signum in EXIT_CODES:
         signal.signal(signum, _on_signal)
+
+
+def say(message: str) -> None:
+    """What a signal prints from now on."""
+    global _MESSAGE
+    _MESSAGE = message.encode() + b"\n"
 
 
 def _on_signal(signum: int, frame) -> None:
@@ -83,11 +90,11 @@ def settled(path: str | os.PathLike) -> None:
 @contextlib.contextmanager
 def held(then: str):
     """A signal waits for the block to end; once it has ended, one says `then` instead of the message."""
-    global _HELD, _MESSAGE
+    global _HELD
     _HELD += 1
     try:
         yield
-        _MESSAGE = then.encode() + b"\n"
+        say(then)
     finally:
         _HELD -= 1
         if not _HELD and _PENDING is not None:

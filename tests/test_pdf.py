@@ -277,10 +277,5 @@ def test_parts_deflate_the_cmyk_profile_once_and_embed_it_whole(tmp_path):
         with pikepdf.open(io.BytesIO(part.pdf)) as doc:
             [intent] = doc.Root.OutputIntents
             assert intent.DestOutputProfile.read_bytes() == icc
-        assert f"Part {n}" in pdftotext_bytes(part.pdf, tmp_path / f"part{n}.pdf")
-
-
-def pdftotext_bytes(data: bytes, path) -> str:
-    """The text layer of a PDF given as bytes."""
-    path.write_bytes(data)
-    return pdftotext(path)
+        (tmp_path / f"part{n}.pdf").write_bytes(part.pdf)
+        assert f"Part {n}" in pdftotext(tmp_path / f"part{n}.pdf")
