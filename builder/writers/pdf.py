@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes.util
 import hashlib
 import io
 import logging
 import re
 import os
+import sys
 import types
 import zlib
 from collections.abc import Callable
@@ -16,12 +18,32 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pydyf
-from weasyprint import CSS, HTML
-from weasyprint.css import ColorProfile
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, ReplacedBox, TextBox
-from weasyprint.pdf.fonts import Font
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+
+@contextlib.contextmanager
+def _libraries_by_soname():
+    """While WeasyPrint loads its libraries, cffi's find_library() finds nothing on Linux."""
+    # WeasyPrint tries several names for each library (libgobject-2.0-0, gobject-2.0-0, gobject-2.0, ...
+    # libgobject-2.0.so.0). For each name that is not a loadable file, cffi asks ctypes' find_library(),
+    # which runs ldconfig, then gcc, then ld: 22 lookups, 0.18 s of every build with a print edition. Each
+    # list holds the soname itself, which the dynamic loader finds as ldconfig would, so the same files load.
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    previous, ctypes.util.find_library = ctypes.util.find_library, lambda name: None
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = previous
+
+
+with _libraries_by_soname():
+    from weasyprint import CSS, HTML
+    from weasyprint.css import ColorProfile
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, MarginBox, ReplacedBox, TextBox
+    from weasyprint.pdf.fonts import Font
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
 from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders, page_styles
