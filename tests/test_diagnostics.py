@@ -156,3 +156,51 @@ def test_a_character_no_font_has_is_reported_at_its_column(tmp_path):
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")  # stops before layout
     assert proc.returncode == 1
     assert [d for d in located(proc.stderr) if d[0] == "FNT001"] == [("FNT001", 4, 19)], proc.stderr
+
+
+# Raw HTML as authors write it: a box around Markdown blocks, void and self-closed elements, optional end tags,
+# a comment; then an element left open in a heading and in a paragraph, one closed out of order, a stray end
+# tag and a `<div/>`, which HTML reads as an opening tag.
+RAW_HTML = """# T
+
+<div class="note">
+
+A box whose end is in a later block:
+
+</div>
+
+<!-- <div> in a comment opens nothing -->
+
+Text with <em>emphasis</em>, a <span>span<br/>with a break</span> and </span> a stray end.
+
+## A <sup>heading</sup> with <sub>an open element
+
+Text with an <em>unclosed emphasis. And a footnote.[^1]
+
+<section><p>Optional end tags<ul><li>one<li>two</ul></section>
+
+<aside>Closed <b>out of order</aside></b>
+
+<div id="x"/>
+
+[^1]: The note, which an open element would take in.
+"""
+
+
+def test_raw_html_left_open_or_closed_out_of_order_stops_the_build_at_its_tag(tmp_path):
+    """An element left open takes in all that follows (the footnotes too: the note's id was lost, and EPUBCheck
+    failed the book built with no warning); a stray end tag is only ignored."""
+    book = make_book(tmp_path, RAW_HTML)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert sorted(located(proc.stderr)) == [("HTM002", 13, 30), ("HTM002", 15, 14), ("HTM002", 19, 15),
+                                            ("HTM002", 21, 1), ("HTM003", 11, 71), ("HTM003", 19, 38)], proc.stderr
+    assert "<sub> is never closed in its heading" in proc.stderr
+    assert "<b> is still open at </aside> on line 19" in proc.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    closed = RAW_HTML.replace("open element\n", "open element</sub>\n").replace("emphasis. And", "emphasis</em>. And")
+    closed = closed.replace("order</aside></b>", "order</b></aside>").replace('<div id="x"/>', '<div id="x"></div>')
+    make_book(tmp_path / "fixed", closed.replace("</span> a stray end", "no stray end"))
+    proc = run_folio("build", str(tmp_path / "fixed" / "book"), "--out", str(tmp_path / "out"), "--strict",
+                     "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr

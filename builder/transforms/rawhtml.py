@@ -1,8 +1,10 @@
-"""Say where raw HTML will lose what the sanitiser removes: scripts, handlers, frames, forms, bad URLs."""
+"""Say where raw HTML will lose what the sanitiser removes (scripts, handlers, frames, forms, bad URLs), and
+where its elements are left open or closed out of order, which would take in the rest of the chapter."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from builder.markdown import located_children, source_position
 from builder.model import Book
@@ -10,25 +12,46 @@ from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS
 
 TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
 ATTR_RE = re.compile(r"([^\s=/\"'>]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
+COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)", re.S)
+VOID = {"br", "hr", "img", "wbr", "col"}  # the allowed elements that have no content and no end tag
+# Elements whose end tag HTML lets a writer leave out (the next sibling or the parent's end closes them).
+OPTIONAL_END = {"p", "li", "dt", "dd", "rt", "rp", "colgroup", "caption", "thead", "tbody", "tfoot", "tr", "td",
+                "th"}
+SCOPES = {"paragraph_open": "paragraph", "heading_open": "heading", "th_open": "table cell",
+          "td_open": "table cell"}
 
 
 def check_raw_html(book: Book, ctx) -> Book:
-    """Warn, at its line and the column of its tag, about every piece of raw HTML the output will not carry."""
+    """Warn, at its line and the column of its tag, about every piece of raw HTML the output will not carry;
+    stop on an element left open, which would take in what follows it (footnotes too)."""
     for chapter in book.chapters:
+        blocks, scope = _Balance(chapter.path, ctx.reporter, "chapter"), "block"
         for tok in chapter.tokens:
             line = tok.map[0] + 1 if tok.map else 1
             if tok.type == "html_block":
                 _check(tok.content, chapter.path, line, ctx.reporter, tok, 0)
+                blocks.feed(tok.content, tok, 0)
             elif tok.type == "inline":
+                inline = _Balance(chapter.path, ctx.reporter, scope)
                 for child, where, offset in located_children(tok, {"html_inline"}):
                     if where is not None:
                         _check(child.content, chapter.path, where, ctx.reporter, tok, offset)
+                    if child.type == "html_inline":
+                        inline.feed(child.content, tok, offset)
+                inline.end()
+            scope = SCOPES.get(tok.type, "block")
+        blocks.end()
     return book
+
+
+def _masked(html: str) -> str:
+    """`html` with its comments blanked out, offsets kept: the sanitiser drops them, tags and all."""
+    return COMMENT_RE.sub(lambda m: " " * len(m.group(0)), html)
 
 
 def _check(html: str, path, line: int, reporter, block, offset: int | None) -> None:
     """Warn about each tag and attribute of `html` (at `offset` in `block`'s content) the sanitiser removes."""
-    for match in TAG_RE.finditer(html):
+    for match in TAG_RE.finditer(_masked(html)):
         tag = match.group(2).lower()
         if match.group(1):  # a closing tag: its opening tag, at its own column, was reported already
             continue
@@ -46,3 +69,53 @@ def _check(html: str, path, line: int, reporter, block, offset: int | None) -> N
             elif attr in ("href", "src") and not value.startswith(("#", "http:", "https:", "mailto:")):
                 reporter.warning("HTM001", f"{attr}='{value}' on raw HTML <{tag}> is removed: use Markdown "
                                  "links and images, which Folio checks", path, where, col=col)
+
+
+@dataclass
+class _Open:
+    """An element raw HTML opened, where its tag is."""
+
+    tag: str
+    line: int
+    col: int | None
+
+
+class _Balance:
+    """The raw HTML elements open in one scope: a chapter's HTML blocks, or one paragraph's (heading's, table
+    cell's) inline HTML, which the paragraph's end cuts short and HTML then opens again after it."""
+
+    def __init__(self, path, reporter, scope: str):
+        self.path, self.reporter, self.scope, self.open = path, reporter, scope, []
+
+    def feed(self, html: str, block, offset: int | None) -> None:
+        """Open and close the allowed elements of `html`, at `offset` in `block`'s content."""
+        for match in TAG_RE.finditer(_masked(html)):
+            tag = match.group(2).lower()
+            if tag not in TAGS or tag in VOID:  # what the sanitiser removes cannot take anything in
+                continue
+            if offset is None:
+                line, col = (block.map[0] + 1 if block.map else 1), None
+            else:
+                line, col = source_position(block, offset + match.start())
+            if not match.group(1):  # `<span/>` opens a span too: HTML ignores the slash
+                self.open.append(_Open(tag, line, col))
+                continue
+            found = next((n for n in range(len(self.open) - 1, -1, -1) if self.open[n].tag == tag), None)
+            if found is None:
+                self.reporter.warning("HTM003", f"raw HTML </{tag}> closes no open element and is ignored",
+                                      self.path, line, col=col)
+                continue
+            for inner in self.open[found + 1:]:
+                self._unclosed(inner, f"is still open at </{tag}> on line {line}: close it first")
+            del self.open[found:]
+
+    def end(self) -> None:
+        """Report what the scope leaves open."""
+        for element in self.open:
+            self._unclosed(element, f"is never closed in its {self.scope}: close it there, or everything "
+                                    "after it is taken in")
+
+    def _unclosed(self, element: _Open, why: str) -> None:
+        if element.tag not in OPTIONAL_END:
+            self.reporter.error("HTM002", f"raw HTML <{element.tag}> {why}", self.path, element.line,
+                                col=element.col)
