@@ -116,6 +116,7 @@ class _Balance:
                                     "after it is taken in")
 
     def _unclosed(self, element: _Open, why: str) -> None:
+        """An error at the element's tag, unless HTML lets its end tag be left out."""
         if element.tag not in OPTIONAL_END:
             self.reporter.error("HTM002", f"raw HTML <{element.tag}> {why}", self.path, element.line,
                                 col=element.col)
