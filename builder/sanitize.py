@@ -31,6 +31,9 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 # libxml2 silently drops text nodes over 10 MB unless huge_tree is set; chapters are capped at 64 MiB
 # by the path resolver, so the parser's own cap would only lose text.
 HTML_PARSER = lxml_html.HTMLParser(huge_tree=True, no_network=True)
+# libxml2's HTML parser predates <wbr> and reads it as an element that holds what follows: the rest of the
+# paragraph ended up inside it (invalid XHTML), or was lost. Closed at once, it stays empty.
+WBR = re.compile(r"<wbr\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)\s*/?>", re.IGNORECASE)
 SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed", "handler", "listener"}
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
@@ -50,7 +53,7 @@ def clean_html(fragment: str, check_url: Callable[[str, str, str], bool]) -> str
 
 def to_markup(fragment: str, xhtml: bool, adjust: Callable | None = None) -> str:
     """Serialise sanitised HTML as XHTML (EPUB) or HTML (print): always well-formed, whatever came in."""
-    container = lxml_html.fragment_fromstring(fragment or "", create_parent="div", parser=HTML_PARSER)
+    container = lxml_html.fragment_fromstring(close_wbr(fragment or ""), create_parent="div", parser=HTML_PARSER)
     unwrap_misplaced_blocks(container)
     if adjust:
         adjust(container)
@@ -60,6 +63,11 @@ def to_markup(fragment: str, xhtml: bool, adjust: Callable | None = None) -> str
     for child in container:
         out.append(etree.tostring(child, method="xml" if xhtml else "html", encoding="unicode"))
     return "".join(out)
+
+
+def close_wbr(html: str) -> str:
+    """`html` with every `<wbr>` closed at once (`<wbr></wbr>`), for libxml2's HTML parser."""
+    return WBR.sub(r"<wbr\1></wbr>", html)
 
 
 def unwrap_misplaced_blocks(container) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from lxml import etree, html as lxml_html
 
 from builder.plaintext import MD_SPECIAL
-from builder.sanitize import ATTRS, BLOCKS, GLOBAL_ATTRS, TAGS
+from builder.sanitize import ATTRS, BLOCKS, GLOBAL_ATTRS, TAGS, close_wbr
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -92,7 +92,7 @@ def parse(text: str, as_html: bool):
     try:
         if as_html:
             parser = lxml_html.HTMLParser(no_network=True, huge_tree=True, remove_comments=True, remove_pis=True)
-            root = lxml_html.document_fromstring(text, parser=parser)
+            root = lxml_html.document_fromstring(close_wbr(text), parser=parser)
         else:
             parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
                                      remove_comments=True, remove_pis=True, encoding="utf-8")

@@ -31,6 +31,7 @@ and <a href="../md/03-notes.md#remarks">the remarks</a>.<a href="two.html#note-1
 <table><tr><td xml:lang="la">Cetus</td><td>whale</td></tr></table>
 <pre>  keep   this
     spacing</pre>
+<p id="breakable">A harbour<wbr/>master's <em>logbook</em> stays whole.</p>
 </section>
 </body>
 </html>
@@ -44,6 +45,8 @@ TWO = """<!DOCTYPE html>
 <p>海上的风很大。回到<a href="one.xhtml#opening">开头</a>。</p>
 <h3 id="sec-wind">风向</h3>
 <p>东风<br>西风</p>
+<p id="wbr">很长的<wbr>词之后的文字</p>
+<p>之后的段落
 <ol><li id="note-1"><p>一个注释。<a href="one.xhtml#noteref-1">↩</a></p></li></ol>
 </body>
 </html>
@@ -52,6 +55,8 @@ TWO = """<!DOCTYPE html>
 NOTES = """# Notes {#remarks}
 
 Back to [the harbour](../text/one.xhtml#harbour) and [the wind](../text/two.html#sec-wind).
+
+A super<wbr>long word, an<wbr/>other, and *what follows*.
 """
 
 TOML = """[book]
@@ -133,6 +138,21 @@ def test_inline_markup_text_and_structures_survive(imported):
     assert image.get("alt") == "The moon over the harbour" and f"EPUB/{image.get('src')}" in members
     two = xml(members["EPUB/ch-02.xhtml"])
     assert two.find(".//x:br", NS) is not None and "海上的风很大。" in "".join(two.itertext())
+
+
+def test_wbr_stays_empty_and_keeps_the_text_after_it(imported):
+    """libxml2's HTML parser read <wbr> as holding what follows: invalid XHTML (<wbr>long</wbr>), and in an
+    HTML chapter the rest of the paragraph, or of the chapter when <p> was left open, was lost."""
+    out, _ = imported
+    members = epub_members(out / "imported.epub")
+    for name, words in (("EPUB/ch-01.xhtml", "Aharbourmaster'slogbookstayswhole."),
+                        ("EPUB/ch-02.xhtml", "很长的词之后的文字"),
+                        ("EPUB/ch-03.xhtml", "Asuperlongword,another,andwhatfollows.")):
+        wbrs = xml(members[name]).findall(".//x:wbr", NS)
+        assert wbrs and all(len(w) == 0 and not w.text for w in wbrs), name
+        text = "".join(wbrs[0].getparent().itertext())
+        assert "".join(text.split()) == words, (name, text)
+    assert "之后的段落" in "".join(xml(members["EPUB/ch-02.xhtml"]).itertext())  # the next, unclosed <p>
 
 
 def test_the_epub_passes_epubcheck_and_the_pdf_carries_the_text(imported, java, tmp_path):
