@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Callable
 
 import nh3
@@ -38,13 +39,46 @@ SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed", "handle
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 
+LANG_VALUE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # as config.LANG_RE: BCP 47, roughly
+# WAI-ARIA 1.2 and DPUB-ARIA 1.0 roles, which EPUBCheck accepts in `role`; anything else makes the book invalid.
+ROLES = set("""alert alertdialog application article banner blockquote button caption cell checkbox code
+columnheader combobox complementary contentinfo definition deletion dialog directory document emphasis feed
+figure form generic grid gridcell group heading img insertion link list listbox listitem log main marquee math
+menu menubar menuitem menuitemcheckbox menuitemradio meter navigation none note option paragraph presentation
+progressbar radio radiogroup region row rowgroup rowheader scrollbar search searchbox separator slider spinbutton
+status strong subscript superscript switch tab table tablist tabpanel term textbox time timer toolbar tooltip tree
+treegrid treeitem doc-abstract doc-acknowledgments doc-afterword doc-appendix doc-backlink doc-biblioentry
+doc-bibliography doc-biblioref doc-chapter doc-colophon doc-conclusion doc-cover doc-credit doc-credits
+doc-dedication doc-endnote doc-endnotes doc-epigraph doc-epilogue doc-errata doc-example doc-footnote doc-foreword
+doc-glossary doc-glossref doc-index doc-introduction doc-noteref doc-notice doc-pagebreak doc-pagelist doc-part
+doc-preface doc-prologue doc-pullquote doc-qna doc-subtitle doc-tip doc-toc""".split())
+URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"  # what a URL may hold as it is; anything else is percent-encoded
+
+
+def kept_value(attr: str, value: str) -> tuple[str | None, str]:
+    """The value an allowed attribute keeps (None: removed) and, when it changes, why, for the author."""
+    if attr == "lang" and not LANG_VALUE.match(value.strip()):
+        return None, "is not a BCP 47 language tag (en, zh-Hans, ja)"
+    if attr == "epub:type":
+        kept = " ".join(v for v in value.split() if ":" not in v)
+        why = "holds prefixed values (z3998:, se:), which need vocabulary declarations Folio does not write"
+        return (kept or None), (why if kept != " ".join(value.split()) else "")
+    if attr == "role" and not set(value.split()) <= ROLES:
+        kept = " ".join(v for v in value.split() if v in ROLES)
+        return (kept or None), "holds a value that is not an ARIA or DPUB-ARIA role"
+    if attr in ("href", "src"):
+        return urllib.parse.quote(value.strip(), safe=URL_SAFE), ""
+    return value, ""
+
+
 def clean_html(fragment: str, check_url: Callable[[str, str, str], bool]) -> str:
-    """Keep only allowed tags and attributes; `check_url(tag, attr, value)` vets every href and src."""
+    """Keep only allowed tags and attributes, with valid values; `check_url(tag, attr, value)` vets every
+    href and src (a space or other character a URL cannot hold is percent-encoded)."""
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if attr in ("href", "src") and not check_url(tag, attr, value):
             return None
-        return value
+        return kept_value(attr, value)[0]
 
     return nh3.clean(fragment, tags=TAGS, attributes={"*": GLOBAL_ATTRS, **ATTRS}, url_schemes={"http", "https",
                      "mailto"}, link_rel=None, strip_comments=True, attribute_filter=attribute_filter,
@@ -55,6 +89,8 @@ def to_markup(fragment: str, xhtml: bool, adjust: Callable | None = None) -> str
     """Serialise sanitised HTML as XHTML (EPUB) or HTML (print): always well-formed, whatever came in."""
     container = lxml_html.fragment_fromstring(close_wbr(fragment or ""), create_parent="div", parser=HTML_PARSER)
     unwrap_misplaced_blocks(container)
+    for ruby in container.xpath(".//ruby[not(rt)]"):  # a ruby with no reading is invalid: its text stays
+        ruby.drop_tag()
     if adjust:
         adjust(container)
     for img in container.xpath(".//img[not(@src)]"):  # a refused src leaves an image that shows nothing

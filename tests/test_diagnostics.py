@@ -204,3 +204,34 @@ def test_raw_html_left_open_or_closed_out_of_order_stops_the_build_at_its_tag(tm
     proc = run_folio("build", str(tmp_path / "fixed" / "book"), "--out", str(tmp_path / "out"), "--strict",
                      "--edition", "epub")
     assert proc.returncode == 0, proc.stderr
+
+
+# Ids an author gives blocks, spans and raw HTML: each must be unique (in its chapter too), a valid name, and not
+# one of those Folio gives footnotes. Each case built before, and EPUBCheck then failed the book.
+IDS = """# T
+
+[a]{#y} and [b]{#y}
+
+{#para}
+One paragraph.
+
+<span id="para">again</span> <span id="">empty</span> <span id="has space">s</span>
+
+{#fn-ch-1-1}
+A paragraph with a note.[^x]
+
+<span data-id="1">a data attribute is no id</span>
+
+[^x]: The note.
+"""
+
+
+def test_ids_on_blocks_spans_and_raw_html_are_unique_valid_and_not_folios_own(tmp_path):
+    book = make_book(tmp_path, IDS)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert sorted(located(proc.stderr)) == [("HTM001", 13, 1), ("ID001", 3, None), ("ID001", 8, None),
+                                            ("ID001", 8, None), ("ID001", 8, None), ("ID001", 11, None)], proc.stderr
+    assert "duplicate id 'y'" in proc.stderr and "duplicate id 'para' (also at chapters/01.md:6)" in proc.stderr
+    assert "empty id" in proc.stderr and "id 'has space' must start" in proc.stderr
+    assert "id 'fn-ch-1-1' is the kind Folio gives footnotes" in proc.stderr

@@ -8,7 +8,9 @@ from builder.markdown import inline_text
 from builder.model import Book, Chapter, Heading
 
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
-RAW_ID_RE = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+RAW_ID_RE = re.compile(r"""(?<![\w:-])id\s*=\s*["']([^"']*)["']""", re.IGNORECASE)  # not data-id=
+# Ids Folio gives footnotes and their calls (markdown._render_footnote_*): an author's id must not take them.
+RESERVED_ID_RE = re.compile(r"^(?:fn|fnref)-ch-\d+")
 
 
 def assign_titles_and_ids(book: Book, ctx) -> Book:
@@ -22,9 +24,9 @@ def assign_titles_and_ids(book: Book, ctx) -> Book:
             if not heading.text and heading.level > 1:
                 ctx.reporter.warning("SRC009", "heading has no text: it is left out of the table of contents",
                                      chapter.path, heading.line)
-        for anchor, line in _collect_anchors(chapter).items():
-            if ID_RE.match(anchor) and _check_id(anchor, line, chapter, seen, ctx.reporter):
-                chapter.anchors[anchor] = line
+        for anchor, line in _collect_anchors(chapter):
+            if _check_anchor(anchor, line, chapter, seen, ctx.reporter):
+                chapter.anchors.setdefault(anchor, line)
     return book
 
 
@@ -51,9 +53,10 @@ def _collect_headings(chapter: Chapter) -> list[Heading]:
     return headings
 
 
-def _collect_anchors(chapter: Chapter) -> dict[str, int]:
-    """Ids on blocks and spans (`{#id}`) and in raw HTML: link targets like headings, though not in the TOC."""
-    found: dict[str, int] = {}
+def _collect_anchors(chapter: Chapter) -> list[tuple[str, int]]:
+    """Ids on blocks and spans (`{#id}`) and in raw HTML, each time one is given: link targets like headings,
+    though not in the TOC."""
+    found: list[tuple[str, int]] = []
     for tok in chapter.tokens:
         line = tok.map[0] + 1 if tok.map else 1
         for item in [tok, *(tok.children or [])]:
@@ -61,10 +64,10 @@ def _collect_anchors(chapter: Chapter) -> dict[str, int]:
                 continue
             ident = item.attrGet("id")
             if ident:
-                found.setdefault(str(ident), line)
+                found.append((str(ident), line))
             if item.type in ("html_block", "html_inline"):
                 for match in RAW_ID_RE.finditer(item.content):
-                    found.setdefault(match.group(1), line + item.content.count("\n", 0, match.start()))
+                    found.append((match.group(1), line + item.content.count("\n", 0, match.start())))
     return found
 
 
@@ -80,6 +83,18 @@ def _set_title(chapter: Chapter, reporter) -> None:
         chapter.title = chapter.path.stem
         return
     chapter.title, chapter.title_line = first.text, first.line
+
+
+def _check_anchor(ident: str, where: int, chapter: Chapter, seen: dict, reporter) -> bool:
+    """An id on a block, a span or raw HTML: as a heading's, and neither empty nor one Folio gives notes."""
+    if not ident:
+        reporter.error("ID001", "empty id: give the element a name, or leave the id out", chapter.path, where)
+        return False
+    if RESERVED_ID_RE.match(ident):
+        reporter.error("ID001", f"id '{ident}' is the kind Folio gives footnotes and their calls: choose "
+                       "another", chapter.path, where)
+        return False
+    return _check_id(ident, where, chapter, seen, reporter)
 
 
 def _check_id(ident: str, where: int, chapter: Chapter, seen: dict, reporter) -> bool:

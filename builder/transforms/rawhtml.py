@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from builder.markdown import located_children, source_position
 from builder.model import Book
-from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS
+from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS, kept_value
 
 TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
 ATTR_RE = re.compile(r"([^\s=/\"'>]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
@@ -44,6 +44,11 @@ def check_raw_html(book: Book, ctx) -> Book:
     return book
 
 
+def _unquoted(value: str) -> str:
+    """An attribute's value as written, without its quotes."""
+    return value.strip("\"'").strip()
+
+
 def _masked(html: str) -> str:
     """`html` with its comments blanked out, offsets kept: the sanitiser drops them, tags and all."""
     return COMMENT_RE.sub(lambda m: " " * len(m.group(0)), html)
@@ -60,15 +65,20 @@ def _check(html: str, path, line: int, reporter, block, offset: int | None) -> N
         if tag not in TAGS:
             reporter.warning("HTM001", f"raw HTML <{tag}> is not allowed and is removed", path, where, col=col)
             continue
-        for attr, value in ATTR_RE.findall(match.group(3)):
+        for attr, raw in ATTR_RE.findall(match.group(3)):
             attr = attr.lower()
-            value = value.strip("\"'").strip().lower()
+            value = _unquoted(raw).lower()
             if attr not in GLOBAL_ATTRS | ATTRS.get(tag, set()):
                 reporter.warning("HTM001", f"attribute '{attr}' on raw HTML <{tag}> is removed", path, where,
                                  col=col)
             elif attr in ("href", "src") and not value.startswith(("#", "http:", "https:", "mailto:")):
                 reporter.warning("HTM001", f"{attr}='{value}' on raw HTML <{tag}> is removed: use Markdown "
                                  "links and images, which Folio checks", path, where, col=col)
+            elif kept_value(attr, raw_value := _unquoted(raw))[1]:
+                kept = kept_value(attr, raw_value)[0]
+                change = "removed" if kept is None else f"kept as '{kept}'"
+                reporter.warning("HTM001", f"{attr}='{raw_value}' on raw HTML <{tag}> is {change}: it "
+                                 f"{kept_value(attr, raw_value)[1]}", path, where, col=col)
 
 
 @dataclass
@@ -78,6 +88,7 @@ class _Open:
     tag: str
     line: int
     col: int | None
+    read: bool = False  # for a <ruby>: whether an <rt> gave it a reading
 
 
 class _Balance:
@@ -98,6 +109,11 @@ class _Balance:
             else:
                 line, col = source_position(block, offset + match.start())
             if not match.group(1):  # `<span/>` opens a span too: HTML ignores the slash
+                if tag == "rt":
+                    for element in reversed(self.open):
+                        if element.tag == "ruby":
+                            element.read = True
+                            break
                 self.open.append(_Open(tag, line, col))
                 continue
             found = next((n for n in range(len(self.open) - 1, -1, -1) if self.open[n].tag == tag), None)
@@ -107,6 +123,10 @@ class _Balance:
                 continue
             for inner in self.open[found + 1:]:
                 self._unclosed(inner, f"is still open at </{tag}> on line {line}: close it first")
+            if tag == "ruby" and not self.open[found].read:
+                ruby = self.open[found]
+                self.reporter.warning("HTM001", "raw HTML <ruby> has no <rt> reading: its text is kept without "
+                                      "ruby", self.path, ruby.line, col=ruby.col)
             del self.open[found:]
 
     def end(self) -> None:
