@@ -235,3 +235,15 @@ def test_ids_on_blocks_spans_and_raw_html_are_unique_valid_and_not_folios_own(tm
     assert "duplicate id 'y'" in proc.stderr and "duplicate id 'para' (also at chapters/01.md:6)" in proc.stderr
     assert "empty id" in proc.stderr and "id 'has space' must start" in proc.stderr
     assert "id 'fn-ch-1-1' is the kind Folio gives footnotes" in proc.stderr
+
+
+def test_a_raw_html_link_to_an_id_its_chapter_lacks_is_a_located_error(tmp_path):
+    """A raw `<a href="#id">` (inline, in a block, in a table) is checked like a Markdown link: before, the
+    build passed and EPUBCheck failed the book (RSC-012)."""
+    chapter = ("# T {#top}\n\nBack to <a href=\"#top\">the top</a> or <a href=\"#nowhere\">nowhere</a>.\n\n"
+               "<table><tr><td><a href=\"#gone\">x</a></td></tr></table>\n")
+    book = make_book(tmp_path, chapter)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert sorted(located(proc.stderr)) == [("LNK002", 3, 39), ("LNK002", 5, 16)], proc.stderr
+    assert "link to '#nowhere', which no heading or element in chapters/01.md carries" in proc.stderr

@@ -3,8 +3,10 @@ where its elements are left open or closed out of order, which would take in the
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from builder.markdown import located_children, source_position
 from builder.model import Book
@@ -26,16 +28,19 @@ def check_raw_html(book: Book, ctx) -> Book:
     stop on an element left open, which would take in what follows it (footnotes too)."""
     for chapter in book.chapters:
         blocks, scope = _Balance(chapter.path, ctx.reporter, "chapter"), "block"
+        # A raw `#id` link points into its own chapter: in the EPUB each chapter is a file of its own.
+        ids = {h.id for h in chapter.headings if h.id} | set(chapter.anchors) | {chapter.id}
+        check = functools.partial(_check, path=chapter.path, reporter=ctx.reporter, ids=(ids, chapter.rel))
         for tok in chapter.tokens:
             line = tok.map[0] + 1 if tok.map else 1
             if tok.type == "html_block":
-                _check(tok.content, chapter.path, line, ctx.reporter, tok, 0)
+                check(tok.content, line=line, block=tok, offset=0)
                 blocks.feed(tok.content, tok, 0)
             elif tok.type == "inline":
                 inline = _Balance(chapter.path, ctx.reporter, scope)
                 for child, where, offset in located_children(tok, {"html_inline"}):
                     if where is not None:
-                        _check(child.content, chapter.path, where, ctx.reporter, tok, offset)
+                        check(child.content, line=where, block=tok, offset=offset)
                     if child.type == "html_inline":
                         inline.feed(child.content, tok, offset)
                 inline.end()
@@ -54,8 +59,9 @@ def _masked(html: str) -> str:
     return COMMENT_RE.sub(lambda m: " " * len(m.group(0)), html)
 
 
-def _check(html: str, path, line: int, reporter, block, offset: int | None) -> None:
-    """Warn about each tag and attribute of `html` (at `offset` in `block`'s content) the sanitiser removes."""
+def _check(html: str, path, line: int, reporter, block, offset: int | None, ids: tuple[set[str], str]) -> None:
+    """Warn about each tag and attribute of `html` (at `offset` in `block`'s content) the sanitiser removes;
+    stop on a `#fragment` link to none of the chapter's `ids` (the set, and the chapter's name)."""
     for match in TAG_RE.finditer(_masked(html)):
         tag = match.group(2).lower()
         if match.group(1):  # a closing tag: its opening tag, at its own column, was reported already
@@ -71,6 +77,9 @@ def _check(html: str, path, line: int, reporter, block, offset: int | None) -> N
             if attr not in GLOBAL_ATTRS | ATTRS.get(tag, set()):
                 reporter.warning("HTM001", f"attribute '{attr}' on raw HTML <{tag}> is removed", path, where,
                                  col=col)
+            elif attr == "href" and value.startswith("#") and unquote(_unquoted(raw)[1:]) not in ids[0] | {""}:
+                reporter.error("LNK002", f"link to '{_unquoted(raw)}', which no heading or element in {ids[1]} "
+                               "carries", path, where, col=col)
             elif attr in ("href", "src") and not value.startswith(("#", "http:", "https:", "mailto:")):
                 reporter.warning("HTM001", f"{attr}='{value}' on raw HTML <{tag}> is removed: use Markdown "
                                  "links and images, which Folio checks", path, where, col=col)
