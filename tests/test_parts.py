@@ -42,15 +42,16 @@ def lay_out_both(book_dir: Path, profile_name: str, said: list | None = None) ->
 
 
 def write_book(folder: Path) -> Path:
-    """Four chapters: links across them (and one to an id no chapter has, in raw HTML), footnotes, a JPEG
-    in the third, Chinese in the fourth."""
+    """Four chapters: links across them (and one in raw HTML, to an id in its own chapter), footnotes, a JPEG
+    in the third, Chinese in the fourth. (A raw link to an id no chapter has now stops the build, LNK002, so the
+    engine never sees one.)"""
     chapters = folder / "chapters"
     (folder / "images").mkdir(parents=True)
     Image.new("RGB", (900, 600), (40, 90, 160)).save(folder / "images" / "sea.jpg", quality=80)
     texts = {
         "1": "# One\n\nSee [the harbour](3.md#harbour) and [the last words](4.md#last).[^a]\n\n"
              "[^a]: A note on the first page.\n\n" + "A line of the first chapter. " * 120 + "\n",
-        "2": "# Two\n\nA short chapter, <a href=\"#nowhere\">with a link to nowhere</a>.\n",
+        "2": "# Two\n\nA short chapter, <a href=\"#here\">with a raw link</a> to <span id=\"here\">here</span>.\n",
         "3": "# Three\n\n## The harbour {#harbour}\n\n![The sea](../images/sea.jpg)\n\n"
              + "Boats in the harbour. " * 200 + "[^b]\n\n[^b]: The harbour's note.\n",
         "4": "# 四\n\n## 最后的话 {#last}\n\n" + "港口的船只在风中摇晃。" * 150 + "\n\n回到[第一章](1.md)。\n",
@@ -81,8 +82,6 @@ def test_parts_make_the_same_pages_as_the_whole_book(book, profile, tmp_path):
     said: list = []
     whole, parts = lay_out_both(folder, profile, said)
     assert said[0] == said[1], "the same warnings, each once"
-    if book == "4":
-        assert any("nowhere" in message for _, message in said[1]), "a link to no anchor is reported"
     shown = [page_images(pdf, tmp_path, name) for pdf, name in ((whole, "whole"), (parts, "parts"))]
     assert len(shown[0]) == len(shown[1]) > 4
     for a, b in zip(*shown):
