@@ -9,6 +9,8 @@ from collections.abc import Callable
 import nh3
 from lxml import etree, html as lxml_html
 
+from builder.config import LANG_RE
+
 # What our own Markdown rendering produces, plus the inline HTML authors reasonably use.
 TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "em", "strong", "i", "b",
@@ -39,7 +41,6 @@ SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "object", "embed", "handle
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 
-LANG_VALUE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # as config.LANG_RE: BCP 47, roughly
 # WAI-ARIA 1.2 and DPUB-ARIA 1.0 roles, which EPUBCheck accepts in `role`; anything else makes the book invalid.
 ROLES = set("""alert alertdialog application article banner blockquote button caption cell checkbox code
 columnheader combobox complementary contentinfo definition deletion dialog directory document emphasis feed
@@ -57,7 +58,7 @@ URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"  # what a URL may hold as it is; anything e
 
 def kept_value(attr: str, value: str) -> tuple[str | None, str]:
     """The value an allowed attribute keeps (None: removed) and, when it changes, why, for the author."""
-    if attr == "lang" and not LANG_VALUE.match(value.strip()):
+    if attr == "lang" and not LANG_RE.match(value.strip()):
         return None, "is not a BCP 47 language tag (en, zh-Hans, ja)"
     if attr == "epub:type":
         kept = " ".join(v for v in value.split() if ":" not in v)

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 from builder.markdown import located_children, source_position
 from builder.model import Book
+from builder.render import chapter_ids
 from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS, kept_value
 
 TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
@@ -29,7 +30,7 @@ def check_raw_html(book: Book, ctx) -> Book:
     for chapter in book.chapters:
         blocks, scope = _Balance(chapter.path, ctx.reporter, "chapter"), "block"
         # A raw `#id` link points into its own chapter: in the EPUB each chapter is a file of its own.
-        ids = {h.id for h in chapter.headings if h.id} | set(chapter.anchors) | {chapter.id}
+        ids = chapter_ids(chapter)
         check = functools.partial(_check, path=chapter.path, reporter=ctx.reporter, ids=(ids, chapter.rel))
         for tok in chapter.tokens:
             line = tok.map[0] + 1 if tok.map else 1
@@ -83,11 +84,10 @@ def _check(html: str, path, line: int, reporter, block, offset: int | None, ids:
             elif attr in ("href", "src") and not value.startswith(("#", "http:", "https:", "mailto:")):
                 reporter.warning("HTM001", f"{attr}='{value}' on raw HTML <{tag}> is removed: use Markdown "
                                  "links and images, which Folio checks", path, where, col=col)
-            elif kept_value(attr, raw_value := _unquoted(raw))[1]:
-                kept = kept_value(attr, raw_value)[0]
-                change = "removed" if kept is None else f"kept as '{kept}'"
-                reporter.warning("HTM001", f"{attr}='{raw_value}' on raw HTML <{tag}> is {change}: it "
-                                 f"{kept_value(attr, raw_value)[1]}", path, where, col=col)
+            elif (kept := kept_value(attr, _unquoted(raw)))[1]:
+                change = "removed" if kept[0] is None else f"kept as '{kept[0]}'"
+                reporter.warning("HTM001", f"{attr}='{_unquoted(raw)}' on raw HTML <{tag}> is {change}: it "
+                                 f"{kept[1]}", path, where, col=col)
 
 
 @dataclass
