@@ -8,7 +8,7 @@ import re
 from builder.config import LANG_RE, Config
 from builder.diagnostics import Reporter, did_you_mean
 from builder.loader import Source
-from builder.markdown import MAX_NESTING, map_columns, nesting_overflow, parse_markdown
+from builder.markdown import MAX_NESTING, cut_table_rows, map_columns, nesting_overflow, parse_markdown
 from builder.plaintext import to_markdown
 from builder.model import Chapter
 
@@ -44,6 +44,10 @@ def _parse(source: Source, lang: str, reporter: Reporter):
     if source.path.suffix.lower() != ".txt":
         parsed = parse_markdown(source.text, lang)
         map_columns(parsed.tokens, source.text)  # only Markdown's lines are the file's: columns are known
+        for line, cells, header in cut_table_rows(parsed.tokens, source.text):
+            reporter.error("SRC010", f"this table row has {cells} cells and its header {header}: the last "
+                           f"{cells - header} would be dropped with their text; add header cells, or write "
+                           "`\\|` for a `|` inside a cell", source.path, line)
         return parsed
     converted = to_markdown(source.text)
     for line, message in converted.notes:

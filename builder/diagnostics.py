@@ -24,6 +24,7 @@ CODES = {
     "SRC007": "blocks nested too deep to parse",
     "SRC008": "paragraph so long that print sets it in parts",
     "SRC009": "heading without text, left out of the table of contents",
+    "SRC010": "table row with more cells than its header: GFM would drop the extra cells",
     "ID001": "duplicate id",
     "LNK001": "link to a missing chapter or file",
     "LNK002": "link to a missing anchor",

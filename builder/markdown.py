@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 __all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "nesting_overflow",
-           "located_children", "map_columns", "source_position"]
+           "located_children", "map_columns", "source_position", "cut_table_rows"]
 
 # markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
 MAX_NESTING = 40
@@ -271,6 +272,42 @@ def _ruby(state: StateInline, silent: bool) -> bool:
         state.tokens[-1].meta["end"] = match.end() + len(tail)
     state.pos = match.end() + len(tail)
     return True
+
+
+# The package exports the table rule under its module's name, so the module is looked up by its path.
+gfm_table = importlib.import_module("markdown_it.rules_block.table")
+_ESCAPED_SPLIT = gfm_table.escapedSplit
+
+
+def split_cells(row: str) -> list[str]:
+    """GFM's cell split, except that the `|` of a ruby `{漢字|かんじ}` stays in its cell: GFM splits on
+    every unescaped `|` before inline rules run, which cut a ruby in two and shifted the row's cells."""
+    return _ESCAPED_SPLIT(RUBY_RE.sub(lambda m: m.group().replace("|", "\\|"), row))
+
+
+# The table rule looks its splitter up in its module at each call; markdown-it-py is pinned below 5.
+gfm_table.escapedSplit = split_cells
+QUOTE_MARKERS_RE = re.compile(r"^[ \t]*(?:>[ \t]?)*")
+
+
+def cut_table_rows(tokens: list[Token], text: str):
+    """Yield (line, cells, header cells) for each table body row written with more cells than its header:
+    GFM drops the extra cells, and their text with them."""
+    lines, header = text.split("\n"), 0
+    for tok in tokens:
+        if tok.type == "thead_open":
+            header = 0
+        elif tok.type == "th_open":
+            header += 1
+        elif tok.type == "tr_open" and tok.map and tok.map[0] < len(lines) and header:
+            row = QUOTE_MARKERS_RE.sub("", lines[tok.map[0]]).strip()
+            cells = split_cells(row)  # as the table rule does: a leading and a trailing `|` open no cell
+            if cells and cells[0] == "":
+                cells.pop(0)
+            if cells and cells[-1] == "":
+                cells.pop()
+            if len(cells) > header and any(cell.strip() for cell in cells[header:]):
+                yield tok.map[0] + 1, len(cells), header
 
 
 def _heading_attrs(state: StateCore) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 from helpers import run_folio
@@ -247,3 +248,40 @@ def test_a_raw_html_link_to_an_id_its_chapter_lacks_is_a_located_error(tmp_path)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert sorted(located(proc.stderr)) == [("LNK002", 3, 39), ("LNK002", 5, 16)], proc.stderr
     assert "link to '#nowhere', which no heading or element in chapters/01.md carries" in proc.stderr
+
+
+TABLE = """# T
+
+| {漢字|かんじ} | b |
+|---|---|
+| {東京|とう|きょう} | two |
+| a \\| b | one \\| more | three |
+
+> | q | r |
+> |---|---|
+> | s | t | u |
+
+| x | y |
+|---|---|
+| 1 | 2 | |
+"""
+
+
+def test_a_ruby_keeps_its_table_cell_and_a_cell_beyond_the_header_is_an_error(tmp_path):
+    """GFM splits a row on every `|` before inline rules run: a ruby in a cell was cut in two and the row's
+    cells shifted, and cells beyond the header's were dropped with their text, with no word to the author."""
+    book = make_book(tmp_path, TABLE, lang="ja")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert sorted(located(proc.stderr)) == [("SRC010", 6, None), ("SRC010", 10, None)], proc.stderr
+    assert "this table row has 3 cells and its header 2: the last 1 would be dropped" in proc.stderr
+    fixed = TABLE.replace(" | three |", " three |").replace("| t | u |", "| t u |")
+    book = make_book(tmp_path / "fixed", fixed, lang="ja")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub", "--strict")
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "t.epub") as epub:
+        body = epub.read("EPUB/ch-01.xhtml").decode()
+    assert "<th><ruby>漢字<rp>(</rp><rt>かんじ</rt>" in body
+    assert "<td><ruby>東<rp>(</rp><rt>とう</rt><rp>)</rp></ruby><ruby>京<rp>(</rp><rt>きょう</rt>" in body
+    assert "<td>two</td>" in body and "<td>a | b</td>" in body and "<td>one | more three</td>" in body
+    assert "<td>t u</td>" in body and "<td>2</td>" in body
