@@ -69,6 +69,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
     for rule in md.inline.ruler.__rules__:
         if rule.name in LOCATED_RULES:
             md.inline.ruler.at(rule.name, _located(rule.fn), {"alt": rule.alt})
+    md.core.ruler.before("smartquotes", "cjk_quotes", _cjk_quotes)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)
@@ -193,6 +194,27 @@ def parse_markdown(text: str, lang: str, plain: bool = False) -> Parsed:
 
 CJK_RE = re.compile("[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
                     "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]")
+
+
+# A `'` that is an apostrophe: inside a Latin word (Folio's), or a Latin suffix after CJK (孙悟空's).
+APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z0-9])'(?=[A-Za-z])|(?<=[^\s'\"])'(?=(?:s|d|m|t|re|ll|ve)\b)")
+
+
+def _cjk_quotes(state: StateCore) -> None:
+    """Pair straight quotes in blocks holding CJK text by their order: markdown-it tells an opening quote from
+    a closing one by the spaces and punctuation around it, and Chinese has none (他说'你好'。 gave ’你好’)."""
+    quotes = state.md.options["quotes"]
+    for block in state.tokens:
+        if block.type != "inline" or not CJK_RE.search(block.content):
+            continue
+        texts = [tok for tok in block.children or [] if tok.type == "text"]
+        marks = [(tok, m.start(), m.group()) for tok in texts for m in re.finditer("[\"']", tok.content)
+                 if not (m.group() == "'" and APOSTROPHE_RE.match(tok.content, m.start()))]
+        for kind, (opening, closing) in (('"', quotes[0:2]), ("'", quotes[2:4])):
+            found = [(tok, pos) for tok, pos, mark in marks if mark == kind]
+            for number, (tok, pos) in enumerate(found[: len(found) // 2 * 2]):  # an odd last one stays
+                mark = closing if number % 2 else opening
+                tok.content = tok.content[:pos] + mark + tok.content[pos + 1:]
 
 
 def _scan_delims_cjk(self: StateInline, start: int, canSplitWord: bool) -> Scanned:

@@ -68,6 +68,18 @@ def test_latin_emphasis_follows_commonmark(source, html):
     assert render(source, "en") == html
 
 
+@pytest.mark.parametrize("source, lang, html", [  # no spaces tell an opening quote from a closing one in CJK
+    ("他说'你好'。他说\"你好\"。", "zh-Hans", "<p>他说‘你好’。他说“你好”。</p>"),
+    ("彼は\"猫\"と'犬'を見た。", "ja", "<p>彼は「猫」と『犬』を見た。</p>"),
+    ("孙悟空's staff, \"他\" and Folio's 'A' 和 'B' **\"粗体\"**。", "zh-Hans",
+     "<p>孙悟空’s staff, “他” and Folio’s ‘A’ 和 ‘B’ <strong>“粗体”</strong>。</p>"),
+    ("他说\"一半", "zh-Hans", "<p>他说&quot;一半</p>"),  # an unpaired quote is not guessed at
+    ("English \"quotes\" and 'single' it's.", "en", "<p>English “quotes” and ‘single’ it’s.</p>"),
+])
+def test_straight_quotes_in_cjk_text_pair_by_order(source, lang, html):
+    assert render(source, lang) == html
+
+
 def test_half_width_punctuation_is_reported_or_normalized(tmp_path):
     import re
 
