@@ -254,12 +254,29 @@ def _chapter_texts(book: Book, keys: dict[int, tuple], memo_dir: Path | None, ki
     return {chapter.index: data.decode("utf-8") for chapter, data in zip(chapters, made)}
 
 
+# The house styles' type set smaller than the body (book.css, print.css, WeasyPrint's sup and sub), as a
+# fraction of the body size: a profile with a smallest size raises to it those that would fall below.
+SMALL_TYPE = {
+    "rt": 0.5,
+    "::footnote-call": 0.82 * 0.7,
+    "span.footnote sup, span.footnote sub": 0.82 / 1.2,
+    "span.footnote code": 0.82 * 0.9,
+    "span.footnote": 0.82,
+    "table.wide-table code": 0.75 * 0.9,
+    "table.wide-table": 0.75,
+    ".copyright-page": 0.8,
+    "sup, sub": 1 / 1.2,
+    "code, pre": 0.9,
+}
+
+
 def profile_css(book: Book, profile: Profile, gutter: float | None) -> str:
     """Bleed, marks, gutter, type sizes and colour that a print profile adds to the house print styles."""
     font_pt = float(book.config.font_size.removesuffix("pt"))
+    raised = [selector for selector, ratio in SMALL_TYPE.items() if ratio * font_pt < profile.min_text_pt]
     return make_env().get_template("profile.css.j2").render(
         profile=profile, gutter=gutter, css_bleed=profile.bleed_in + (MARK_SPACE_IN if profile.crop_marks else 0),
-        small_rt=profile.min_text_pt > 0.5 * font_pt, cmyk_profile=CMYK_PROFILE.as_uri())
+        raised=raised, cmyk_profile=CMYK_PROFILE.as_uri())
 
 
 def _common(book: Book) -> dict:

@@ -237,3 +237,33 @@ def test_a_configured_bleed_replaces_the_press_default_and_the_preflight_can_be_
     assert proc.returncode == 1 and "error[PRE003]" in proc.stdout + proc.stderr, "2 mm is less than 1/8 in"
     proc = run_folio("check", str(pdf), "--profile", "press", "--bleed", "2mm")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+SMALL_TYPE = """# T
+
+Notes,[^a] a superscript<sup>2</sup>, ruby {東京|とう|きょう}, and a wide table:
+
+| a | b | c | d | e | f | g |
+|---|---|---|---|---|---|---|
+| `code` | 2 | 3 | 4 | 5 | 6 | 7 |
+
+[^a]: A note with *emphasis*, `code` and H<sub>2</sub>O.
+"""
+
+
+def test_kdp_raises_the_house_styles_small_type_to_its_smallest_size(tmp_path):
+    """Footnote calls were 0.7 of the 0.82 em note (6 pt at 10.5 pt): every kdp book with a note failed its
+    own preflight (PRE014). At 8 pt, notes, sub- and superscripts, wide tables and the copyright page are
+    raised too."""
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text(SMALL_TYPE, encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "ja"\n'
+                                    'chapters = ["chapters/01.md"]\n\n[print]\nfont_size = "8pt"\n'
+                                    '[editions.kdp]\nformat = "pdf"\nprofile = "kdp"\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "kdp")
+    assert proc.returncode == 0, proc.stderr
+    proc = run_folio("check", str(tmp_path / "out" / "t-kdp.pdf"), "--profile", "kdp")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = pdftotext(tmp_path / "out" / "t-kdp.pdf")
+    assert "A note with emphasis" in text and "とうきょう" in text.replace(" ", "").replace("\n", "")
