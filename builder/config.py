@@ -34,8 +34,8 @@ BOOK_KEYS = {
     "chapters": (list, True, "a list of chapter files relative to the book folder"),
 }
 PRINT_KEYS = {
-    "trim": (str, False, "a trim size such as \"6in x 9in\" or \"148mm x 210mm\""),
-    "font_size": (str, False, "a length such as \"10.5pt\""),
+    "trim": (str, False, "a trim size such as \"6in x 9in\" or \"148mm x 210mm\", from 3 in x 4 in to 24 in x 24 in"),
+    "font_size": (str, False, "a length such as \"10.5pt\", from 6pt to 48pt"),
     "paper": (str, False, "\"white\" or \"cream\" (the paper stock: it sets the spine width of the cover)"),
     "bleed": (str, False, "a length such as \"0.125in\" or \"3mm\" (the bleed of profiles that have one)"),
 }
@@ -57,6 +57,7 @@ LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 LENGTH_RE = r"(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)"
 TRIM_RE = re.compile(rf"^\s*{LENGTH_RE}\s*[x×]\s*{LENGTH_RE}\s*$")
 FONT_SIZE_RE = re.compile(r"^\d+(\.\d+)?pt$")
+MAX_TRIM_IN = 24
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -220,10 +221,12 @@ def _valid(key: str, value: object, kind) -> bool:
         return bool(value) and all(isinstance(v, str) and v.strip() for v in value)
     if key == "language":
         return bool(LANG_RE.match(value))
-    if key == "trim":
-        return bool(TRIM_RE.match(value))
+    if key == "trim":  # the page's margins take 1.5 in across and 1.6 in down: smaller trims leave no text block
+        match = TRIM_RE.match(value)
+        return bool(match) and 3 <= to_inches(match.group(1) + match.group(2)) <= MAX_TRIM_IN \
+            and 4 <= to_inches(match.group(3) + match.group(4)) <= MAX_TRIM_IN
     if key == "font_size":
-        return bool(FONT_SIZE_RE.match(value))
+        return bool(FONT_SIZE_RE.match(value)) and 6 <= float(value.removesuffix("pt")) <= 48
     if key == "paper":
         return value in ("white", "cream")
     if key == "bleed":
@@ -273,6 +276,7 @@ def _make_config(root: Path, path: Path, text: str, data: dict) -> Config:
     book, prt = data["book"], data.get("print", {})
     title, authors = book["title"].strip(), tuple(a.strip() for a in book["authors"])
     chapters = tuple(_chapter_path(root, path, text, rel) for rel in book["chapters"])
+    _refuse_repeats(path, text, book["chapters"], chapters)
     width, height = _parse_trim(prt.get("trim", "6in x 9in"))
     return Config(
         root=root, path=path, title=title, authors=authors, language=book["language"],
@@ -301,6 +305,20 @@ def _chapter_path(root: Path, path: Path, text: str, rel: str) -> Path:
         return resolve_inside(root, root, rel, "chapter")
     except Refused as exc:
         raise ConfigError(Diagnostic("error", "CFG005", f"chapter {exc}", path, line, col).format()) from None
+
+
+def _refuse_repeats(path: Path, text: str, rels: list[str], chapters: tuple[Path, ...]) -> None:
+    """A file listed twice would be two chapters, and a link to it could mean either."""
+    seen: dict[Path, str] = {}
+    for rel, chapter in zip(rels, chapters):
+        if chapter not in seen:
+            seen[chapter] = rel
+            continue
+        lines = [n for n, raw in enumerate(text.splitlines(), 1) if f'"{rel}"' in raw or f"'{rel}'" in raw]
+        line = lines[1] if rel == seen[chapter] and len(lines) > 1 else (lines[0] if lines else None)
+        also = "" if rel == seen[chapter] else f" (as '{seen[chapter]}')"
+        raise ConfigError(Diagnostic("error", "CFG005", f"chapter '{rel}' is listed twice in chapters{also}; "
+                                     "each file is one chapter", path, line).format())
 
 
 def _cover_path(root: Path, path: Path, text: str, rel: str) -> Path:

@@ -14,7 +14,7 @@ CODES = {
     "CFG002": "unknown key",
     "CFG003": "missing required key",
     "CFG004": "value of the wrong type or form",
-    "CFG005": "chapter file missing or outside the book folder",
+    "CFG005": "chapter file missing, outside the book folder, or listed twice",
     "SRC001": "chapter file cannot be read as UTF-8",
     "SRC002": "front matter is not valid YAML",
     "SRC003": "front matter key unknown or of the wrong type",

@@ -57,6 +57,33 @@ def test_unknown_table_and_wrong_types(book):
     assert ("CFG004", "5", "1") in codes and ("CFG004", "13", "1") in codes and ("CFG002", "16", "2") in codes
 
 
+@pytest.mark.parametrize("old, new, line, words", [
+    ('trim = "148mm x 210mm"', 'trim = "0in x 9in"', "13", "from 3 in x 4 in to 24 in x 24 in, got '0in x 9in'"),
+    ('trim = "148mm x 210mm"', 'trim = "6in x 30in"', "13", "got '6in x 30in'"),
+    ('font_size = "10pt"', 'font_size = "0pt"', "14", "from 6pt to 48pt, got '0pt'"),
+])
+def test_a_page_or_type_size_that_leaves_no_room_for_text_is_refused(book, old, new, line, words):
+    """A zero-width trim or 0 pt type built blank pages and lost the text, with no error."""
+    edit(book / "book.toml", old, new)
+    proc, out = build(book)
+    assert proc.returncode == 2
+    diag = diagnostics(proc.stderr)
+    assert [(d["code"], d["line"]) for d in diag] == [("CFG004", line)] and words in diag[0]["msg"], proc.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("entry, words", [
+    ('"chapters/02-nihongo.md", "chapters/02-nihongo.md"', "listed twice in chapters;"),
+    ('"chapters/02-nihongo.md", "chapters/../chapters/01-features.md"', "(as 'chapters/01-features.md')"),
+])
+def test_a_chapter_listed_twice_is_refused(book, entry, words):
+    edit(book / "book.toml", '"chapters/02-nihongo.md"', entry)
+    proc, _ = build(book)
+    assert proc.returncode == 2
+    diag = diagnostics(proc.stderr)
+    assert [(d["code"], d["line"]) for d in diag] == [("CFG005", "10")] and words in diag[0]["msg"], proc.stderr
+
+
 def test_toml_syntax_error_has_a_line(book):
     edit(book / "book.toml", 'publisher = "Folio Tests"', 'publisher = "Folio Tests')
     proc, _ = build(book)
