@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from builder import __version__
 from builder.cache import tool_digest
+from builder.config import to_inches
 from builder.fonts import Face, FontStack
 from builder.forked import memo_map
 from builder.fontuse import safe_parser
@@ -220,7 +221,8 @@ def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Pa
         rendered.epub_css += (STYLES / "vertical.css").read_text(encoding="utf-8")
     if not printed:
         return rendered
-    page_css = env.get_template("page.css.j2").render(**_common(book))
+    page_css = env.get_template("page.css.j2").render(**_common(book), margins=PAGE_MARGINS_IN,
+                                                      image_max_in=image_max_height(book.config))
     rendered.print_outlines = outline_css(env, book)
     rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
     bodies = _chapter_texts(book, keys, memo_dir, "print", lambda chapter: chapter_body(book, chapter, "print"),
@@ -268,6 +270,18 @@ SMALL_TYPE = {
     "sup, sub": 1 / 1.2,
     "code, pre": 0.9,
 }
+
+
+# The print page's top and bottom margins (print.css sets the sides, which profiles' gutters change).
+PAGE_MARGINS_IN = (0.75, 0.85)
+# Room an image's own line keeps beside it (its strut's descent and leading), so the line fits the page too.
+IMAGE_LINE_ROOM_IN = 0.3
+
+
+def image_max_height(config) -> float:
+    """The tallest an image may print: the text block's height less its line's room; a taller one ran off the
+    page through the folio and the trim."""
+    return round(to_inches(config.trim[1]) - sum(PAGE_MARGINS_IN) - IMAGE_LINE_ROOM_IN, 3)
 
 
 def profile_css(book: Book, profile: Profile, gutter: float | None) -> str:

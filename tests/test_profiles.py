@@ -7,6 +7,7 @@ import re
 import pikepdf
 import pytest
 
+from builder.pdfpost.facts import inspect_pdf
 from helpers import ROOT, build_sample_with, copy_book, pdftotext, run_folio
 
 EDITIONS = """
@@ -267,3 +268,38 @@ def test_kdp_raises_the_house_styles_small_type_to_its_smallest_size(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = pdftotext(tmp_path / "out" / "t-kdp.pdf")
     assert "A note with emphasis" in text and "とうきょう" in text.replace(" ", "").replace("\n", "")
+
+
+def test_an_image_taller_than_the_text_block_is_scaled_into_it(tmp_path):
+    """A 300 dpi image 11 in tall ran off the page, through the folio and the trim, and nothing said so."""
+    import io
+
+    from PIL import Image, ImageFilter
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "images").mkdir()
+    out = io.BytesIO()
+    Image.new("RGB", (1350, 3300), "black").save(out, "PNG", dpi=(300, 300))
+    (book / "images" / "tall.png").write_bytes(out.getvalue())
+    (book / "chapters" / "01.md").write_text("# T\n\nBefore.\n\n![A tall picture](../images/tall.png)\n\nAfter.\n")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["chapters/01.md"]\n')  # 6 x 9 in: a 7.4 in text block
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp_path / "out" / "t.pdf"
+    [(number, drawn)] = [(page.number, image.drawn) for page in inspect_pdf(pdf).pages for image in page.images]
+    assert drawn[0] / drawn[1] == pytest.approx(1350 / 3300, rel=0.01), "scaled, not squeezed"
+    with pikepdf.open(pdf) as doc:
+        media, bleed, trim = ([float(v) for v in doc.pages[number - 1].obj[key]]
+                              for key in ("/MediaBox", "/BleedBox", "/TrimBox"))
+    image = _page_pixels(pdf, number, tmp_path)  # inside the bleed: the crop marks are drawn beyond it
+    image = image.crop([round(v * DPI / PT) for v in (bleed[0] - media[0], media[3] - bleed[3],
+                                                       bleed[2] - media[0], media[3] - bleed[1])])
+    # The picture is black; a maximum filter whitens text (running head, folio) before the dark box is taken.
+    dark = image.filter(ImageFilter.MaxFilter(9)).point(lambda grey: 255 if grey < 40 else 0).getbbox()
+    left, top, right, bottom = (v * PT / DPI for v in dark)
+    top, bottom = top - (bleed[3] - trim[3]), bottom - (bleed[3] - trim[3])  # from the trim's top edge
+    height = trim[3] - trim[1]
+    assert top >= 0.75 * PT - 1 and bottom <= height - 0.85 * PT + 1, (top, bottom, height)
+    assert bottom - top == pytest.approx(drawn[1], abs=6)  # the filter eats 4 pixels (2 pt) on each side
