@@ -32,7 +32,7 @@ CODES = {
     "IMG002": "image corrupt, too large in pixels, not what its extension says, or an unsafe SVG",
     "IMG003": "image prints below the effective resolution print needs (300 dpi)",
     "HTM001": "raw HTML or SVG content removed by the sanitiser",
-    "HTM002": "raw HTML element left open, or closed after an element opened inside it",
+    "HTM002": "raw HTML element left open, closed after an element opened inside it, or nested too deep",
     "HTM003": "raw HTML closing tag that closes nothing",
     "A11Y001": "image without alt text",
     "AOZ001": "Aozora Bunko annotation or gaiji that Folio cannot honour",

@@ -16,6 +16,9 @@ from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS, kept_value
 TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
 ATTR_RE = re.compile(r"([^\s=/\"'>]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
 COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)", re.S)
+# Elements raw HTML may nest in one scope: the print engine recurses per element, and 200 spans inside a
+# quoted block ended the build with an internal error. Markdown's own blocks nest at most MAX_NESTING deep.
+MAX_DEPTH = 40
 VOID = {"br", "hr", "img", "wbr", "col"}  # the allowed elements that have no content and no end tag
 # Elements whose end tag HTML lets a writer leave out (the next sibling or the parent's end closes them).
 OPTIONAL_END = {"p", "li", "dt", "dd", "rt", "rp", "colgroup", "caption", "thead", "tbody", "tfoot", "tr", "td",
@@ -106,6 +109,7 @@ class _Balance:
 
     def __init__(self, path, reporter, scope: str):
         self.path, self.reporter, self.scope, self.open = path, reporter, scope, []
+        self.too_deep = False
 
     def feed(self, html: str, block, offset: int | None) -> None:
         """Open and close the allowed elements of `html`, at `offset` in `block`'s content."""
@@ -124,6 +128,10 @@ class _Balance:
                             element.read = True
                             break
                 self.open.append(_Open(tag, line, col))
+                if len(self.open) > MAX_DEPTH and not self.too_deep:
+                    self.too_deep = True
+                    self.reporter.error("HTM002", f"raw HTML <{tag}> nests more than {MAX_DEPTH} elements deep; "
+                                        "the print engine cannot lay that out", self.path, line, col=col)
                 continue
             found = next((n for n in range(len(self.open) - 1, -1, -1) if self.open[n].tag == tag), None)
             if found is None:
