@@ -14,7 +14,9 @@ from builder.model import Chapter
 
 XHTML_SUFFIXES = (".xhtml", ".html", ".htm")  # chapters read by builder.xhtml, which loads only for them
 FRONT_MATTER_KEYS = {"title": str, "lang": str}
-MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
+MAX_FRONT_MATTER = 16 * 1024
+# A first `---` line, then a `key:` line: front matter, not a thematic break.
+UNCLOSED_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")  # title and lang need a few lines; a huge block is an attack or an accident
 
 
 def parse_chapters(config: Config, sources: list[Source], reporter: Reporter, progress=None) -> list[Chapter]:
@@ -27,6 +29,9 @@ def parse_chapters(config: Config, sources: list[Source], reporter: Reporter, pr
             meta, parsed = _parse_xhtml(source, config.language, reporter)
         else:
             front, front_line = _peek_front_matter(source.text)
+            if front is None and UNCLOSED_FRONT_MATTER_RE.match(source.text):
+                reporter.error("SRC002", "front matter opened here is never closed by a `---` line: its keys "
+                               "would be printed as text", source.path, 1)
             meta = _read_front_matter(source, front, front_line, reporter)
             parsed = _parse(source, meta.get("lang", config.language), reporter)
         lang = meta.get("lang", config.language)

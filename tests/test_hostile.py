@@ -86,6 +86,7 @@ CASES = [
          "SRC002", ("01.md", None)),
     Case("YAML alias bomb", "---\na: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]\ntitle: T\n---\ntext\n",
          1, "SRC002", ("01.md", 1)),
+    Case("front matter never closed", "---\ntitle: T\nlang: ja\n\n# T\n\ntext\n", 1, "SRC002", ("01.md", 1)),
     Case("nesting too deep to parse", "# T\n\n" + "> " * 60 + "deep\n\nlost?\n", 1, "SRC007", ("01.md", 3)),
     Case("raw HTML nested too deep to lay out", "# T\n\nText " + "<span>" * 1000 + "deep" + "</span>" * 1000 + "\n",
          1, "HTM002", ("01.md", 3, 246)),
