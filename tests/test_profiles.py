@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pikepdf
 import pytest
@@ -303,3 +304,35 @@ def test_an_image_taller_than_the_text_block_is_scaled_into_it(tmp_path):
     height = trim[3] - trim[1]
     assert top >= 0.75 * PT - 1 and bottom <= height - 0.85 * PT + 1, (top, bottom, height)
     assert bottom - top == pytest.approx(drawn[1], abs=6)  # the filter eats 4 pixels (2 pt) on each side
+
+
+COLOUR_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100"><rect width="100" height="100" '
+              'fill="#c00"/><circle cx="150" cy="50" r="40" fill="rgb(0,128,255)" stroke="green"/>'
+              '<text x="10" y="50" fill="blue">Hi</text></svg>')
+
+
+def test_a_coloured_svg_is_printed_in_ink_for_cmyk_profiles(tmp_path):
+    """The engine paints an SVG's colours in DeviceRGB: raster images were converted to CMYK, SVG colours
+    were not, and an ingram or press book with a coloured diagram failed its own preflight (PRE007)."""
+    from PIL import Image
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "images").mkdir()
+    (book / "images" / "d.svg").write_text(COLOUR_SVG, encoding="utf-8")
+    (book / "chapters" / "01.md").write_text("# T\n\n![A diagram](../images/d.svg)\n", encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["chapters/01.md"]\n' + EDITIONS, encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "ingram", "--edition", "press")
+    assert proc.returncode == 0, proc.stderr
+    for profile in ("ingram", "press"):
+        pdf = tmp_path / "out" / f"t-{profile}.pdf"
+        proc = run_folio("check", str(pdf), "--profile", profile)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        number = next(page.number for page in inspect_pdf(pdf).pages if ("fill", "DeviceCMYK") in page.colours)
+        stem = tmp_path / f"{profile}-page"
+        subprocess.run(["pdftoppm", "-r", "36", "-png", "-singlefile", "-f", str(number), "-l", str(number),
+                        str(pdf), str(stem)], check=True)
+        colours = Image.open(stem.with_suffix(".png")).convert("RGB").getcolors(1 << 16)
+        assert any(r > 150 and g < 80 and b < 80 for _, (r, g, b) in colours), "the red is still red"
+        assert any(b > 150 and r < 120 for _, (r, g, b) in colours), "the blue is still blue"

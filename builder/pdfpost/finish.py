@@ -24,7 +24,7 @@ def finish_pdf(pdf: bytes, body_start: int, profile: Profile | None = None, cmyk
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         if cmyk is not None:
             _images_to_cmyk(doc, cmyk, flatten=bool(profile and profile.cmyk_only))
-            _neutral_rgb_to_black_ink(doc)
+            _rgb_to_ink(doc, cmyk)
         _derive_document_id(doc, pdf)
         _label_pages(doc, body_start)
         bleed = profile.bleed_in * INCH if profile else 0.0
@@ -71,29 +71,43 @@ def _images_to_cmyk(doc: pikepdf.Pdf, icc: bytes, flatten: bool) -> None:
                 del image[key]
 
 
-def _neutral_rgb_to_black_ink(doc: pikepdf.Pdf) -> None:
-    """A neutral RGB colour the engine painted (black in an SVG image, say) is re-set as black ink (K) alone."""
+def _rgb_to_ink(doc: pikepdf.Pdf, icc: bytes) -> None:
+    """RGB colours the engine painted (an SVG image's, say) re-set in ink: a neutral one as black (K) alone, any
+    other through the output intent's profile, as images are."""
     rewritten: dict[bytes, bytes | None] = {}  # a form drawn on many pages is parsed once
+    inks: dict[tuple, list] = {}
     for stream in _content_streams(doc):
         data = stream.read_bytes()
         if (b"rg" not in data and b"RG" not in data) or not re.search(rb"\brg\b|\bRG\b", data):
             continue  # parsing every page's stream to find nothing cost seconds on a 900-page book
         if data not in rewritten:
-            rewritten[data] = _in_black_ink(stream)
+            rewritten[data] = _in_ink(stream, icc, inks)
         if rewritten[data] is not None:
             stream.write(rewritten[data])
 
 
-def _in_black_ink(stream: pikepdf.Stream) -> bytes | None:
-    """The stream's content with neutral RGB colours set as K, or None when it has none."""
+def _in_ink(stream: pikepdf.Stream, icc: bytes, inks: dict[tuple, list]) -> bytes | None:
+    """The stream's content with RGB colours set as CMYK, or None when it has none."""
     ops, changed = [], False
     for operands, operator in pikepdf.parse_content_stream(stream):
         name = str(operator)
-        if name in ("rg", "RG") and len({float(v) for v in operands}) == 1:
-            operands = [0, 0, 0, round(1 - float(operands[0]), 4)]
-            operator, changed = pikepdf.Operator("k" if name == "rg" else "K"), True
+        if name in ("rg", "RG"):
+            rgb = tuple(round(float(v), 4) for v in operands)
+            if rgb not in inks:
+                inks[rgb] = _ink(rgb, icc)
+            operands, changed = inks[rgb], True
+            operator = pikepdf.Operator("k" if name == "rg" else "K")
         ops.append((operands, operator))
     return pikepdf.unparse_content_stream(ops) if changed else None
+
+
+def _ink(rgb: tuple[float, float, float], icc: bytes) -> list:
+    """CMYK operands for an RGB colour: grey as black ink alone (no four-colour grey), colour via the profile."""
+    if len(set(rgb)) == 1:
+        return [0, 0, 0, round(1 - rgb[0], 4)]
+    from builder.imaging import rgb_to_cmyk
+
+    return [round(v / 255, 4) for v in rgb_to_cmyk(tuple(round(min(max(v, 0), 1) * 255) for v in rgb), icc)]
 
 
 def _content_streams(doc: pikepdf.Pdf):
@@ -208,6 +222,6 @@ def stable_identity(pdf: bytes, profile: Profile | None = None, cmyk: bytes | No
             _set_bleed_box(page, bleed_in * INCH)
         if cmyk is not None:
             _images_to_cmyk(doc, cmyk, flatten=bool(profile and profile.cmyk_only))
-            _neutral_rgb_to_black_ink(doc)
+            _rgb_to_ink(doc, cmyk)
         _derive_document_id(doc, pdf)
         return _save(doc, profile)
