@@ -43,7 +43,7 @@ CODES = {
     "FNT002": "configured font file not found",
     "PDF001": "message from the PDF engine",
     "PDF002": "the PDF engine asked for a file outside the book's checked assets",
-    "PDF003": "text runs off the text block of a page",
+    "PDF003": "text runs off the text block of a page, or a footnote too long for a page is cut or lost",
     "PDF004": "vertical writing asked for: the print edition is set horizontally",
     "PDF005": "a layout process ended before finishing its part",
     "CHK000": "EPUBCheck could not run, or the file to check is missing",

@@ -116,7 +116,7 @@ def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile,
     for message in laid_out.messages:
         reporter.warning("PDF001", message, rendered.book.config.path)
     for page, text in laid_out.overflows[:10]:
-        reporter.warning("PDF003", f"text runs off the text block on page {page}: '{text}'", rendered.book.config.path)
+        reporter.warning("PDF003", f"page {page}: {text}", rendered.book.config.path)
     if profile.print_boxes:
         check_resolution(rendered.book, laid_out.placed, profile, reporter)
     cmyk = CMYK_PROFILE.read_bytes() if profile.pdfx_version else None

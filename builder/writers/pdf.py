@@ -58,7 +58,7 @@ class LaidOut:
     page_count: int
     body_start: int  # 0-based index of the page where the first chapter opens
     messages: list[str]
-    overflows: list[tuple[int, str]]  # (1-based page, text) for text that crosses the text block
+    overflows: list[tuple[int, str]]  # (1-based page, what) for text off the text block, notes cut or lost
     placed: list[tuple[str, float]] = None  # (image src as written in the HTML, printed width in inches)
     starts: list[PageStart] = None  # where each page begins in the book's text, for the EPUB's page-list
 
@@ -218,21 +218,38 @@ def find_images(document) -> list[tuple[str, float]]:
 
 
 def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
-    """Text boxes of the main flow that cross the left or right edge of the page's text block."""
-    found = []
+    """For each page, the first text box that crosses the left or right edge of the text block or starts above
+    its top, described for a warning; and each footnote called on a page and set on none. The engine sets a
+    note too long for one page upwards from the foot (its first lines go off the page), or drops it."""
+    found, calls, placed = [], {}, set()
     for number, page in enumerate(document.pages, start=1):
         page_box = page._page_box
-        left, right = page_box.content_box_x(), page_box.content_box_x() + page_box.width
-        stack = [child for child in page_box.children if not isinstance(child, MarginBox)]
+        left, right, top = page_box.content_box_x(), page_box.content_box_x() + page_box.width, page_box.content_box_y()
+        stack = [(child, isinstance(child, FootnoteAreaBox)) for child in page_box.children
+                 if not isinstance(child, MarginBox)]
+        placed.update(box.element for box in page_box.children if isinstance(box, FootnoteAreaBox)
+                      for box in box.children)
+        outside = []
         while stack:
-            box = stack.pop()
+            box, in_note = stack.pop()
+            if getattr(box, "element_tag", None) == "span::footnote-call":
+                calls.setdefault(box.element, number)
             overhang = box.position_x + box.width - right
-            outside = box.position_x < left - tolerance or overhang > tolerance
-            if isinstance(box, TextBox) and box.text.strip() and outside and not _hangs(box, overhang):
-                found.append((number, box.text.strip()[:40]))
+            if isinstance(box, TextBox) and box.text.strip() and not _hangs(box, overhang) and (
+                    box.position_x < left - tolerance or overhang > tolerance or box.position_y < top - tolerance):
+                outside.append((box.position_y, box.position_x, box.text.strip()[:40], in_note))
             if getattr(box, "element_tag", None) != "rt":  # ruby readings may overhang the text block
-                stack.extend(getattr(box, "children", ()))
-    return found
+                stack.extend((child, in_note) for child in getattr(box, "children", ()))
+        if outside:
+            _, _, text, in_note = min(outside)
+            found.append((number, f"a footnote longer than the page starts above it, its first lines cut ('{text}'); "
+                                  "shorten or split it" if in_note else f"text runs off the text block: '{text}'"))
+    for element, number in calls.items():
+        if element not in placed:
+            text = " ".join("".join(element.itertext()).split())[:40]
+            found.append((number, f"the footnote '{text}' called here is set on no page (it, or a note before it, "
+                                  "is too long for a page); shorten or split it"))
+    return sorted(found)
 
 
 def _hangs(box, overhang: float) -> bool:
