@@ -71,6 +71,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
             md.inline.ruler.at(rule.name, _located(rule.fn), {"alt": rule.alt})
     md.core.ruler.before("smartquotes", "cjk_quotes", _cjk_quotes)
     md.core.ruler.push("heading_attrs", _heading_attrs)
+    md.core.ruler.push("image_paragraphs", _image_paragraphs)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)
     md.add_render_rule("table_open", _render_table_open)
@@ -351,6 +352,15 @@ def _heading_attrs(state: StateCore) -> None:
                 tok.attrJoin("class", part[1:])
         last.content = last.content[: match.start()]
         inline.content = ATTRS_RE.sub("", inline.content)
+
+
+def _image_paragraphs(state: StateCore) -> None:
+    """Mark a paragraph that holds one image alone, which the styles centre without a first-line indent."""
+    tokens = state.tokens
+    for i, tok in enumerate(tokens[:-1]):
+        children = tokens[i + 1].children or []
+        if tok.type == "paragraph_open" and len(children) == 1 and children[0].type == "image":
+            tok.attrJoin("class", "image")
 
 
 def inline_text(inline: Token) -> str:

@@ -7,7 +7,7 @@ import io
 import pytest
 from fontTools.ttLib import TTFont
 
-from helpers import NS, epub_members, epubcheck, subset_shaping_differences, xml
+from helpers import NS, ROOT, epub_members, epubcheck, subset_shaping_differences, xml
 
 
 @pytest.mark.parametrize("which", ["sample", "features"])
@@ -202,3 +202,18 @@ def test_a_subset_keeps_the_regional_forms_of_its_text(tmp_path):
         hb.shape(font, buffer, {})
         glyphs.append(buffer.glyph_infos[0].codepoint)
     assert glyphs[0] != glyphs[1]
+
+
+@pytest.mark.parametrize("source, html", [
+    ("![A map](map.png)", '<p class="image"><img src="map.png" alt="A map" /></p>'),
+    ("{.wide}\n![A map](map.png)", '<p class="wide image"><img src="map.png" alt="A map" /></p>'),
+    ("See ![a map](map.png) here.", '<p>See <img src="map.png" alt="a map" /> here.</p>'),
+])
+def test_a_paragraph_of_one_image_is_marked_to_be_centred_without_indent(source, html):
+    """An image alone in its paragraph took the paragraph's first-line indent and sat off centre."""
+    from builder.markdown import parse_markdown, render_tokens
+
+    tokens = parse_markdown(source, "en").tokens
+    assert render_tokens(tokens, lambda t: "", lambda t: t.attrGet("src"), "t", "epub").strip() == html
+    css = (ROOT / "styles" / "book.css").read_text(encoding="utf-8")
+    assert "p.image { text-indent: 0; text-align: center; }" in css
