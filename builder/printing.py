@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import multiprocessing
+import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -108,13 +109,25 @@ def can_split(rendered: Rendered, profile: Profile) -> bool:
     return len(rendered.book.chapters) > 1 and not profile.tagged
 
 
+def _where_said(book, message: str) -> tuple:
+    """The chapter line an engine message is about, when it names a character (U+XXXX) found there; else
+    book.toml."""
+    named = re.search(r"\(U\+([0-9A-F]{4,6})\)", message)
+    char = chr(int(named.group(1), 16)) if named else None
+    for chapter in book.chapters if char else ():
+        for tok in chapter.tokens:
+            if tok.map and char in tok.content:
+                return chapter.path, tok.map[0] + 1 + tok.content[:tok.content.index(char)].count("\n")
+    return (book.config.path,)
+
+
 def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile,
                        progress=None, layouts=None) -> tuple[bytes, LaidOut]:
     """Lay out the PDF for a profile (in parts when `layouts` is given), report what the engine said, and
     finish the file."""
     laid_out = lay_out_edition(rendered, reporter, profile, progress, layouts)
     for message in laid_out.messages:
-        reporter.warning("PDF001", message, rendered.book.config.path)
+        reporter.warning("PDF001", message, *_where_said(rendered.book, message))
     for page, text in laid_out.overflows[:10]:
         reporter.warning("PDF003", f"page {page}: {text}", rendered.book.config.path)
     if profile.print_boxes:

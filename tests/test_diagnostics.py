@@ -157,6 +157,12 @@ def test_a_character_no_font_has_is_reported_at_its_column(tmp_path):
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")  # stops before layout
     assert proc.returncode == 1
     assert [d for d in located(proc.stderr) if d[0] == "FNT001"] == [("FNT001", 4, 19)], proc.stderr
+    book = make_book(tmp_path / "pua", "# Title\n\nFirst line\nthen a private-use \ue000 here.\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr  # the engine's own word on it points at the chapter too
+    engine = [line for line in proc.stderr.splitlines() if "PDF001" in line]
+    assert engine and all(line.startswith(f"{book / 'chapters' / '01.md'}:4: warning[PDF001]") for line in engine), \
+        proc.stderr
 
 
 # Raw HTML as authors write it: a box around Markdown blocks, void and self-closed elements, optional end tags,
