@@ -24,6 +24,7 @@ MAX_NESTING = 40
 # Inline rules whose tokens record where they start and end in their block's content (see `_located`).
 LOCATED_RULES = ("link", "image", "autolink", "backticks", "html_inline")
 WIDE_TABLE_COLUMNS = 6
+LONG_ROW = 600  # characters: about a third of a 6 x 9 in page in a two-column table
 BLOCK_ATTRS = ["id", "class", "lang"]
 CJK_CLOSING = "，。、．：；！？」』）》〉】〕﹔"
 CJK_OPENING = "「『（《〈【〔"
@@ -72,6 +73,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
     md.core.ruler.before("smartquotes", "cjk_quotes", _cjk_quotes)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.core.ruler.push("image_paragraphs", _image_paragraphs)
+    md.core.ruler.push("long_rows", _long_rows)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)
     md.add_render_rule("table_open", _render_table_open)
@@ -361,6 +363,20 @@ def _image_paragraphs(state: StateCore) -> None:
         children = tokens[i + 1].children or []
         if tok.type == "paragraph_open" and len(children) == 1 and children[0].type == "image":
             tok.attrJoin("class", "image")
+
+
+def _long_rows(state: StateCore) -> None:
+    """Mark table rows holding more text than a third of a page, which print lets split across pages."""
+    tokens, row, chars = state.tokens, None, 0
+    for tok in tokens:
+        if tok.type == "tr_open":
+            row, chars = tok, 0
+        elif tok.type == "inline" and row is not None:
+            chars += len(tok.content)
+        elif tok.type == "tr_close" and row is not None:
+            if chars > LONG_ROW:
+                row.attrJoin("class", "long-row")
+            row = None
 
 
 def inline_text(inline: Token) -> str:

@@ -85,6 +85,27 @@ def test_a_footnote_too_long_for_a_page_is_a_warning_whether_it_is_cut_or_lost(t
     assert proc.returncode == 1
 
 
+def test_a_table_row_longer_than_a_page_is_split_under_its_repeated_header(tmp_path):
+    """A row kept whole left the chapter's opening page empty, lost the header on the pages it spanned, and its
+    cell was measured at every character (`overflow-wrap: anywhere`): 400 words took 12 s. Short columns
+    were squeezed until their words broke."""
+    words = " ".join(f"word{i}" for i in range(2500))
+    chapter = (f"# Opening\n\n| Term | Definition |\n|---|---|\n| Term | {words} |\n| Apple | A fruit. |\n\n"
+               "| Key | Value |\n|---|---|\n| Colour | A long value that goes on and on with many words so that the "
+               "column wants more than the measure, and more words still to fill the line twice. |\n")
+    book = write_book(tmp_path / "book", {"01.md": chapter})
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr
+    pages = pdftotext(tmp_path / "out" / "limits.pdf").split("\f")
+    opening = next(n for n, page in enumerate(pages) if "Opening" in page and "Contents" not in page)
+    assert "word0 " in pages[opening], "the row starts on the chapter's opening page"
+    spanned = [n for n, page in enumerate(pages) if re.search(r"\bword\d+\b", page)]
+    assert len(spanned) > 3 and all("Definition" in pages[n] for n in spanned), "the header on every page"
+    text = " ".join(pages)
+    assert all(f"word{i} " in text or f"word{i}\n" in text for i in (0, 1250, 2499)) and "A fruit." in text
+    assert re.search(r"\bColour\b", text) and re.search(r"\bKey\b", text), "short columns keep their words"
+
+
 def test_overflow_detector_finds_text_beyond_the_text_block():
     from weasyprint import HTML
 
