@@ -14,9 +14,9 @@ from builder.model import Chapter
 
 XHTML_SUFFIXES = (".xhtml", ".html", ".htm")  # chapters read by builder.xhtml, which loads only for them
 FRONT_MATTER_KEYS = {"title": str, "lang": str}
-MAX_FRONT_MATTER = 16 * 1024
+MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
 # A first `---` line, then a `key:` line: front matter, not a thematic break.
-UNCLOSED_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")  # title and lang need a few lines; a huge block is an attack or an accident
+UNCLOSED_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
 
 
 def parse_chapters(config: Config, sources: list[Source], reporter: Reporter, progress=None) -> list[Chapter]:

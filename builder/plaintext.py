@@ -2,8 +2,9 @@
 
 Chinese and Japanese books often arrive as plain text:
 - hard-wrapped text (西遊記): the first non-blank line is the title, paragraphs are separated by blank
-  lines (or lines of ideographic spaces), lines indented by eight spaces or four ideographic spaces are verse and keep their
-  breaks, and prose lines join without a space between CJK characters (see markdown._render_softbreak);
+  lines (or lines of ideographic spaces), lines indented by eight spaces or four ideographic spaces are
+  verse and keep their breaks, and prose lines join without a space between CJK characters (see
+  markdown._render_softbreak);
 - Aozora Bunko text (吾輩は猫である): one line is one paragraph; ruby `｜漢字《かんじ》` and `漢字《かんじ》`;
   annotations `［＃…］`: headings, emphasis dots, subscripts and indented blocks are honoured, the others
   are reported at their line and dropped.
