@@ -208,7 +208,8 @@ def _cjk_quotes(state: StateCore) -> None:
     a closing one by the spaces and punctuation around it, and Chinese has none (他说'你好'。 gave ’你好’)."""
     quotes = state.md.options["quotes"]
     for block in state.tokens:
-        if block.type != "inline" or not CJK_RE.search(block.content):
+        if block.type != "inline" or ('"' not in block.content and "'" not in block.content) \
+                or not CJK_RE.search(block.content):
             continue
         texts = [tok for tok in block.children or [] if tok.type == "text"]
         marks = [(tok, m.start(), m.group()) for tok in texts for m in re.finditer("[\"']", tok.content)
