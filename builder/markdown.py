@@ -117,18 +117,48 @@ FOOTNOTE_RULES = {
 
 
 def _take_notes(renderer, tokens: list[Token], options, env) -> tuple[list[Token], dict[int, str]]:
-    """Split off the footnote block; render each note's paragraphs as inline HTML, keyed by note id."""
+    """Split off the footnote block; render each note as inline HTML, keyed by note id: its first block runs
+    on from the note's number, later paragraphs, list items, table rows and code are `note-block` spans that
+    print sets as blocks (the note is a span where it is called: HTML allows no block inside)."""
     start = next((i for i, t in enumerate(tokens) if t.type == "footnote_block_open"), None)
     if start is None:
         return tokens, {}
     notes: dict[int, list[str]] = {}
-    current = None
+    current, lists, row, marker = None, [], None, ""
     for tok in tokens[start:]:
         if tok.type == "footnote_open":
-            current = notes.setdefault(tok.meta["id"], [])
-        elif tok.type == "inline" and current is not None:
-            current.append(renderer.renderInline(tok.children or [], options, env))
-    return tokens[:start], {key: " ".join(parts) for key, parts in notes.items()}
+            current, lists, row, marker = notes.setdefault(tok.meta["id"], []), [], None, ""
+        elif current is None:
+            continue
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            lists.append(int(tok.attrGet("start") or 1) if tok.type == "ordered_list_open" else None)
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif tok.type == "list_item_open":  # the item's first block carries its bullet or number
+            marker = "• " if lists[-1] is None else f"{lists[-1]}. "
+            lists[-1] = None if lists[-1] is None else lists[-1] + 1
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "tr_close" and row is not None:
+            current.append(" | ".join(row))
+            row = None
+        elif tok.type in ("fence", "code_block"):
+            current.append(f'<span class="note-code">{escapeHtml(tok.content.rstrip(chr(10)))}</span>')
+        elif tok.type == "inline":
+            html = renderer.renderInline(tok.children or [], options, env)
+            if row is not None:
+                row.append(html)
+            else:
+                current.append(marker + html)
+                marker = ""
+    return tokens[:start], {key: _note_html(parts) for key, parts in notes.items()}
+
+
+def _note_html(parts: list[str]) -> str:
+    """A note's first block inline, the others as blocks."""
+    blocks = [part if part.startswith('<span class="note-code">') else f'<span class="note-block">{part}</span>'
+              for part in parts[1:]]
+    return (parts[0] if parts else "") + "".join(blocks)
 
 
 def _render_softbreak(self, tokens, idx, options, env) -> str:

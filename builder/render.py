@@ -262,7 +262,7 @@ SMALL_TYPE = {
     "rt": 0.5,
     "::footnote-call": 0.82 * 0.7,
     "span.footnote sup, span.footnote sub": 0.82 / 1.2,
-    "span.footnote code": 0.82 * 0.9,
+    "span.footnote code, span.footnote .note-code": 0.82 * 0.9,
     "span.footnote": 0.82,
     "table.wide-table code": 0.75 * 0.9,
     "table.wide-table": 0.75,

@@ -313,3 +313,53 @@ def test_the_engine_loads_its_libraries_without_running_programs_and_the_same_fi
     assert plain_spawned, "WeasyPrint's own import no longer looks libraries up: this test checks nothing"
     assert own == plain
     assert any("libharfbuzz-subset" in path for path in own), own
+
+
+BLOCK_NOTE = """# Notes
+
+A claim.[^a] Another.[^b]
+
+[^a]: First paragraph of the note.
+
+    Second paragraph of the note.
+
+    ```
+    print("CODE LINE ONE")
+    print("CODE LINE TWO")
+    ```
+
+    - item alpha
+    - item beta
+
+    3. three
+    4. four
+
+    | h1 | h2 |
+    |----|----|
+    | c1 | c2 |
+
+    > quoted words
+
+[^b]: A plain note.
+"""
+
+
+def test_a_footnote_keeps_its_paragraphs_code_lists_and_tables_in_print(tmp_path):
+    """Print notes kept only their inline text: the code lines were dropped, and paragraphs, list items and
+    table cells ran together on one line."""
+    from helpers import run_folio
+
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text(BLOCK_NOTE, encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["chapters/01.md"]\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print", "--strict")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line.strip() for line in pdftotext(tmp_path / "out" / "t.pdf").splitlines() if line.strip()]
+    start = lines.index("1. First paragraph of the note.")
+    assert lines[start:start + 11] == [
+        "1. First paragraph of the note.", "Second paragraph of the note.", 'print("CODE LINE ONE")',
+        'print("CODE LINE TWO")', "• item alpha", "• item beta", "3. three", "4. four", "h1 | h2", "c1 | c2",
+        "quoted words"], lines
+    assert "2. A plain note." in lines
