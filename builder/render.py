@@ -7,6 +7,7 @@ import functools
 import hashlib
 import os
 import re
+import unicodedata
 from html import unescape
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,26 @@ def make_env() -> Environment:
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["css_string"] = css_string
     env.filters["css_id"] = css_id_selector
+    env.filters["running_head"] = running_head
     return env
+
+
+RUNNING_HEAD_PT = 8.5  # print.css @top-left and @top-right
+SIDE_MARGINS_IN = 1.5  # print.css: 0.625 + 0.875 in; no profile's gutter is wider than the house's inside margin
+
+
+def running_head(title: str, config) -> str:
+    """A title as a running head shows it: cut at a word, with an ellipsis, where it would not fit on one line
+    of the text block's width (the engine wrapped a long chapter title into the top margin)."""
+    budget = (to_inches(config.trim[0]) - SIDE_MARGINS_IN) * 72 / RUNNING_HEAD_PT * 0.9  # in ems, with room
+    used = 0.0
+    for at, char in enumerate(title):
+        used += 1.0 if unicodedata.east_asian_width(char) in "WF" else 0.55
+        if used > budget - 1:
+            cut = title[:at]
+            space = cut.rfind(" ")
+            return (cut[:space] if space > at * 0.7 else cut).rstrip(" ,;:—-") + "…"
+    return title
 
 
 def css_string(value: str) -> Markup:

@@ -363,3 +363,29 @@ def test_a_footnote_keeps_its_paragraphs_code_lists_and_tables_in_print(tmp_path
         'print("CODE LINE TWO")', "• item alpha", "• item beta", "3. three", "4. four", "h1 | h2", "c1 | c2",
         "quoted words"], lines
     assert "2. A plain note." in lines
+
+
+def test_a_long_chapter_title_is_cut_to_one_line_in_the_running_head(tmp_path):
+    """A title longer than the text block is wide wrapped the running head up into the top margin (kdp's
+    preflight then failed, PRE016); the opener and the contents keep the whole title."""
+    from helpers import run_folio
+
+    title = ("The Extraordinarily Long and Winding Title of a Chapter About Trains, Rivers, Forests, Frozen Lakes, "
+             "Wolves and the Trans-Siberian Railway from Moscow to Vladivostok and Back Again")
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text(f"# {title}\n\n" + "A paragraph of words that fill the page. " * 400,
+                                            encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["chapters/01.md"]\n[editions.kdp]\nformat = "pdf"\nprofile = "kdp"\n',
+                                    encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp_path / "out" / "t-kdp.pdf"
+    proc = run_folio("check", str(pdf), "--profile", "kdp")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    heads = [page.strip().splitlines()[0] for page in pdftotext(pdf).split("\f") if "The Extraordinarily" in page
+             and not page.strip().startswith("Contents") and "A paragraph" in page]
+    cut = [head for head in heads if head.endswith("…")]
+    assert cut and all(title.startswith(head[:-1]) and len(head) < 70 for head in cut), heads
+    assert squash(title) in squash(pdftotext(pdf)), "the opener and the contents keep the whole title"
