@@ -230,6 +230,8 @@ A paragraph with a note.[^x]
 <span data-id="1">a data attribute is no id</span>
 
 [^x]: The note.
+
+## Notes {#fnref-ch-1-1}
 """
 
 
@@ -238,10 +240,12 @@ def test_ids_on_blocks_spans_and_raw_html_are_unique_valid_and_not_folios_own(tm
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert sorted(located(proc.stderr)) == [("HTM001", 13, 1), ("ID001", 3, None), ("ID001", 8, None),
-                                            ("ID001", 8, None), ("ID001", 8, None), ("ID001", 11, None)], proc.stderr
+                                            ("ID001", 8, None), ("ID001", 8, None), ("ID001", 11, None),
+                                            ("ID001", 17, None)], proc.stderr
     assert "duplicate id 'y'" in proc.stderr and "duplicate id 'para' (also at chapters/01.md:6)" in proc.stderr
     assert "empty id" in proc.stderr and "id 'has space' must start" in proc.stderr
     assert "id 'fn-ch-1-1' is the kind Folio gives footnotes" in proc.stderr
+    assert "id 'fnref-ch-1-1' is the kind Folio gives footnotes" in proc.stderr  # on a heading too
 
 
 def test_a_raw_html_link_to_an_id_its_chapter_lacks_is_a_located_error(tmp_path):

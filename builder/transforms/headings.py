@@ -20,7 +20,8 @@ def assign_titles_and_ids(book: Book, ctx) -> Book:
         chapter.headings = _collect_headings(chapter)
         _set_title(chapter, ctx.reporter)
         for heading in chapter.headings:
-            _check_id(heading.id, heading.line, chapter, seen, ctx.reporter)
+            explicit = heading.token.meta.get("explicit_id")  # an author's `{#id}` may not be a footnote's
+            (_check_anchor if explicit else _check_id)(heading.id, heading.line, chapter, seen, ctx.reporter)
             if not heading.text and heading.level > 1:
                 ctx.reporter.warning("SRC009", "heading has no text: it is left out of the table of contents",
                                      chapter.path, heading.line)
