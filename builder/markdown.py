@@ -41,6 +41,7 @@ LONG_RUN_RE = re.compile(r"[^\s<>&;\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00
 # every rule, in half the time, as each line of a paragraph was tried by ten rules that could not match.
 PLAIN_BLOCK_RULES = ["heading", "blockquote", "paragraph"]
 ATTRS_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
+HEADING_ATTR_RE = re.compile(r"^(?:#[^\s]+|\.[A-Za-z_][\w-]*|lang=(?:\"[^\"]*\"|'[^']*'|[^\s\"']+))$")
 QUOTES = {"ja": "「」『』", "zh-Hant": "「」『』"}
 
 
@@ -375,14 +376,18 @@ def _heading_attrs(state: StateCore) -> None:
         inline = tokens[i + 1]
         last = inline.children[-1] if inline.children else None
         match = ATTRS_RE.search(last.content) if last is not None and last.type == "text" else None
-        if not match:
+        parts = match.group(1).split() if match else []
+        # Only a list of attributes is taken off: `## Set {x, y}` or `## Price {USD}` keep their braces.
+        if not parts or not all(HEADING_ATTR_RE.match(part) for part in parts):
             continue
-        for part in match.group(1).split():
-            if part.startswith("#") and len(part) > 1:
+        for part in parts:
+            if part.startswith("#"):
                 tok.attrSet("id", part[1:])
                 tok.meta["explicit_id"] = True
-            elif part.startswith(".") and len(part) > 1:
+            elif part.startswith("."):
                 tok.attrJoin("class", part[1:])
+            else:
+                tok.attrSet("lang", part.split("=", 1)[1].strip("\"'"))
         last.content = last.content[: match.start()]
         inline.content = ATTRS_RE.sub("", inline.content)
 

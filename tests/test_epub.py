@@ -217,3 +217,19 @@ def test_a_paragraph_of_one_image_is_marked_to_be_centred_without_indent(source,
     assert render_tokens(tokens, lambda t: "", lambda t: t.attrGet("src"), "t", "epub").strip() == html
     css = (ROOT / "styles" / "book.css").read_text(encoding="utf-8")
     assert "p.image { text-indent: 0; text-align: center; }" in css
+
+
+@pytest.mark.parametrize("source, html", [
+    ("## Set {x, y}", "<h2>Set {x, y}</h2>"),
+    ("## Price {USD}", "<h2>Price {USD}</h2>"),
+    ("# The {Curly} Book {2nd edition}", "<h1>The {Curly} Book {2nd edition}</h1>"),
+    ("## 見出し {lang=ja}", '<h2 lang="ja">見出し</h2>'),
+    ("## Real {#real .wide}", '<h2 id="real" class="wide">Real</h2>'),
+    ("## Dotted {#p.q}", '<h2 id="p.q">Dotted</h2>'),
+])
+def test_only_an_attribute_list_is_taken_off_the_end_of_a_heading(source, html):
+    """Any trailing `{…}` was cut from a heading, its contents entry and the chapter title: `{USD}` vanished."""
+    from builder.markdown import parse_markdown, render_tokens
+
+    tokens = parse_markdown(source, "en").tokens
+    assert render_tokens(tokens, lambda t: "", lambda t: "", "t", "epub").strip() == html
