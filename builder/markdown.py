@@ -300,6 +300,8 @@ def _ruby(state: StateInline, silent: bool) -> bool:
     base, readings = match.group(1), match.group(2)[1:].split("|")
     if len(readings) > 1 and len(readings) != len(base):
         return False  # neither one reading per character nor one for the word: leave it as text
+    if base.isascii() or not all(reading.strip() for reading in readings):
+        return False  # `{x|x>0}`, `{yes|no}` in Latin text, or a reading left empty: braces, not ruby
     tail = re.match(f"[{CJK_CLOSING}…‥—ー]*", state.src[match.end():]).group()
     first = len(state.tokens) + bool(state.pending)  # pending text is pushed first
     if not silent:

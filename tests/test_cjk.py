@@ -80,6 +80,17 @@ def test_straight_quotes_in_cjk_text_pair_by_order(source, lang, html):
     assert render(source, lang) == html
 
 
+@pytest.mark.parametrize("source, lang, html", [
+    ("The set {x|x>0} is positive.", "en", "<p>The set {x|x&gt;0} is positive.</p>"),
+    ("Choose one of {yes|no}.", "en", "<p>Choose one of {yes|no}.</p>"),
+    ("空の{漢字|}です", "ja", "<p>空の{漢字|}です</p>"),
+    ("{北京|Běijīng}", "zh-Hans", "<p><ruby>北京<rp>(</rp><rt>Běijīng</rt><rp>)</rp></ruby></p>"),
+])
+def test_braces_in_latin_text_and_an_empty_reading_are_not_ruby(source, lang, html):
+    """Set notation and `{yes|no}` in English became ruby; `{漢字|}` gave an empty reading."""
+    assert render(source, lang) == html
+
+
 def test_half_width_punctuation_is_reported_or_normalized(tmp_path):
     import re
 
