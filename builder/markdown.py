@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -52,6 +52,7 @@ class Parsed:
     tokens: list[Token]
     front_matter: str | None
     front_matter_line: int  # 1-based line of the opening `---`
+    notes: dict[str, int] = field(default_factory=dict)  # footnote label -> its id, -1 when never called
 
 
 def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
@@ -218,12 +219,44 @@ def parse_markdown(text: str, lang: str, plain: bool = False) -> Parsed:
     """Parse one chapter; quotes follow the chapter's language. `plain`: the text comes from the plain-text
     reader, which escapes every block marker but those of PLAIN_BLOCK_RULES."""
     md = _PARSERS.get((lang, plain)) or _PARSERS.setdefault((lang, plain), _make_parser(lang, plain))
-    tokens = md.parse(text, {})
+    env: dict = {}
+    tokens = md.parse(text, env)
     front, line = None, 1
     if tokens and tokens[0].type == "front_matter":
         front, line = tokens[0].content, tokens[0].map[0] + 1 if tokens[0].map else 1
         tokens = tokens[1:]
-    return Parsed(tokens, front, line)
+    notes = {label[1:]: ident for label, ident in env.get("footnotes", {}).get("refs", {}).items()}
+    return Parsed(tokens, front, line, notes)
+
+
+NOTE_DEF_RE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+NOTE_CALL_RE = re.compile(r"\[\^([^\]\s]+)\]")
+FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def note_problems(parsed: Parsed, text: str):
+    """Yield (line, column, message) for footnotes defined and never called (markdown-it drops them, text and
+    all), defined twice, or called with no definition (the call stays as text)."""
+    defined: dict[str, int] = {}
+    fenced = False
+    for number, raw in enumerate(text.split("\n"), start=1):
+        fenced = fenced != bool(FENCE_RE.match(raw))
+        match = None if fenced else NOTE_DEF_RE.match(raw)
+        if match and match.group(1) in defined:
+            yield number, None, f"footnote [^{match.group(1)}] is defined twice (also on line " \
+                                f"{defined[match.group(1)]}): only one is printed"
+        elif match:
+            defined[match.group(1)] = number
+            if parsed.notes.get(match.group(1), -1) < 0:
+                yield number, None, f"footnote [^{match.group(1)}] is never called: it is left out of the book"
+    for block in parsed.tokens:
+        for child in (block.children or []) if block.type == "inline" else []:
+            for call in NOTE_CALL_RE.finditer(child.content) if child.type == "text" else []:
+                found = block.content.find(call.group())
+                line, col = source_position(block, found) if found >= 0 else (block.map[0] + 1, None)
+                close = [label for label in defined if label.lower() == call.group(1).lower()]
+                hint = f" (did you mean [^{close[0]}]?)" if close else ""
+                yield line, col, f"footnote [^{call.group(1)}] is called but never defined{hint}: the call stays text"
 
 
 CJK_RE = re.compile("[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"

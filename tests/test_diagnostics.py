@@ -295,3 +295,32 @@ def test_a_ruby_keeps_its_table_cell_and_a_cell_beyond_the_header_is_an_error(tm
     assert "<td><ruby>東<rp>(</rp><rt>とう</rt><rp>)</rp></ruby><ruby>京<rp>(</rp><rt>きょう</rt>" in body
     assert "<td>two</td>" in body and "<td>a | b</td>" in body and "<td>one | more three</td>" in body
     assert "<td>t u</td>" in body and "<td>2</td>" in body
+
+
+NOTES = """# T
+
+Text[^a] and [^nope] and [^Note].
+
+```
+[^x]: a definition in code is code
+```
+
+[^a]: Used.
+[^unused]: Never called: markdown-it drops it, text and all.
+[^note]: Lower case.
+[^a]: Defined again.
+"""
+
+
+def test_footnotes_never_called_never_defined_or_defined_twice_are_located_warnings(tmp_path):
+    """Each built with no word: an unused note's text left the book, a call with no note stayed `[^nope]`."""
+    book = make_book(tmp_path, NOTES)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(located(proc.stderr)) == [("SRC011", 3, 14), ("SRC011", 3, 26), ("SRC011", 10, None),
+                                            ("SRC011", 11, None), ("SRC011", 12, None)], proc.stderr
+    assert "footnote [^unused] is never called: it is left out of the book" in proc.stderr
+    assert "footnote [^a] is defined twice (also on line 9)" in proc.stderr
+    assert "footnote [^Note] is called but never defined (did you mean [^note]?)" in proc.stderr
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "strict"), "--edition", "epub", "--strict")
+    assert proc.returncode == 1
