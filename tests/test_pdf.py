@@ -389,3 +389,35 @@ def test_a_long_chapter_title_is_cut_to_one_line_in_the_running_head(tmp_path):
     cut = [head for head in heads if head.endswith("…")]
     assert cut and all(title.startswith(head[:-1]) and len(head) < 70 for head in cut), heads
     assert squash(title) in squash(pdftotext(pdf)), "the opener and the contents keep the whole title"
+
+
+def test_a_note_called_in_a_heading_is_set_on_its_page_at_the_size_of_other_notes(tmp_path):
+    """Notes were sized from what called them: a note in a chapter title was set at 1.6 × the others' size
+    and, too tall for the opening page, on the chapter's third page."""
+    from helpers import run_folio
+
+    body = "\n\n".join(f"P{n}. " + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 4 for n in range(16))
+    chapter = f"# The Journey[^t]\n\n{body}\n\nA sentence with a note.[^p]\n\n[^t]: A note on the title.\n\n" \
+              "[^p]: A note in the text.\n"
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.md").write_text(chapter, encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["chapters/01.md"]\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print", "--strict")
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp_path / "out" / "t.pdf"
+    pages = pdftotext(pdf).split("\f")
+    opener = next(n for n, page in enumerate(pages) if "P0. Lorem" in page)
+    assert "A note on the title." in pages[opener]
+    sizes = {}
+    for page in extract_pages(str(pdf)):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if hasattr(item, "get_text") and item.get_text().strip().startswith(("1. A note on", "2. A note in")):
+                chars = [c for line in item for c in line if isinstance(c, LTChar)] if hasattr(item, "__iter__") else []
+                sizes[item.get_text().strip()[:12]] = round(max(c.size for c in chars), 1)
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+    assert len(sizes) == 2 and len(set(sizes.values())) == 1, sizes
