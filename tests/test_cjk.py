@@ -170,6 +170,19 @@ def test_ruby_in_epub_and_above_the_base_in_pdf(tmp_path):
     assert base.x0 - base.width <= reading.x0 <= base.x1
 
 
+def test_a_line_with_ruby_is_opened_so_its_readings_clear_the_line_above(tmp_path):
+    """Readings were placed above the line's own height and touched, or overlapped, the line above."""
+    out, _ = small_book(tmp_path, "---\nlang: ja\n---\n# ルビ\n\n" + "あいうえお" * 8 + "{漢字|かん|じ}と{東京|とうきょう}。\n",
+                        "ja")
+    chars = pdf_chars(out / "t.pdf")
+    reading = next(c for c in chars if c.get_text() == "か")
+    base = next(c for c in chars if c.get_text() == "漢")
+    above = [c for c in chars if c.get_text() in "あいうえお" and c.y0 > base.y1 and c.size > 0.9 * base.size]
+    assert above, "the ruby is on the paragraph's second line"
+    assert reading.y0 >= base.y1 - 0.5, "the reading stands clear of its base"
+    assert min(c.y0 for c in above) >= reading.y1 + 0.5, "and of the line above"
+
+
 def test_vertical_writing_for_the_epub_and_a_clear_word_for_print(tmp_path, java):
     import re
     import zipfile
