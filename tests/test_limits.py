@@ -282,3 +282,25 @@ def test_ten_megabyte_paragraph_reaches_the_epub_whole(tmp_path):
         body = xml(zf.read("EPUB/ch-01.xhtml"))
     paragraphs = body.xpath("//*[local-name()='p']")
     assert paragraphs[0].text == text and paragraphs[-1].text == "After."
+
+
+def test_many_notes_called_close_together_are_all_set_in_order(tmp_path):
+    """Forty three-line notes called in one paragraph: the engine dropped ten, set others out of order and
+    over the text (kdp's preflight failed, PRE016) when a line's notes could not all fit below it. With
+    `footnote-policy: line` such a line moves to the next page with its notes."""
+    lorem = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore " \
+            "et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris."
+    calls = " ".join(f"Sentence {n}.[^n{n}]" for n in range(1, 41))
+    notes = "\n".join(f"[^n{n}]: Note {n}. {lorem}" for n in range(1, 41))
+    book = write_book(tmp_path / "book", {"01.md": f"# Many Notes\n\n{calls}\n\nA closing paragraph.\n\n{notes}\n",
+                                          "02.md": "# Next\n\nText.\n"})
+    toml = (book / "book.toml").read_text()
+    (book / "book.toml").write_text(toml + '[print]\ntrim = "110mm x 178mm"\n'
+                                    '[editions.kdp]\nformat = "pdf"\nprofile = "kdp"\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    pdf = tmp_path / "out" / "limits-kdp.pdf"
+    found = re.findall(r"^(\d+)\. Note (\d+)\.", pdftotext(pdf), re.MULTILINE)
+    assert [int(b) for _, b in found] == list(range(1, 41)) and all(a == b for a, b in found), found
+    proc = run_folio("check", str(pdf), "--profile", "kdp")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
