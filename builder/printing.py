@@ -51,7 +51,7 @@ def _in_parts(jobs: list[tuple[str, Rendered, Profile]], reporter: Reporter, pro
         for name, rendered, profile in jobs:
             if progress:
                 progress.step(f"laying out {name} ({profile.name} profile) in parts")
-            made.append(make_print_edition(rendered, reporter, profile, progress, layouts))
+            made.append(make_print_edition(rendered, reporter, profile, progress, layouts, name))
     return made
 
 
@@ -63,7 +63,7 @@ def _whole(jobs: list[tuple[str, Rendered, Profile]], reporter: Reporter, progre
         for name, rendered, profile in jobs:
             if progress:
                 progress.step(f"laying out {name} ({profile.name} profile)")
-            made.append(make_print_edition(rendered, reporter, profile, progress))
+            made.append(make_print_edition(rendered, reporter, profile, progress, name=name))
         return made
     if progress:
         progress.step(f"laying out {', '.join(name for name, _, _ in jobs)} in {min(workers, len(jobs))} processes")
@@ -94,10 +94,10 @@ _JOBS: tuple[list[tuple[str, Rendered, Profile]], bool] | None = None
 def _print_job(index: int):
     """One print edition in a worker: its file, its layout facts, and what it would have reported."""
     jobs, strict = _JOBS
-    _, rendered, profile = jobs[index]
+    name, rendered, profile = jobs[index]
     reporter = Reporter(strict=strict, stream=io.StringIO())
     try:
-        data, laid_out = make_print_edition(rendered, reporter, profile)
+        data, laid_out = make_print_edition(rendered, reporter, profile, name=name)
     except BuildFailed:
         return None, None, reporter.items
     return data, laid_out, reporter.items
@@ -122,14 +122,14 @@ def _where_said(book, message: str) -> tuple:
 
 
 def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile,
-                       progress=None, layouts=None) -> tuple[bytes, LaidOut]:
+                       progress=None, layouts=None, name: str = "") -> tuple[bytes, LaidOut]:
     """Lay out the PDF for a profile (in parts when `layouts` is given), report what the engine said, and
-    finish the file."""
+    finish the file (`name`, which page numbers refer to)."""
     laid_out = lay_out_edition(rendered, reporter, profile, progress, layouts)
     for message in laid_out.messages:
         reporter.warning("PDF001", message, *_where_said(rendered.book, message))
     for page, text in laid_out.overflows[:10]:
-        reporter.warning("PDF003", f"page {page}: {text}", rendered.book.config.path)
+        reporter.warning("PDF003", f"{name + ', ' if name else ''}page {page}: {text}", rendered.book.config.path)
     if profile.print_boxes:
         check_resolution(rendered.book, laid_out.placed, profile, reporter)
     cmyk = CMYK_PROFILE.read_bytes() if profile.pdfx_version else None

@@ -71,13 +71,13 @@ def test_a_footnote_too_long_for_a_page_is_a_warning_whether_it_is_cut_or_lost(t
     book = write_book(tmp_path / "book", chapters)  # laid out in parts, one per chapter
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
     assert proc.returncode == 0, proc.stderr
-    found = re.findall(r"warning\[PDF003\]: page (\d+): (.*)", proc.stderr)
+    found = re.findall(r"warning\[PDF003\]: limits\.pdf, page (\d+): (.*)", proc.stderr)
     assert len(found) == 2 and all("first lines cut" in what for _, what in found), proc.stderr
     text = pdftotext(tmp_path / "out" / "limits.pdf")
     assert "START" not in text and "It fits." in text, "the warnings are about text really lost"
     book = write_book(tmp_path / "alone", {"02.md": chapters["02.md"]})  # laid out whole
     proc = run_folio("build", str(book), "--out", str(tmp_path / "alone-out"), "--edition", "print")
-    found = re.findall(r"warning\[PDF003\]: page (\d+): (.*)", proc.stderr)
+    found = re.findall(r"warning\[PDF003\]: limits\.pdf, page (\d+): (.*)", proc.stderr)
     assert sorted(what.split("'")[1][:5] for _, what in found) == ["START", "Short"], proc.stderr
     assert all("called here is set on no page" in what for _, what in found), proc.stderr
     assert "Short." not in pdftotext(tmp_path / "alone-out" / "limits.pdf")
