@@ -58,7 +58,7 @@ class Parsed:
 def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
     """CommonMark + GFM tables + strikethrough + footnotes + front matter; raw HTML is sanitised at render.
     `plain`: only the block rules of PLAIN_BLOCK_RULES, for Markdown written by the plain-text reader."""
-    quotes = QUOTES.get(lang, QUOTES.get(lang.split("-")[0], "“”‘’"))
+    quotes = quotes_for(lang)
     md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True, "typographer": True, "quotes": quotes,
                                    "maxNesting": MAX_NESTING})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
@@ -73,6 +73,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
         if rule.name in LOCATED_RULES:
             md.inline.ruler.at(rule.name, _located(rule.fn), {"alt": rule.alt})
     md.core.ruler.before("smartquotes", "cjk_quotes", _cjk_quotes)
+    md.core.ruler.after("smartquotes", "lang_quotes", _lang_quotes)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.core.ruler.push("image_paragraphs", _image_paragraphs)
     md.core.ruler.push("long_rows", _long_rows)
@@ -283,6 +284,45 @@ def _cjk_quotes(state: StateCore) -> None:
             for number, (tok, pos) in enumerate(found[: len(found) // 2 * 2]):  # an odd last one stays
                 mark = closing if number % 2 else opening
                 tok.content = tok.content[:pos] + mark + tok.content[pos + 1:]
+
+
+def quotes_for(lang: str) -> str:
+    """Opening and closing double, then single quotes for a language."""
+    return QUOTES.get(lang, QUOTES.get(lang.split("-")[0], "“”‘’"))
+
+
+# A closing single quote that is an apostrophe in a Latin word: it keeps its shape whatever the language.
+LATIN_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z0-9])’(?=[A-Za-z])|’(?=(?:s|d|m|t|re|ll|ve)\b)")
+
+
+def _lang_quotes(state: StateCore) -> None:
+    """Quotes in a block or span with a `lang` of its own take that language's shapes: the parser set the
+    chapter's (English in a Japanese chapter got 「quoted」)."""
+    chapter, langs = state.md.options["quotes"], []
+    for tok in state.tokens:
+        if tok.nesting == 1:
+            langs.append(tok.attrGet("lang") or (langs[-1] if langs else None))
+        elif tok.nesting == -1 and langs:
+            langs.pop()
+        elif tok.type == "inline" and tok.children:
+            _requote(tok.children, langs[-1] if langs else None, chapter)
+
+
+def _requote(children: list[Token], lang: str | None, chapter: str) -> None:
+    """Give the text of `children` the quotes of its innermost language."""
+    spans = [lang]
+    for child in children:
+        if child.type == "span_open":
+            spans.append(child.attrGet("lang") or spans[-1])
+        elif child.type == "span_close" and len(spans) > 1:
+            spans.pop()
+        elif child.type == "text" and spans[-1] and quotes_for(spans[-1]) != chapter:
+            table = str.maketrans(chapter, quotes_for(spans[-1]))
+            kept = [m.start() for m in LATIN_APOSTROPHE_RE.finditer(child.content)]
+            text = list(child.content.translate(table))
+            for at in kept:
+                text[at] = "’"
+            child.content = "".join(text)
 
 
 def _scan_delims_cjk(self: StateInline, start: int, canSplitWord: bool) -> Scanned:

@@ -75,6 +75,10 @@ def test_latin_emphasis_follows_commonmark(source, html):
      "<p>孙悟空’s staff, “他” and Folio’s ‘A’ 和 ‘B’ <strong>“粗体”</strong>。</p>"),
     ("他说\"一半", "zh-Hans", "<p>他说&quot;一半</p>"),  # an unpaired quote is not guessed at
     ("English \"quotes\" and 'single' it's.", "en", "<p>English “quotes” and ‘single’ it’s.</p>"),
+    # The innermost lang decides: English in a Japanese chapter, Japanese in a Chinese one.
+    ("[An \"English\" span, it's]{lang=en}と「日本」", "ja", '<p><span lang="en">An “English” span, it’s</span>と「日本」</p>'),
+    ("{lang=en}\nA \"para\" with 'single'.", "ja", '<p lang="en">A “para” with ‘single’.</p>'),
+    ("{lang=ja}\n日本語の\"引用\"と孙悟空's。", "zh-Hans", '<p lang="ja">日本語の「引用」と孙悟空’s。</p>'),
 ])
 def test_straight_quotes_in_cjk_text_pair_by_order(source, lang, html):
     assert render(source, lang) == html
