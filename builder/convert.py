@@ -11,6 +11,7 @@ import functools
 import opencc
 
 from builder.config import CONVERSIONS, derive_identifier
+from builder.markdown import quotes_for, requote
 from builder.model import Book
 
 TEXT_TOKENS = ("text",)  # code spans, code blocks and URLs are never converted
@@ -28,17 +29,26 @@ def convert_book(book: Book, name: str) -> Book:
     out.config = _convert_config(book.config, convert, target)
     for chapter in out.chapters:
         han = _convertible(chapter.lang)  # OpenCC leaves Latin text alone: English chapters may quote Chinese
+        text = functools.partial(_convert_text, convert, chapter.lang, target)
         chapter.digest = hashlib.sha256(f"{chapter.digest}:{name}".encode()).hexdigest()
+        chapter.title = text(chapter.title) if han else chapter.title
+        for heading in chapter.headings:
+            heading.text = text(heading.text) if han else heading.text
+        _convert_tokens(chapter.tokens, convert, target, chapter.lang)
         chapter.lang = _retag(chapter.lang, target)
         chapter.extra_langs = [_retag(lang, target) for lang in chapter.extra_langs]
-        chapter.title = convert(chapter.title) if han else chapter.title
-        for heading in chapter.headings:
-            heading.text = convert(heading.text) if han else heading.text
-        _convert_tokens(chapter.tokens, convert, target, han)
     for entry in _walk(out.toc):
-        if _convertible(book.chapters[entry.chapter - 1].lang):
-            entry.title = convert(entry.title)
+        source = book.chapters[entry.chapter - 1].lang
+        if _convertible(source):
+            entry.title = _convert_text(convert, source, target, entry.title)
     return out
+
+
+def _convert_text(convert, lang: str, target: str, text: str) -> str:
+    """Han text converted; Chinese text's quotes take the target's shapes too (Taiwan and Hong Kong write 「」
+    where Simplified text has “”)."""
+    text = convert(text)
+    return requote(text, quotes_for(lang), quotes_for(target)) if _is_chinese(lang) else text
 
 
 def _convert_config(config, convert, target: str):
@@ -54,20 +64,20 @@ def _convert_config(config, convert, target: str):
         identifier=derive_identifier(title, authors) if derived else config.identifier)
 
 
-def _convert_tokens(tokens, convert, target: str, zh: bool) -> None:
+def _convert_tokens(tokens, convert, target: str, lang: str) -> None:
     """Convert text outside Japanese and Korean blocks and spans; `{lang=…}` switches conversion on or off."""
-    stack = [zh]
+    stack = [lang]
     for tok in tokens:
-        lang = tok.attrGet("lang")
-        here = _convertible(str(lang)) if lang else stack[-1]
-        if lang:
-            tok.attrSet("lang", _retag(str(lang), target))
+        given = tok.attrGet("lang")
+        here = str(given) if given else stack[-1]
+        if given:
+            tok.attrSet("lang", _retag(str(given), target))
         if tok.nesting == 1:
             stack.append(here)
         elif tok.nesting == -1 and len(stack) > 1:
             stack.pop()
-        if tok.type in TEXT_TOKENS and here:
-            tok.content = convert(tok.content)
+        if tok.type in TEXT_TOKENS and _convertible(here):
+            tok.content = _convert_text(convert, here, target, tok.content)
         if tok.children:
             _convert_tokens(tok.children, convert, target, here)
 
@@ -81,6 +91,10 @@ def _walk(entries):
 def _convertible(lang: str) -> bool:
     """Han text in Japanese or Korean follows its own orthography: OpenCC must not touch it."""
     return lang.lower().split("-")[0] not in ("ja", "ko")
+
+
+def _is_chinese(lang: str) -> bool:
+    return lang.lower().split("-")[0] == "zh"
 
 
 def _retag(lang: str, target: str) -> str:

@@ -17,7 +17,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 __all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "nesting_overflow",
-           "located_children", "map_columns", "source_position", "cut_table_rows"]
+           "located_children", "map_columns", "source_position", "cut_table_rows", "quotes_for", "requote"]
 
 # markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
 MAX_NESTING = 40
@@ -317,12 +317,17 @@ def _requote(children: list[Token], lang: str | None, chapter: str) -> None:
         elif child.type == "span_close" and len(spans) > 1:
             spans.pop()
         elif child.type == "text" and spans[-1] and quotes_for(spans[-1]) != chapter:
-            table = str.maketrans(chapter, quotes_for(spans[-1]))
-            kept = [m.start() for m in LATIN_APOSTROPHE_RE.finditer(child.content)]
-            text = list(child.content.translate(table))
-            for at in kept:
-                text[at] = "’"
-            child.content = "".join(text)
+            child.content = requote(child.content, chapter, quotes_for(spans[-1]))
+
+
+def requote(text: str, source: str, target: str) -> str:
+    """`text` with the quotes of `source` (as quotes_for gives them) in the shapes of `target`; apostrophes in
+    Latin words stay."""
+    kept = [m.start() for m in LATIN_APOSTROPHE_RE.finditer(text)]
+    chars = list(text.translate(str.maketrans(source, target)))
+    for at in kept:
+        chars[at] = "’"
+    return "".join(chars)
 
 
 def _scan_delims_cjk(self: StateInline, start: int, canSplitWord: bool) -> Scanned:

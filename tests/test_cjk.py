@@ -257,7 +257,8 @@ def test_traditional_edition_from_a_simplified_source(tmp_path):
 
     from helpers import NS, xml
 
-    text = "# 软件与信息\n\n这是关于鼠标的文章。`简体代码`\n\n{lang=ja}\n図書館の写真です。\n"
+    text = ("# 软件与信息\n\n这是关于鼠标的文章。`简体代码`\n\n{lang=ja}\n図書館の写真です。\n\n"
+            "他说\"你好\"，Folio's “书”。\n\n{lang=en}\nAn \"English\" quote.\n")
     editions = ('[editions.cn]\nformat = "epub"\n\n[editions.tw]\nformat = "epub"\nconvert = "s2twp"\n\n'
                 '[editions.tw-pdf]\nformat = "pdf"\nprofile = "screen"\nconvert = "s2twp"\n')
     out, _ = small_book(tmp_path, text, "zh-Hans", tables=editions, title="西伯利亚")
@@ -270,6 +271,8 @@ def test_traditional_edition_from_a_simplified_source(tmp_path):
     assert "軟體與資訊" in body and "這是關於滑鼠的文章" in body, "Taiwan phrasing, not just characters"
     assert "簡體代碼" not in body and "简体代码" in body, "code is never converted"
     assert "図書館の写真です" in body, "Japanese keeps its own kanji"
+    assert "他說「你好」，Folio’s 「書」。" in body, "Taiwan's quotes, as a Traditional source would have them"
+    assert "An “English” quote." in body
     assert chapter.get("lang") == "zh-Hant" and chapter.xpath("//x:p[@lang='ja']", namespaces=NS)
     assert opf.xpath("string(//dc:language)", namespaces=NS) == "zh-Hant"
     assert opf.xpath("string(//dc:title)", namespaces=NS) == "西伯利亞" and "軟體與資訊" in nav
