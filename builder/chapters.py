@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 
@@ -127,6 +128,12 @@ def _read_front_matter(source: Source, text: str | None, line: int, reporter: Re
     if not isinstance(data, dict):
         reporter.error("SRC002", "front matter must be a mapping of keys to values", source.path, line)
         return {}
+    seen = set()
+    for key, _ in yaml.compose(text, Loader=yaml.SafeLoader).value:  # PyYAML keeps the last silently
+        if key.value in seen:
+            reporter.error("SRC002", f"front matter key '{key.value}' is given twice", source.path,
+                           line + 1 + key.start_mark.line, col=key.start_mark.column + 1)
+        seen.add(key.value)
     return _check_front_matter(source, data, text, line, reporter)
 
 
@@ -142,7 +149,8 @@ def _check_front_matter(source: Source, data: dict, text: str, line: int, report
                            "expected one of: "
                            + ", ".join(FRONT_MATTER_KEYS), source.path, where, col=col)
         elif not isinstance(value, kind) or not str(value).strip():
-            reporter.error("SRC003", f"front matter '{key}' must be a non-empty string", source.path, where,
+            hint = f": quote it, {key}: \"{value}\"" if isinstance(value, (int, float, dt.date)) else ""
+            reporter.error("SRC003", f"front matter '{key}' must be a non-empty string{hint}", source.path, where,
                            col=col)
         elif key == "lang" and not LANG_RE.match(value):
             reporter.error("SRC003", f"front matter 'lang' must be a BCP 47 tag such as zh-Hans, got {value!r}",
