@@ -244,6 +244,10 @@ class _Writer:
         items = []
         self.in_list += 1
         for child in el:
+            value = child.get("value") if _name(child) == "li" and name == "ol" else None
+            if value and value.strip() != str(number + len(items)):  # Markdown numbers items on from the first
+                self._note(child, "XHT002", f"<li value=\"{value}\"> is not carried: the item is numbered "
+                                            f"{number + len(items)}, counting on from the list's start")
             lines = self.flow(child, lang, ids) if _name(child) == "li" else self.block(child, _name(child), lang, ids)
             if lines or _name(child) == "li":
                 items.append(lines or [("", _line(child, 1))])

@@ -215,3 +215,15 @@ def test_unsafe_or_broken_markup_is_a_located_error_never_a_traceback(tmp_path):
             ("outside.xhtml", 3, "IMG001"), ("outside.xhtml", 4, "IMG001")} <= found, proc.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
     assert SECRET not in proc.stderr and "root:" not in proc.stderr
+
+
+def test_a_list_item_number_markdown_cannot_carry_is_reported():
+    """`<li value="7">` became item 4 with no word."""
+    from builder import xhtml
+
+    page = ('<html xmlns="http://www.w3.org/1999/xhtml"><head><title>T</title></head><body>\n'
+            '<ol start="3"><li>three</li><li value="4">four</li>\n<li value="7">seven</li></ol></body></html>')
+    converted = xhtml.to_markdown(page, as_html=False)
+    assert "3. three" in converted.text and "5. seven" in converted.text
+    assert [(line, code) for line, code, _ in converted.notes] == [(3, "XHT002")], converted.notes
+    assert 'value="7"> is not carried: the item is numbered 5' in converted.notes[0][2]
