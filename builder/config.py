@@ -58,6 +58,7 @@ LENGTH_RE = r"(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)"
 TRIM_RE = re.compile(rf"^\s*{LENGTH_RE}\s*[x×]\s*{LENGTH_RE}\s*$")
 FONT_SIZE_RE = re.compile(r"^\d+(\.\d+)?pt$")
 MAX_TRIM_IN = 24
+MIN_MEASURE_EM = 10  # the narrowest text block, in ems of the body type
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -159,6 +160,21 @@ def _check_tables(path: Path, text: str, data: dict):
             if not _valid(key, values[key], kind):
                 yield Diagnostic("error", "CFG004", f"[{table}] {key} must be {expected}, got {values[key]!r}",
                                  path, *find_position(text, table, key))
+    yield from _check_measure(path, text, data.get("print"))
+
+
+def _check_measure(path: Path, text: str, values):
+    """A type size the trim's text block cannot hold MIN_MEASURE_EM of: words were broken across pages."""
+    if not isinstance(values, dict) or not _valid("font_size", values.get("font_size", "10.5pt"), str) \
+            or not _valid("trim", values.get("trim", "6in x 9in"), str):
+        return
+    width = to_inches(_parse_trim(values.get("trim", "6in x 9in"))[0]) - 1.5  # print.css side margins
+    size = float(values.get("font_size", "10.5pt").removesuffix("pt"))
+    if width * 72 < MIN_MEASURE_EM * size:
+        yield Diagnostic("error", "CFG004", f"[print] font_size {size:g}pt is too large for the trim's {width:.2f} in "
+                         f"text block ({width * 72 / size:.1f} em a line, where a line needs {MIN_MEASURE_EM}): use at "
+                         f"most {width * 72 / MIN_MEASURE_EM:.0f}pt, or a wider trim",
+                         path, *find_position(text, "print", "font_size"))
 
 
 def _check_editions(path: Path, text: str, editions: dict):

@@ -61,6 +61,7 @@ def test_unknown_table_and_wrong_types(book):
     ('trim = "148mm x 210mm"', 'trim = "0in x 9in"', "13", "from 3 in x 4 in to 24 in x 24 in, got '0in x 9in'"),
     ('trim = "148mm x 210mm"', 'trim = "6in x 30in"', "13", "got '6in x 30in'"),
     ('font_size = "10pt"', 'font_size = "0pt"', "14", "from 6pt to 48pt, got '0pt'"),
+    ('font_size = "10pt"', 'font_size = "40pt"', "14", "too large for the trim's 4.33 in text block (7.8 em a line"),
 ])
 def test_a_page_or_type_size_that_leaves_no_room_for_text_is_refused(book, old, new, line, words):
     """A zero-width trim or 0 pt type built blank pages and lost the text, with no error."""
