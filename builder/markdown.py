@@ -277,13 +277,27 @@ def _cjk_quotes(state: StateCore) -> None:
                 or not CJK_RE.search(block.content):
             continue
         texts = [tok for tok in block.children or [] if tok.type == "text"]
-        marks = [(tok, m.start(), m.group()) for tok in texts for m in re.finditer("[\"']", tok.content)
+        marks = [(tok, m.start(), _inside(texts, tok, m.start(), quotes), m.group()) for tok in texts
+                 for m in re.finditer("[\"']", tok.content)
                  if not (m.group() == "'" and APOSTROPHE_RE.match(tok.content, m.start()))]
-        for kind, (opening, closing) in (('"', quotes[0:2]), ("'", quotes[2:4])):
-            found = [(tok, pos) for tok, pos, mark in marks if mark == kind]
-            for number, (tok, pos) in enumerate(found[: len(found) // 2 * 2]):  # an odd last one stays
-                mark = closing if number % 2 else opening
+        for kind in ('"', "'"):
+            found = [(tok, pos, inside) for tok, pos, inside, mark in marks if mark == kind]
+            for number, (tok, pos, inside) in enumerate(found[: len(found) // 2 * 2]):  # an odd last one stays
+                # Double quotes inside quotes the author typed (「…"…"…」) are the inner kind: 『』, ‘’.
+                shapes = quotes[2:4] if kind == "'" or inside else quotes[0:2]
+                mark = shapes[1] if number % 2 else shapes[0]
                 tok.content = tok.content[:pos] + mark + tok.content[pos + 1:]
+
+
+def _inside(texts: list[Token], at: Token, pos: int, quotes: str) -> bool:
+    """Whether typed outer quotes (「, “) are open before `pos` in `at`, counting the block's earlier text."""
+    depth = 0
+    for tok in texts:
+        text = tok.content[:pos] if tok is at else tok.content
+        depth += text.count(quotes[0]) - text.count(quotes[1])
+        if tok is at:
+            return depth > 0
+    return False
 
 
 def quotes_for(lang: str) -> str:

@@ -79,6 +79,9 @@ def test_latin_emphasis_follows_commonmark(source, html):
     ("[An \"English\" span, it's]{lang=en}と「日本」", "ja", '<p><span lang="en">An “English” span, it’s</span>と「日本」</p>'),
     ("{lang=en}\nA \"para\" with 'single'.", "ja", '<p lang="en">A “para” with ‘single’.</p>'),
     ("{lang=ja}\n日本語の\"引用\"と孙悟空's。", "zh-Hans", '<p lang="ja">日本語の「引用」と孙悟空’s。</p>'),
+    # Inside quotes the author typed, straight double quotes are the inner kind.
+    ("「外の\"中の引用\"」です", "ja", '<p>「外の『中の引用<span class="halt">』</span>」です</p>'),
+    ("他说“她说\"你好\"”。再\"见\"。", "zh-Hans", "<p>他说“她说‘你好’”。再“见”。</p>"),
 ])
 def test_straight_quotes_in_cjk_text_pair_by_order(source, lang, html):
     assert render(source, lang) == html
