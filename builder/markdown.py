@@ -74,6 +74,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
             md.inline.ruler.at(rule.name, _located(rule.fn), {"alt": rule.alt})
     md.core.ruler.before("smartquotes", "cjk_quotes", _cjk_quotes)
     md.core.ruler.after("smartquotes", "lang_quotes", _lang_quotes)
+    md.core.ruler.after("lang_quotes", "latin_apostrophes", lambda state: _latin_apostrophes(state, lang))
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.core.ruler.push("image_paragraphs", _image_paragraphs)
     md.core.ruler.push("long_rows", _long_rows)
@@ -306,6 +307,7 @@ def quotes_for(lang: str) -> str:
 
 
 # A closing single quote that is an apostrophe in a Latin word: it keeps its shape whatever the language.
+CJK_LANG_RE = re.compile(r"^(?:zh|ja|ko)(?:-|$)", re.IGNORECASE)
 LATIN_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z0-9])’(?=[A-Za-z])|’(?=(?:s|d|m|t|re|ll|ve)\b)")
 
 
@@ -332,6 +334,46 @@ def _requote(children: list[Token], lang: str | None, chapter: str) -> None:
             spans.pop()
         elif child.type == "text" and spans[-1] and quotes_for(spans[-1]) != chapter:
             child.content = requote(child.content, chapter, quotes_for(spans[-1]))
+
+
+# A Latin word with an apostrophe (Folio’s, don’t, l’homme), or a Latin suffix after CJK (孙悟空’s).
+LATIN_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:’[A-Za-z]+)+|’(?:s|d|m|t|re|ll|ve)\b")
+LATIN_LANG = "und-Latn"  # BCP 47 for "Latin script, language not said": the font stacks put the Latin face first
+
+
+def _latin_apostrophes(state: StateCore, chapter: str) -> None:
+    """Latin words with an apostrophe inside CJK text are marked as Latin, so the Latin face draws the
+    apostrophe: the CJK faces' U+2019 is full width ("Folio’ s")."""
+    langs = []
+    for tok in state.tokens:
+        if tok.nesting == 1:
+            langs.append(tok.attrGet("lang") or (langs[-1] if langs else chapter))
+        elif tok.nesting == -1 and langs:
+            langs.pop()
+        elif tok.type == "inline" and ("'" in tok.content or "’" in tok.content) and tok.children:
+            tok.children = _mark_latin(tok.children, langs[-1] if langs else chapter)
+
+
+def _mark_latin(children: list[Token], lang: str) -> list[Token]:
+    """The children, with each Latin word holding an apostrophe in CJK text wrapped in a Latin span."""
+    out, spans = [], [lang]
+    for child in children:
+        if child.type == "span_open":
+            spans.append(child.attrGet("lang") or spans[-1])
+        elif child.type == "span_close" and len(spans) > 1:
+            spans.pop()
+        if child.type != "text" or not CJK_LANG_RE.match(str(spans[-1])) or "’" not in child.content:
+            out.append(child)
+            continue
+        at = 0
+        for match in LATIN_WORD_RE.finditer(child.content):
+            out.append(child.copy(content=child.content[at:match.start()]))
+            out.append(Token("span_open", "span", 1, attrs={"lang": LATIN_LANG}))
+            out.append(child.copy(content=match.group()))
+            out.append(Token("span_close", "span", -1))
+            at = match.end()
+        out.append(child.copy(content=child.content[at:]))
+    return [tok for tok in out if tok.type != "text" or tok.content]
 
 
 def requote(text: str, source: str, target: str) -> str:
