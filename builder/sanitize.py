@@ -17,15 +17,15 @@ TAGS = {
     "u", "s", "del", "ins", "sub", "sup", "small", "mark", "abbr", "cite", "q", "kbd", "samp", "var", "dfn",
     "span", "div", "section", "aside", "figure", "figcaption", "ul", "ol", "li", "dl", "dt", "dd", "table",
     "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col", "a", "img", "ruby", "rt", "rp",
-    "bdi", "bdo", "wbr", "time",
+    "bdi", "bdo", "wbr", "time", "details", "summary",
 }
 # Elements whose content must be phrasing, and the block elements that may not stand inside them.
 PHRASING_ONLY = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "em", "strong", "i", "b", "u", "s", "del",
                  "ins", "sub", "sup", "small", "mark", "abbr", "cite", "q", "kbd", "samp", "var", "dfn", "span",
-                 "code", "a", "ruby", "rt", "rp", "bdi", "bdo", "time", "dt", "caption", "figcaption"}
+                 "code", "a", "ruby", "rt", "rp", "bdi", "bdo", "time", "dt", "caption", "figcaption", "summary"}
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "aside", "figure", "figcaption", "ul", "ol",
           "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
-          "blockquote", "pre", "hr"}
+          "blockquote", "pre", "hr", "details", "summary"}
 GLOBAL_ATTRS = {"id", "class", "lang", "title", "dir", "role", "aria-label", "aria-hidden", "epub:type"}
 ATTRS = {"a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start", "type", "reversed"},
          "td": {"colspan", "rowspan", "style"}, "th": {"colspan", "rowspan", "scope", "style"},
