@@ -202,7 +202,10 @@ def _render_text(self, tokens, idx, options, env) -> str:
     if env.get("vertical"):  # two digits stand upright in one em (tate-chu-yoko); no Latin gap in columns
         return TCY_RE.sub(r'<span class="tcy">\g<0></span>', text)
     # An empty span whose margin makes the gap: the text itself keeps no space, so search finds 约5600公里.
-    return AUTOSPACE_RE.sub('<span class="autospace"></span>', text)
+    # In print a <wbr> follows it: the engine allows no line break across an empty inline box, and lines with
+    # Latin words or numbers in Chinese were spread out to the break before.
+    gap = '<span class="autospace"></span>' + ("<wbr/>" if env.get("edition") == "print" else "")
+    return AUTOSPACE_RE.sub(gap, text)
 
 
 def _render_footnote_backref(self, tokens, idx, options, env) -> str:

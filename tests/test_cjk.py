@@ -100,6 +100,19 @@ def test_an_apostrophe_in_a_latin_word_in_cjk_text_is_drawn_by_the_latin_face(so
     assert render(source, lang) == html
 
 
+def test_a_line_may_break_where_han_meets_a_latin_word(tmp_path):
+    """The empty span that makes the quarter-em gap took away the break between 藏 and Python: the line broke
+    before 藏 instead and its characters were spread 0.3 em apart."""
+    han = "天地玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏"
+    out, _ = small_book(tmp_path, f"# 标题\n\n{han}Python{han}闰余成岁律吕\n", "zh-Hans", "", "--edition", "print")
+    chars = [c for c in pdf_chars(out / "t.pdf") if c.get_text() in han + "Python" and c.size > 10]
+    first = max(c.y0 for c in chars)
+    line = sorted((c for c in chars if abs(c.y0 - first) < 1), key=lambda c: c.x0)
+    assert "".join(c.get_text() for c in line).endswith("冬藏Python"), "Python joins the first line"
+    hans = [c for c in line if c.get_text() in han]
+    assert max(b.x0 - a.x0 for a, b in zip(hans, hans[1:])) < 1.05 * hans[0].size, "set solid, not spread"
+
+
 def test_the_pdf_draws_a_latin_apostrophe_in_chinese_text_with_the_latin_face(tmp_path):
     out, _ = small_book(tmp_path, "# 标题\n\n他说“你好”。Folio's 引号。\n", "zh-Hans", "", "--edition", "print")
     fonts = {c.get_text(): c.fontname.split("+")[-1] for c in pdf_chars(out / "t.pdf") if c.get_text() in "’”"}
