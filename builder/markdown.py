@@ -339,14 +339,12 @@ def _requote(children: list[Token], lang: str | None, chapter: str) -> None:
             child.content = requote(child.content, chapter, quotes_for(spans[-1]))
 
 
-# A Latin word with an apostrophe (Folio’s, don’t, l’homme), or a Latin suffix after CJK (孙悟空’s).
-LATIN_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:’[A-Za-z]+)+|’(?:s|d|m|t|re|ll|ve)\b")
 LATIN_LANG = "und-Latn"  # BCP 47 for "Latin script, language not said": the font stacks put the Latin face first
 
 
 def _latin_apostrophes(state: StateCore, chapter: str) -> None:
-    """Latin words with an apostrophe inside CJK text are marked as Latin, so the Latin face draws the
-    apostrophe: the CJK faces' U+2019 is full width ("Folio’ s")."""
+    """The apostrophe of a Latin word inside CJK text (Folio’s, don’t, 孙悟空’s) is marked as Latin, so the Latin
+    face draws it: the CJK faces' U+2019 is full width ("Folio’ s")."""
     langs = []
     for tok in state.tokens:
         if tok.nesting == 1:
@@ -358,7 +356,7 @@ def _latin_apostrophes(state: StateCore, chapter: str) -> None:
 
 
 def _mark_latin(children: list[Token], lang: str) -> list[Token]:
-    """The children, with each Latin word holding an apostrophe in CJK text wrapped in a Latin span."""
+    """The children, with each apostrophe of a Latin word in CJK text wrapped in a Latin span."""
     out, spans = [], [lang]
     for child in children:
         if child.type == "span_open":
@@ -369,8 +367,8 @@ def _mark_latin(children: list[Token], lang: str) -> list[Token]:
             out.append(child)
             continue
         at = 0
-        for match in LATIN_WORD_RE.finditer(child.content):
-            out.append(child.copy(content=child.content[at:match.start()]))
+        for match in LATIN_APOSTROPHE_RE.finditer(child.content):  # the mark alone: the word keeps its face
+            out.append(child.copy(content=child.content[at:match.start()]))  # and its gap from the Han before
             out.append(Token("span_open", "span", 1, attrs={"lang": LATIN_LANG}))
             out.append(child.copy(content=match.group()))
             out.append(Token("span_close", "span", -1))

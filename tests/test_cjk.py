@@ -72,7 +72,7 @@ def test_latin_emphasis_follows_commonmark(source, html):
     ("他说'你好'。他说\"你好\"。", "zh-Hans", "<p>他说‘你好’。他说“你好”。</p>"),
     ("彼は\"猫\"と'犬'を見た。", "ja", "<p>彼は「猫」と『犬』を見た。</p>"),
     ("孙悟空's staff, \"他\" and Folio's 'A' 和 'B' **\"粗体\"**。", "zh-Hans",
-     '<p>孙悟空<span lang="und-Latn">’s</span> staff, “他” and <span lang="und-Latn">Folio’s</span> ‘A’ 和 ‘B’ '
+     '<p>孙悟空<span lang="und-Latn">’</span>s staff, “他” and Folio<span lang="und-Latn">’</span>s ‘A’ 和 ‘B’ '
      "<strong>“粗体”</strong>。</p>"),
     ("他说\"一半", "zh-Hans", "<p>他说&quot;一半</p>"),  # an unpaired quote is not guessed at
     ("English \"quotes\" and 'single' it's.", "en", "<p>English “quotes” and ‘single’ it’s.</p>"),
@@ -80,7 +80,7 @@ def test_latin_emphasis_follows_commonmark(source, html):
     ("[An \"English\" span, it's]{lang=en}と「日本」", "ja", '<p><span lang="en">An “English” span, it’s</span>と「日本」</p>'),
     ("{lang=en}\nA \"para\" with 'single'.", "ja", '<p lang="en">A “para” with ‘single’.</p>'),
     ("{lang=ja}\n日本語の\"引用\"と孙悟空's。", "zh-Hans",
-     '<p lang="ja">日本語の「引用」と孙悟空<span lang="und-Latn">’s</span>。</p>'),
+     '<p lang="ja">日本語の「引用」と孙悟空<span lang="und-Latn">’</span>s。</p>'),
     # Inside quotes the author typed, straight double quotes are the inner kind.
     ("「外の\"中の引用\"」です", "ja", '<p>「外の『中の引用<span class="halt">』</span>」です</p>'),
     ("他说“她说\"你好\"”。再\"见\"。", "zh-Hans", "<p>他说“她说‘你好’”。再“见”。</p>"),
@@ -90,9 +90,9 @@ def test_straight_quotes_in_cjk_text_pair_by_order(source, lang, html):
 
 
 @pytest.mark.parametrize("source, lang, html", [
-    ("Folio's 引号和 don’t。", "zh-Hans", '<p><span lang="und-Latn">Folio’s</span> 引号和 '
-                                         '<span lang="und-Latn">don’t</span>。</p>'),
-    ("[Folio's]{lang=en} と Folio's", "ja", '<p><span lang="en">Folio’s</span> と <span lang="und-Latn">Folio’s</span></p>'),
+    ("我读了Folio's 引号和 don’t。", "zh-Hans", '<p>我读了<span class="autospace"></span>Folio<span lang="und-Latn">’'
+                                            '</span>s 引号和 don<span lang="und-Latn">’</span>t。</p>'),
+    ("[Folio's]{lang=en} と Folio's", "ja", '<p><span lang="en">Folio’s</span> と Folio<span lang="und-Latn">’</span>s</p>'),
     ("English Folio's.", "en", "<p>English Folio’s.</p>"),
 ])
 def test_an_apostrophe_in_a_latin_word_in_cjk_text_is_drawn_by_the_latin_face(source, lang, html):
