@@ -26,8 +26,9 @@ LOCATED_RULES = ("link", "image", "autolink", "backticks", "html_inline")
 WIDE_TABLE_COLUMNS = 6
 LONG_ROW = 600  # characters: about a third of a 6 x 9 in page in a two-column table
 BLOCK_ATTRS = ["id", "class", "lang"]
-CJK_CLOSING = "，。、．：；！？」』）》〉】〕﹔"
-CJK_OPENING = "「『（《〈【〔"
+# ”’“‘ too: Simplified Chinese quotes with them (a Latin face, drawing them in English text, has no `halt`).
+CJK_CLOSING = "，。、．：；！？」』）》〉】〕﹔”’"
+CJK_OPENING = "「『（《〈【〔“‘"
 # A closing mark before any mark, or an opening mark after another opening mark (after a closing mark
 # the closing one is already compressed): one half em goes, as JIS X 4051 asks.
 PUNCT_PAIR_RE = re.compile(f"[{CJK_CLOSING}](?=[{CJK_CLOSING}{CJK_OPENING}])|(?<=[{CJK_OPENING}])[{CJK_OPENING}]")

@@ -69,7 +69,8 @@ def test_latin_emphasis_follows_commonmark(source, html):
 
 
 @pytest.mark.parametrize("source, lang, html", [  # no spaces tell an opening quote from a closing one in CJK
-    ("他说'你好'。他说\"你好\"。", "zh-Hans", "<p>他说‘你好’。他说“你好”。</p>"),
+    ("他说'你好'。他说\"你好\"。", "zh-Hans",
+     '<p>他说‘你好<span class="halt">’</span>。他说“你好<span class="halt">”</span>。</p>'),
     ("彼は\"猫\"と'犬'を見た。", "ja", "<p>彼は「猫」と『犬』を見た。</p>"),
     ("孙悟空's staff, \"他\" and Folio's 'A' 和 'B' **\"粗体\"**。", "zh-Hans",
      '<p>孙悟空<span lang="und-Latn">’</span>s staff, “他” and Folio<span lang="und-Latn">’</span>s ‘A’ 和 ‘B’ '
@@ -83,7 +84,8 @@ def test_latin_emphasis_follows_commonmark(source, html):
      '<p lang="ja">日本語の「引用」と孙悟空<span lang="und-Latn">’</span>s。</p>'),
     # Inside quotes the author typed, straight double quotes are the inner kind.
     ("「外の\"中の引用\"」です", "ja", '<p>「外の『中の引用<span class="halt">』</span>」です</p>'),
-    ("他说“她说\"你好\"”。再\"见\"。", "zh-Hans", "<p>他说“她说‘你好’”。再“见”。</p>"),
+    ("他说“她说\"你好\"”。再\"见\"。", "zh-Hans", '<p>他说“她说‘你好<span class="halt">’</span><span class="halt">”'
+     '</span>。再“见<span class="halt">”</span>。</p>'),
 ])
 def test_straight_quotes_in_cjk_text_pair_by_order(source, lang, html):
     assert render(source, lang) == html
@@ -285,6 +287,21 @@ def test_adjacent_full_width_punctuation_is_compressed_by_half_an_em(tmp_path):
     assert abs(span("说：「") - 2.5) < 0.05      # ：「, one half em only
     assert abs(span("又说「『") - 3.5) < 0.05    # 「『
     assert abs(span("他说") - 2.0) < 0.05        # plain text is untouched
+
+
+def test_simplified_chinese_quotes_are_compressed_with_their_neighbours(tmp_path):
+    """“ ” are Simplified Chinese's quotes: 。” and ：“ kept a blank em between them (the helper's page 9)."""
+    out, _ = small_book(tmp_path, "# 标点\n\n他说：\"这是办法。\"然后\"好\"。再见。\n", "zh-Hans", "", "--edition", "print")
+    chars = pdf_chars(out / "t.pdf")
+    row = round(next(c for c in chars if c.get_text() == "他").y0)
+    line = sorted((c for c in chars if round(c.y0) == row), key=lambda c: c.x0)
+    text, em = "".join(c.get_text() for c in line), line[0].size
+
+    def span(a: str) -> float:
+        i = text.index(a)
+        return (line[i + len(a)].x0 - line[i].x0) / em
+
+    assert abs(span("说：“") - 2.5) < 0.05 and abs(span("法。”") - 2.5) < 0.05 and abs(span("好”。") - 2.5) < 0.05, text
 
 
 def test_traditional_edition_from_a_simplified_source(tmp_path):
