@@ -17,7 +17,7 @@ from builder.forked import memo_map, worker_signals
 from builder.fontuse import add_emoji_joiners, collect_usage
 from builder.loader import load_sources
 from builder.model import Book
-from builder.output import build_lock, check_output_dir, write_all
+from builder.output import build_lock, write_all
 from builder.pagelist import add_page_list, source_id
 from builder.progress import Progress
 from builder.render import Rendered, font_css, render_book
@@ -39,13 +39,14 @@ def build(book_dir: Path, out_dir: Path, names: tuple[str, ...], reporter: Repor
     `key`: the build cache's key, when the caller has just computed it looking for a reusable build."""
     config = load_config(book_dir)
     editions = select_editions(config, names)
-    _check_out_dir(out_dir)
+    _check_out_dir(out_dir, config)
     if key is None and not allow_remote:  # remote images can change: such builds are never kept
         key = cache.build_key(config, editions, out_dir)
     ctx = PassContext(reporter, load_font_stack(), allow_remote)
     with build_lock(out_dir):
         written = _build(config, out_dir, editions, ctx, progress or Progress(False), jobs)
-    if key:
+    # A source saved while the build ran was read in its new state: such a build is not kept under the old key.
+    if key and cache.build_key(config, editions, out_dir) == key:
         cache.store(config, editions, key, written, reporter)
     cache.prune_memos()
     return written
@@ -189,9 +190,9 @@ def _draw_cover(cfg: Config, fonts: FontStack) -> bytes:
     return imaging.make_cover(cfg.title, cfg.subtitle, list(cfg.authors), cfg.language, fonts)
 
 
-def _check_out_dir(out_dir: Path) -> None:
-    """Refuse an unwritable output folder before any rendering work."""
-    problem = check_output_dir(out_dir)
+def _check_out_dir(out_dir: Path, config) -> None:
+    """Refuse an output folder that cannot take the build before any rendering work."""
+    problem = cache.out_dir_problem(out_dir, config)
     if problem:
         raise ConfigError(Diagnostic("error", "OUT001", problem).format())
 

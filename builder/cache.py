@@ -30,16 +30,27 @@ def rebuild_from_cache(book_dir: Path, out_dir: Path, names: tuple[str, ...], re
         return None, None  # remote images may have changed without any local file changing
     config = load_config(book_dir)
     editions = select_editions(config, names)
+    problem = out_dir_problem(out_dir, config)
+    if problem:
+        raise ConfigError(Diagnostic("error", "OUT001", problem).format())
     key = build_key(config, editions, out_dir)
     outputs = replay(config, editions, key, reporter)
     if outputs is None:
         return None, key
     reporter.stop_if_failed()  # under --strict the replayed warnings fail the build, as they did before
-    problem = check_output_dir(out_dir)
-    if problem:
-        raise ConfigError(Diagnostic("error", "OUT001", problem).format())
     with build_lock(out_dir):
         return write_all(out_dir, outputs), None
+
+
+def out_dir_problem(out_dir: Path, config: Config) -> str | None:
+    """Why the output folder cannot take a build: unwritable, or holding the book's sources (the key below
+    leaves the output folder out)."""
+    problem = check_output_dir(out_dir)
+    folder = out_dir.resolve()
+    inside = [p for p in (*config.chapters, config.cover) if p and folder != config.root and p.is_relative_to(folder)]
+    if inside and not problem:
+        problem = f"{out_dir} holds the book's sources ({inside[0].relative_to(config.root)}): choose another --out"
+    return problem
 
 
 def build_key(config: Config, editions: list[Edition], out_dir: Path) -> str:
@@ -48,7 +59,7 @@ def build_key(config: Config, editions: list[Edition], out_dir: Path) -> str:
     digest = hashlib.sha256()
     digest.update(f"{tool_digest()}\n{editions!r}\n{os.environ.get('SOURCE_DATE_EPOCH', '')}\n".encode())
     skip = {config.root / CACHE_DIR, out_dir.resolve()}
-    for path in _files(config.root, skip):
+    for path in _files(config.root, skip, hidden=True):  # a chapter may sit in `.drafts/`
         digest.update(f"{path}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
@@ -109,12 +120,17 @@ def _entry(config: Config, editions: list[Edition]) -> Path:
     return memo_folder(config.root, "builds") / name
 
 
-def _files(root: Path, skip: set[Path]):
-    """Files below `root` in a stable order, leaving out hidden entries and the skipped folders."""
+VCS_DIRS = {".git", ".hg", ".svn"}  # a book kept under version control: its history is not read by a build
+
+
+def _files(root: Path, skip: set[Path], hidden: bool = False):
+    """Files below `root` in a stable order, leaving out the skipped folders, and hidden entries unless
+    `hidden` (then only version-control folders)."""
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__" and here / d not in skip)
-        yield from (here / f for f in sorted(files) if not f.startswith("."))
+        dirs[:] = sorted(d for d in dirs if (d not in VCS_DIRS if hidden else not d.startswith("."))
+                         and d != "__pycache__" and here / d not in skip)
+        yield from (here / f for f in sorted(files) if hidden or not f.startswith("."))
 
 
 def _installed() -> list[str]:

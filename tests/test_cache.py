@@ -137,3 +137,45 @@ def test_a_planted_cache_is_neither_trusted_nor_followed(tmp_path):
     members = b"".join(epub_members(tmp_path / "out" / "t.epub").values())
     assert b"planted" not in members and b"PRIVATE KEY MATERIAL" not in members
     assert (secret / "id_rsa").read_bytes() == b"PRIVATE KEY MATERIAL" and len(list(secret.iterdir())) == 41
+
+
+def test_a_chapter_in_a_hidden_folder_counts_and_an_output_folder_of_sources_is_refused(tmp_path):
+    """Edits to `.drafts/02.md` left the build's key unchanged, so the old text was reused; `--out chapters`
+    left the chapters out of the key the same way."""
+    book = make_book(tmp_path)
+    (book / ".drafts").mkdir()
+    (book / ".drafts" / "02.md").write_text("# 草稿\n\n甲乙丙。\n", encoding="utf-8")
+    (book / "book.toml").write_text(TOML.replace('"chapters/01.md"]', '"chapters/01.md", ".drafts/02.md"]'))
+    assert run_folio("build", str(book), "--out", str(tmp_path / "a"), "--edition", "epub").returncode == 0
+    (book / ".drafts" / "02.md").write_text("# 草稿\n\n丁戊己。\n", encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "a"), "--edition", "epub")
+    assert proc.returncode == 0 and REUSED not in proc.stdout, proc.stdout
+    assert "丁戊己" in epub_members(tmp_path / "a" / "t.epub")["EPUB/ch-02.xhtml"].decode()
+    proc = run_folio("build", str(book), "--out", str(book / "chapters"), "--edition", "epub")
+    assert proc.returncode == 2 and "error[OUT001]" in proc.stderr and "holds the book's sources" in proc.stderr
+
+
+def test_a_source_saved_during_a_build_is_not_kept_under_the_key_of_the_sources_before(tmp_path, monkeypatch):
+    """The key is taken from the sources as the build starts: a chapter saved while it ran was built in its
+    new state and stored under the old key, so undoing the edit gave the edited text back."""
+    from builder import build as building
+    from builder.diagnostics import Reporter
+
+    book = make_book(tmp_path)
+    chapter = book / "chapters" / "01.md"
+    original = chapter.read_text(encoding="utf-8")
+    read_book = building.read_book
+
+    def read_then_save(*args, **kwargs):
+        read = read_book(*args, **kwargs)
+        chapter.write_text(original.replace("第一句", "编辑过"), encoding="utf-8")  # the author saves meanwhile
+        return read
+
+    monkeypatch.setattr(building, "read_book", read_then_save)
+    monkeypatch.chdir(tmp_path)
+    building.build(book, tmp_path / "a", ("epub",), Reporter(stream=open(os.devnull, "w")))
+    monkeypatch.setattr(building, "read_book", read_book)
+    chapter.write_text(original, encoding="utf-8")  # the edit undone: back to the sources the build started from
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "b"), "--edition", "epub")
+    assert proc.returncode == 0 and REUSED not in proc.stdout
+    assert "第一句" in epub_members(tmp_path / "b" / "t.epub")["EPUB/ch-01.xhtml"].decode()
