@@ -53,8 +53,12 @@ def check_book(book_dir: Path, out_dir: Path, names: tuple[str, ...],
 def check_epub(path: Path, reporter: Reporter) -> None:
     """Report EPUBCheck's findings and our own; the reporter decides the exit code."""
     run_epubcheck(path, reporter)
-    with zipfile.ZipFile(path) as archive:
-        documents = _documents(archive, path, reporter)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            documents = _documents(archive, path, reporter)
+    except zipfile.BadZipFile:
+        reporter.error("CHK000", "not a zip archive, so not an EPUB: Folio's own checks were not run", path)
+        return
     check_documents(path, documents, reporter)
 
 
@@ -75,15 +79,20 @@ def run_epubcheck(path: Path, reporter: Reporter) -> None:
     interrupt.settled(tmp)
     for message in data.get("messages", []):
         where = (message.get("locations") or [{}])[0]
-        member = where.get("path")
+        # A message about the archive itself names the archive as its path, at line -1.
+        given = where.get("path")
+        member = given if given and Path(given).resolve() != path.resolve() else None
         location = Path(f"{path}/{member}") if member else path
+        line = where.get("line") if member and (where.get("line") or 0) > 0 else None
         text = f"{message['ID']}: {message['message']}"
         if message["severity"] in ("FATAL", "ERROR"):
-            reporter.error("CHK001", text, location, where.get("line") if member else None)
+            reporter.error("CHK001", text, location, line)
         elif message["severity"] == "WARNING":
-            reporter.warning("CHK001", text, location, where.get("line") if member else None)
+            reporter.warning("CHK001", text, location, line)
     if proc.returncode != 0 and not data.get("messages"):
-        reporter.error("CHK001", f"EPUBCheck failed without a report: {proc.stderr.strip()[:200]}", path)
+        said = (proc.stderr.strip() or proc.stdout.strip())[:200] or "no message"
+        hint = " (EPUBCheck reads only files named .epub)" if path.suffix.lower() != ".epub" else ""
+        reporter.error("CHK001", f"EPUBCheck failed without a report{hint}: {said}", path)
 
 
 def _documents(archive: zipfile.ZipFile, path: Path, reporter: Reporter) -> dict[str, etree._Element]:

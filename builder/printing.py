@@ -130,7 +130,7 @@ def make_print_edition(rendered: Rendered, reporter: Reporter, profile: Profile,
         reporter.warning("PDF001", message, *_where_said(rendered.book, message))
     for page, text in laid_out.overflows[:10]:
         reporter.warning("PDF003", f"{name + ', ' if name else ''}page {page}: {text}", rendered.book.config.path)
-    if profile.print_boxes:
+    if profile.min_dpi > 0:  # the screen profile's preflight asks for it too
         check_resolution(rendered.book, laid_out.placed, profile, reporter)
     cmyk = CMYK_PROFILE.read_bytes() if profile.pdfx_version else None
     if progress:
@@ -150,7 +150,7 @@ def check_resolution(book: Book, placed: list[tuple[str, float]], profile: Profi
         if pixels / inches < profile.min_dpi:
             path, line = image.uses[0] if image.uses else (book.config.path, None)
             reporter.warning("IMG003", f"image '{src}' prints {inches:.2f} in wide at {pixels / inches:.0f} dpi, "
-                             f"below the {profile.min_dpi} dpi print needs: supply {inches * profile.min_dpi:.0f} "
+                             f"below the {profile.min_dpi} dpi the {profile.name} profile needs: supply {inches * profile.min_dpi:.0f} "
                              "pixels across, or print it smaller", path, line)
 
 

@@ -55,6 +55,22 @@ def test_check_a_missing_file_is_a_usage_error(tmp_path):
     assert proc.returncode == 2 and "CHK000" in proc.stderr
 
 
+def test_check_an_epub_that_is_not_a_zip_or_not_named_epub_is_reported_not_a_crash(sample, java, tmp_path):
+    """A `.epub` that was not a zip ended in an internal error (exit 3); EPUBCheck's archive-level messages
+    printed the path twice at line -1; a good EPUB named `.zip` failed "without a report: " and no reason."""
+    bad = tmp_path / "nz.epub"
+    bad.write_text("not a zip\n")
+    proc = run_folio("check", str(bad))
+    assert proc.returncode == 1 and "internal error" not in proc.stderr, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if "error[" in line]
+    assert lines and all(line.startswith(f"{bad}: error[") for line in lines), proc.stderr
+    assert "CHK000" in proc.stderr and "not a zip archive" in proc.stderr
+    renamed = tmp_path / "good.zip"
+    shutil.copy(sample.epub, renamed)
+    proc = run_folio("check", str(renamed))
+    assert proc.returncode == 1 and "EPUBCheck reads only files named .epub" in proc.stderr, proc.stderr
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The sample book and the folder its build wrote (the appended bleed lands in its [print] table)."""
