@@ -115,6 +115,23 @@ def test_a_line_may_break_where_han_meets_a_latin_word(tmp_path):
     assert max(b.x0 - a.x0 for a, b in zip(hans, hans[1:])) < 1.05 * hans[0].size, "set solid, not spread"
 
 
+def test_emphasis_in_cjk_text_is_marked_not_slanted(tmp_path):
+    """The CJK faces have no italic: `*强调*` was set upright under an "Oblique" font name, invisible in print."""
+    import subprocess
+    import zipfile
+
+    out, _ = small_book(tmp_path, "# 强调\n\n这是*斜体强调*和English *italic*。\n\n{lang=ja}\n*強調*です。\n", "zh-Hans")
+    names = {c.get_text(): c.fontname.split("+")[-1] for c in pdf_chars(out / "t.pdf") if c.get_text() in "斜强i"}
+    assert not any("Oblique" in n or "Italic" in n for n in names.values()), names
+    with zipfile.ZipFile(out / "t.epub") as zf:
+        css = "".join(zf.read(n).decode() for n in zf.namelist() if n.endswith(".css"))
+    assert ":lang(zh) em, :lang(ja) em, :lang(ko) em { font-style: normal; text-emphasis: filled dot;" in css
+    page = next(n for n in range(1, 20) if "斜体强调" in subprocess.run(
+        ["pdftotext", "-f", str(n), "-l", str(n), str(out / "t.pdf"), "-"], capture_output=True, text=True).stdout)
+    from builder.pdfpost.facts import inspect_pdf
+    assert inspect_pdf(out / "t.pdf").pages[page - 1].paths > 0, "the dotted line under the emphasis is drawn"
+
+
 def test_the_pdf_draws_a_latin_apostrophe_in_chinese_text_with_the_latin_face(tmp_path):
     out, _ = small_book(tmp_path, "# 标题\n\n他说“你好”。Folio's 引号。\n", "zh-Hans", "", "--edition", "print")
     fonts = {c.get_text(): c.fontname.split("+")[-1] for c in pdf_chars(out / "t.pdf") if c.get_text() in "’”"}
