@@ -35,6 +35,9 @@ PUNCT_PAIR_RE = re.compile(f"[{CJK_CLOSING}](?=[{CJK_CLOSING}{CJK_OPENING}])|(?<
 TCY_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{2}(?![0-9A-Za-z.,])")
 LONG_RUN = 100
 HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+# Before an opening quote and after a closing one beside Han or kana, a line may break (UAX #14 LB19a): the
+# engine follows the older rule, so a line could not end before “ and was spread to the break before it.
+QUOTE_BREAK_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[“‘])|(?<=[”’])(?=[{HAN_KANA}])")
 AUTOSPACE_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{HAN_KANA}])")
 # Han, kana and hangul are never hyphenated, so long CJK sentences need no marking.
 LONG_RUN_RE = re.compile(r"[^\s<>&;\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % LONG_RUN)
@@ -206,6 +209,8 @@ def _render_text(self, tokens, idx, options, env) -> str:
     # In print a <wbr> follows it: the engine allows no line break across an empty inline box, and lines with
     # Latin words or numbers in Chinese were spread out to the break before.
     gap = '<span class="autospace"></span>' + ("<wbr/>" if env.get("edition") == "print" else "")
+    if env.get("edition") == "print":  # the engine's line breaking allows no break beside a quote mark
+        text = QUOTE_BREAK_RE.sub("<wbr/>", text)
     return AUTOSPACE_RE.sub(gap, text)
 
 

@@ -132,6 +132,18 @@ def test_emphasis_in_cjk_text_is_marked_not_slanted(tmp_path):
     assert inspect_pdf(out / "t.pdf").pages[page - 1].paths > 0, "the dotted line under the emphasis is drawn"
 
 
+def test_a_line_may_break_before_an_opening_quote_in_chinese(tmp_path):
+    """The engine allowed no break before “: the line ended a character early and was spread to fill it."""
+    first = "玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律"
+    out, _ = small_book(tmp_path, f"# 标题\n\n{first}\"宙洪荒日月盈昃辰宿列\"玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往\n",
+                        "zh-Hans", "", "--edition", "print")
+    chars = [c for c in pdf_chars(out / "t.pdf") if c.size > 10 and c.get_text() in first + "“”"]
+    top = max(c.y0 for c in chars)
+    line = sorted((c for c in chars if abs(c.y0 - top) < 1), key=lambda c: c.x0)
+    assert "".join(c.get_text() for c in line).endswith("成岁律"), "the line ends before the quote"
+    assert max(b.x0 - a.x0 for a, b in zip(line, line[1:])) < 1.1 * line[0].size, "justified by a little only"
+
+
 def test_the_pdf_draws_a_latin_apostrophe_in_chinese_text_with_the_latin_face(tmp_path):
     out, _ = small_book(tmp_path, "# 标题\n\n他说“你好”。Folio's 引号。\n", "zh-Hans", "", "--edition", "print")
     fonts = {c.get_text(): c.fontname.split("+")[-1] for c in pdf_chars(out / "t.pdf") if c.get_text() in "’”"}
