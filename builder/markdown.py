@@ -38,6 +38,7 @@ HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000
 # Before an opening quote and after a closing one beside Han or kana, a line may break (UAX #14 LB19a): the
 # engine follows the older rule, so a line could not end before “ and was spread to the break before it.
 QUOTE_BREAK_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[“‘])|(?<=[”’])(?=[{HAN_KANA}])")
+DASH_RE = re.compile(f"[^\\s<>&;—―]?[—―]+")
 AUTOSPACE_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{HAN_KANA}])")
 # Han, kana and hangul are never hyphenated, so long CJK sentences need no marking.
 LONG_RUN_RE = re.compile(r"[^\s<>&;\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % LONG_RUN)
@@ -211,6 +212,9 @@ def _render_text(self, tokens, idx, options, env) -> str:
     gap = '<span class="autospace"></span>' + ("<wbr/>" if env.get("edition") == "print" else "")
     if env.get("edition") == "print":  # the engine's line breaking allows no break beside a quote mark
         text = QUOTE_BREAK_RE.sub("<wbr/>", text)
+        # and allows one before a dash (UAX #14 B2), which must not start a line (kinsoku): it stays with the
+        # character before it.
+        text = DASH_RE.sub(r'<span class="nobreak">\g<0></span>', text)
     return AUTOSPACE_RE.sub(gap, text)
 
 

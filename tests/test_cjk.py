@@ -132,6 +132,15 @@ def test_emphasis_in_cjk_text_is_marked_not_slanted(tmp_path):
     assert inspect_pdf(out / "t.pdf").pages[page - 1].paths > 0, "the dotted line under the emphasis is drawn"
 
 
+def test_a_dash_stays_with_the_character_before_it_in_print():
+    """The engine may break before —— (UAX #14 B2), which must not start a line: a layout change elsewhere
+    started a line of 西遊記 with it (test_corpora's kinsoku test caught it)."""
+    tokens = parse_markdown("蒼蠅包網兒——好大面皮。", "zh-Hant").tokens
+    html = render_tokens(tokens, lambda t: "", lambda t: "", "t", "print")
+    assert '<span class="nobreak">兒——</span>好大面皮' in html
+    assert "nobreak" not in render_tokens(tokens, lambda t: "", lambda t: "", "t", "epub")
+
+
 def test_a_line_may_break_before_an_opening_quote_in_chinese(tmp_path):
     """The engine allowed no break before “: the line ended a character early and was spread to fill it."""
     first = "玄黄宇宙洪荒日月盈昃辰宿列张寒来暑往秋收冬藏闰余成岁律"
