@@ -150,7 +150,7 @@ def check_resolution(book: Book, placed: list[tuple[str, float]], profile: Profi
         if pixels / inches < profile.min_dpi:
             path, line = image.uses[0] if image.uses else (book.config.path, None)
             reporter.warning("IMG003", f"image '{src}' prints {inches:.2f} in wide at {pixels / inches:.0f} dpi, "
-                             f"below the {profile.min_dpi} dpi the {profile.name} profile needs: supply {inches * profile.min_dpi:.0f} "
+                             f"below the {profile.min_dpi} dpi a PDF edition needs: supply {inches * profile.min_dpi:.0f} "
                              "pixels across, or print it smaller", path, line)
 
 

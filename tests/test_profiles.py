@@ -228,7 +228,7 @@ def test_images_below_300_dpi_in_print_are_located_warnings_and_strict_errors(tm
         toml.write('[editions.scr]\nformat = "pdf"\nprofile = "screen"\n')
     proc = run_folio("build", str(book), "--out", str(tmp_path / "screen"))
     assert proc.returncode == 0 and "warning[IMG003]: image 'images/small.png'" in proc.stderr, proc.stderr
-    assert "the screen profile needs" in proc.stderr
+    assert "below the 300 dpi a PDF edition needs" in proc.stderr
 
 
 def test_a_configured_bleed_replaces_the_press_default_and_the_preflight_can_be_told(tmp_path):
