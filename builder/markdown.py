@@ -353,8 +353,8 @@ LATIN_LANG = "und-Latn"  # BCP 47 for "Latin script, language not said": the fon
 
 
 def _latin_apostrophes(state: StateCore, chapter: str) -> None:
-    """The apostrophe of a Latin word inside CJK text (Folio’s, don’t, 孙悟空’s) is marked as Latin, so the Latin
-    face draws it: the CJK faces' U+2019 is full width ("Folio’ s")."""
+    """The apostrophe of a Latin word inside CJK text (Folio’s, don’t, 孙悟空’s) is marked as Latin, so the
+    Latin face draws it: the CJK faces' U+2019 is full width ("Folio’ s")."""
     langs = []
     for tok in state.tokens:
         if tok.nesting == 1:

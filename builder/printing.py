@@ -150,8 +150,8 @@ def check_resolution(book: Book, placed: list[tuple[str, float]], profile: Profi
         if pixels / inches < profile.min_dpi:
             path, line = image.uses[0] if image.uses else (book.config.path, None)
             reporter.warning("IMG003", f"image '{src}' prints {inches:.2f} in wide at {pixels / inches:.0f} dpi, "
-                             f"below the {profile.min_dpi} dpi a PDF edition needs: supply {inches * profile.min_dpi:.0f} "
-                             "pixels across, or print it smaller", path, line)
+                             f"below the {profile.min_dpi} dpi a PDF edition needs: supply "
+                             f"{inches * profile.min_dpi:.0f} pixels across, or print it smaller", path, line)
 
 
 def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile, progress=None,
