@@ -152,6 +152,8 @@ def _check_front_matter(source: Source, data: dict, text: str, line: int, report
             hint = f": quote it, {key}: \"{value}\"" if isinstance(value, (int, float, dt.date)) else ""
             reporter.error("SRC003", f"front matter '{key}' must be a non-empty string{hint}", source.path, where,
                            col=col)
+            if key == "title":  # said once: a second error that the chapter has no title would add nothing
+                meta[key] = str(value).strip() or source.path.stem
         elif key == "lang" and not LANG_RE.match(value):
             reporter.error("SRC003", f"front matter 'lang' must be a BCP 47 tag such as zh-Hans, got {value!r}",
                            source.path, where, col=col)

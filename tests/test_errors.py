@@ -109,6 +109,16 @@ def test_chapter_without_title(book):
     assert not list(out.glob("*.epub")) and not list(out.glob("*.pdf"))
 
 
+def test_a_title_yaml_reads_as_a_number_is_one_error_saying_to_quote_it(book):
+    chapter = book / "chapters" / "02-nihongo.md"
+    edit(chapter, "lang: ja\n", "lang: ja\ntitle: 1984\n")
+    edit(chapter, "# 日本語の章\n", "")  # no heading either: "no title" was said as well
+    proc, _ = build(book)
+    assert proc.returncode == 1
+    assert [(d["code"], d["line"]) for d in diagnostics(proc.stderr)] == [("SRC003", "3")], proc.stderr
+    assert 'quote it, title: "1984"' in proc.stderr
+
+
 def test_broken_links_point_at_their_line(book):
     chapter = book / "chapters" / "01-features.md"
     edit(chapter, "(02-nihongo.md#kisetsu)", "(02-nihongo.md#nowhere)")
