@@ -78,8 +78,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
         if rule.name in LOCATED_RULES:
             md.inline.ruler.at(rule.name, _located(rule.fn), {"alt": rule.alt})
     md.core.ruler.before("smartquotes", "cjk_quotes", _cjk_quotes)
-    md.core.ruler.after("smartquotes", "lang_quotes", _lang_quotes)
-    md.core.ruler.after("lang_quotes", "latin_apostrophes", lambda state: _latin_apostrophes(state, lang))
+    md.core.ruler.after("smartquotes", "lang_marks", lambda state: _lang_marks(state, lang))
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.core.ruler.push("image_paragraphs", _image_paragraphs)
     md.core.ruler.push("long_rows", _long_rows)
@@ -324,56 +323,50 @@ CJK_LANG_RE = re.compile(r"^(?:zh|ja|ko)(?:-|$)", re.IGNORECASE)
 LATIN_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z0-9])’(?=[A-Za-z])|’(?=(?:s|d|m|t|re|ll|ve)\b)")
 
 
-def _lang_quotes(state: StateCore) -> None:
-    """Quotes in a block or span with a `lang` of its own take that language's shapes: the parser set the
-    chapter's (English in a Japanese chapter got 「quoted」)."""
-    chapter, langs = state.md.options["quotes"], []
-    for tok in state.tokens:
+LATIN_LANG = "und-Latn"  # BCP 47 for "Latin script, language not said": the font stacks put the Latin face first
+
+
+def _lang_marks(state: StateCore, chapter: str) -> None:
+    """Text takes the marks of its innermost `lang`: its quotes' shapes (the parser set the chapter's, and
+    English in a Japanese chapter got 「quoted」), and in CJK text a Latin word's apostrophe is marked as Latin,
+    so the Latin face draws it (the CJK faces' U+2019 is full width: "Folio’ s")."""
+    shapes = state.md.options["quotes"]
+    for block, lang in _inline_langs(state.tokens, chapter):
+        for child, here in _child_langs(block.children, lang):
+            if child.type == "text" and quotes_for(here) != shapes:
+                child.content = requote(child.content, shapes, quotes_for(here))
+        if "'" in block.content or "’" in block.content:
+            block.children = _mark_latin(block.children, lang)
+
+
+def _inline_langs(tokens: list[Token], chapter: str):
+    """Each inline block with its language: its block's `lang`, else the enclosing block's, else the chapter's."""
+    langs = [chapter]
+    for tok in tokens:
         if tok.nesting == 1:
-            langs.append(tok.attrGet("lang") or (langs[-1] if langs else None))
-        elif tok.nesting == -1 and langs:
+            langs.append(tok.attrGet("lang") or langs[-1])
+        elif tok.nesting == -1 and len(langs) > 1:
             langs.pop()
         elif tok.type == "inline" and tok.children:
-            _requote(tok.children, langs[-1] if langs else None, chapter)
+            yield tok, langs[-1]
 
 
-def _requote(children: list[Token], lang: str | None, chapter: str) -> None:
-    """Give the text of `children` the quotes of its innermost language."""
+def _child_langs(children: list[Token], lang: str):
+    """Each child of an inline block with its language: that of the innermost `[span]{lang=…}` around it."""
     spans = [lang]
     for child in children:
         if child.type == "span_open":
             spans.append(child.attrGet("lang") or spans[-1])
         elif child.type == "span_close" and len(spans) > 1:
             spans.pop()
-        elif child.type == "text" and spans[-1] and quotes_for(spans[-1]) != chapter:
-            child.content = requote(child.content, chapter, quotes_for(spans[-1]))
-
-
-LATIN_LANG = "und-Latn"  # BCP 47 for "Latin script, language not said": the font stacks put the Latin face first
-
-
-def _latin_apostrophes(state: StateCore, chapter: str) -> None:
-    """The apostrophe of a Latin word inside CJK text (Folio’s, don’t, 孙悟空’s) is marked as Latin, so the
-    Latin face draws it: the CJK faces' U+2019 is full width ("Folio’ s")."""
-    langs = []
-    for tok in state.tokens:
-        if tok.nesting == 1:
-            langs.append(tok.attrGet("lang") or (langs[-1] if langs else chapter))
-        elif tok.nesting == -1 and langs:
-            langs.pop()
-        elif tok.type == "inline" and ("'" in tok.content or "’" in tok.content) and tok.children:
-            tok.children = _mark_latin(tok.children, langs[-1] if langs else chapter)
+        yield child, spans[-1]
 
 
 def _mark_latin(children: list[Token], lang: str) -> list[Token]:
     """The children, with each apostrophe of a Latin word in CJK text wrapped in a Latin span."""
-    out, spans = [], [lang]
-    for child in children:
-        if child.type == "span_open":
-            spans.append(child.attrGet("lang") or spans[-1])
-        elif child.type == "span_close" and len(spans) > 1:
-            spans.pop()
-        if child.type != "text" or not CJK_LANG_RE.match(str(spans[-1])) or "’" not in child.content:
+    out = []
+    for child, here in _child_langs(children, lang):
+        if child.type != "text" or not CJK_LANG_RE.match(str(here)) or "’" not in child.content:
             out.append(child)
             continue
         at = 0

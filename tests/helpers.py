@@ -26,6 +26,15 @@ def run_folio(*args: str, cwd: Path | None = None, env: dict | None = None) -> s
                           capture_output=True, text=True, timeout=600)
 
 
+def one_chapter_book(book: Path, chapter: str, language: str = "en", toml: str = "") -> Path:
+    """A book titled T with `chapter` as chapters/01.md, and `toml` after its [book] table."""
+    (book / "chapters").mkdir(parents=True, exist_ok=True)
+    (book / "chapters" / "01.md").write_text(chapter, encoding="utf-8")
+    (book / "book.toml").write_text(f'[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "{language}"\n'
+                                    f'chapters = ["chapters/01.md"]\n{toml}', encoding="utf-8")
+    return book
+
+
 def copy_book(src: Path, dst: Path) -> Path:
     """A copy of a book folder without its cache."""
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".folio-cache"))

@@ -238,15 +238,11 @@ def test_only_an_attribute_list_is_taken_off_the_end_of_a_heading(source, html):
 def test_raw_details_and_summary_are_kept_and_pass_epubcheck(java, tmp_path):
     """The sanitiser removed <details> and <summary>, and their text ran together outside any paragraph
     ("MoreHidden text")."""
-    from helpers import run_folio
+    from helpers import one_chapter_book, run_folio
 
     chapter = ("# T\n\n<details><summary>More</summary>Hidden text</details>\n\n<details>\n<summary>Block</summary>"
                "\n\nA *Markdown* paragraph inside.\n\n</details>\n")
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text(chapter, encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
-                                    'chapters = ["chapters/01.md"]\n', encoding="utf-8")
+    book = one_chapter_book(tmp_path / "book", chapter)
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub", "--strict")
     assert proc.returncode == 0, proc.stderr
     root = xml(epub_members(tmp_path / "out" / "t.epub")["EPUB/ch-01.xhtml"])

@@ -9,7 +9,7 @@ import pytest
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LTChar
 
-from helpers import pdftotext, squash
+from helpers import one_chapter_book, pdftotext, run_folio, squash
 
 SEED_ZH = [
     "在前一篇博客中,我们探讨了俄罗斯实力减弱如何使中国有机会掌控西伯利亚和远东地区。",
@@ -347,13 +347,7 @@ A claim.[^a] Another.[^b]
 def test_a_footnote_keeps_its_paragraphs_code_lists_and_tables_in_print(tmp_path):
     """Print notes kept only their inline text: the code lines were dropped, and paragraphs, list items and
     table cells ran together on one line."""
-    from helpers import run_folio
-
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text(BLOCK_NOTE, encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
-                                    'chapters = ["chapters/01.md"]\n', encoding="utf-8")
+    book = one_chapter_book(tmp_path / "book", BLOCK_NOTE)
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print", "--strict")
     assert proc.returncode == 0, proc.stderr
     lines = [line.strip() for line in pdftotext(tmp_path / "out" / "t.pdf").splitlines() if line.strip()]
@@ -368,17 +362,10 @@ def test_a_footnote_keeps_its_paragraphs_code_lists_and_tables_in_print(tmp_path
 def test_a_long_chapter_title_is_cut_to_one_line_in_the_running_head(tmp_path):
     """A title longer than the text block is wide wrapped the running head up into the top margin (kdp's
     preflight then failed, PRE016); the opener and the contents keep the whole title."""
-    from helpers import run_folio
-
     title = ("The Extraordinarily Long and Winding Title of a Chapter About Trains, Rivers, Forests, Frozen Lakes, "
              "Wolves and the Trans-Siberian Railway from Moscow to Vladivostok and Back Again")
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text(f"# {title}\n\n" + "A paragraph of words that fill the page. " * 400,
-                                            encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
-                                    'chapters = ["chapters/01.md"]\n[editions.kdp]\nformat = "pdf"\nprofile = "kdp"\n',
-                                    encoding="utf-8")
+    book = one_chapter_book(tmp_path / "book", f"# {title}\n\n" + "A paragraph of words that fill the page. " * 400,
+                            toml='[editions.kdp]\nformat = "pdf"\nprofile = "kdp"\n')
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
     pdf = tmp_path / "out" / "t-kdp.pdf"
@@ -394,16 +381,10 @@ def test_a_long_chapter_title_is_cut_to_one_line_in_the_running_head(tmp_path):
 def test_a_note_called_in_a_heading_is_set_on_its_page_at_the_size_of_other_notes(tmp_path):
     """Notes were sized from what called them: a note in a chapter title was set at 1.6 × the others' size
     and, too tall for the opening page, on the chapter's third page."""
-    from helpers import run_folio
-
     body = "\n\n".join(f"P{n}. " + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 4 for n in range(16))
     chapter = f"# The Journey[^t]\n\n{body}\n\nA sentence with a note.[^p]\n\n[^t]: A note on the title.\n\n" \
               "[^p]: A note in the text.\n"
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text(chapter, encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
-                                    'chapters = ["chapters/01.md"]\n', encoding="utf-8")
+    book = one_chapter_book(tmp_path / "book", chapter)
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print", "--strict")
     assert proc.returncode == 0, proc.stderr
     pdf = tmp_path / "out" / "t.pdf"

@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 
 from builder.pdfpost.facts import inspect_pdf
-from helpers import ROOT, build_sample_with, copy_book, pdftotext, run_folio
+from helpers import ROOT, build_sample_with, copy_book, one_chapter_book, pdftotext, run_folio
 
 EDITIONS = """
 [editions.ebook]
@@ -263,12 +263,8 @@ def test_kdp_raises_the_house_styles_small_type_to_its_smallest_size(tmp_path):
     """Footnote calls were 0.7 of the 0.82 em note (6 pt at 10.5 pt): every kdp book with a note failed its
     own preflight (PRE014). At 8 pt, notes, sub- and superscripts, wide tables and the copyright page are
     raised too."""
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text(SMALL_TYPE, encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "ja"\n'
-                                    'chapters = ["chapters/01.md"]\n\n[print]\nfont_size = "8pt"\n'
-                                    '[editions.kdp]\nformat = "pdf"\nprofile = "kdp"\n', encoding="utf-8")
+    book = one_chapter_book(tmp_path / "book", SMALL_TYPE, "ja",
+                            '\n[print]\nfont_size = "8pt"\n[editions.kdp]\nformat = "pdf"\nprofile = "kdp"\n')
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "kdp")
     assert proc.returncode == 0, proc.stderr
     proc = run_folio("check", str(tmp_path / "out" / "t-kdp.pdf"), "--profile", "kdp")
@@ -283,15 +279,12 @@ def test_an_image_taller_than_the_text_block_is_scaled_into_it(tmp_path):
 
     from PIL import Image, ImageFilter
 
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
+    # 6 x 9 in: a 7.4 in text block
+    book = one_chapter_book(tmp_path / "book", "# T\n\nBefore.\n\n![A tall picture](../images/tall.png)\n\nAfter.\n")
     (book / "images").mkdir()
     out = io.BytesIO()
     Image.new("RGB", (1350, 3300), "black").save(out, "PNG", dpi=(300, 300))
     (book / "images" / "tall.png").write_bytes(out.getvalue())
-    (book / "chapters" / "01.md").write_text("# T\n\nBefore.\n\n![A tall picture](../images/tall.png)\n\nAfter.\n")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
-                                    'chapters = ["chapters/01.md"]\n')  # 6 x 9 in: a 7.4 in text block
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")
     assert proc.returncode == 0, proc.stderr
     pdf = tmp_path / "out" / "t.pdf"
@@ -322,13 +315,9 @@ def test_a_coloured_svg_is_printed_in_ink_for_cmyk_profiles(tmp_path):
     were not, and an ingram or press book with a coloured diagram failed its own preflight (PRE007)."""
     from PIL import Image
 
-    book = tmp_path / "book"
-    (book / "chapters").mkdir(parents=True)
+    book = one_chapter_book(tmp_path / "book", "# T\n\n![A diagram](../images/d.svg)\n", toml=EDITIONS)
     (book / "images").mkdir()
     (book / "images" / "d.svg").write_text(COLOUR_SVG, encoding="utf-8")
-    (book / "chapters" / "01.md").write_text("# T\n\n![A diagram](../images/d.svg)\n", encoding="utf-8")
-    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
-                                    'chapters = ["chapters/01.md"]\n' + EDITIONS, encoding="utf-8")
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "ingram", "--edition", "press")
     assert proc.returncode == 0, proc.stderr
     for profile in ("ingram", "press"):
