@@ -66,24 +66,29 @@ class FontStack:
     emoji: str
     cjk: dict[str, str]  # CJK key (zh-Hans, ja, ...) -> family
     default_cjk: str
+    mono: dict[str, str] = field(default_factory=dict)  # CJK key -> the family code in that language is set in
     faces: list[Face] = field(default_factory=list)
     _cmaps: dict[str, frozenset[int]] = field(default_factory=dict)
     # Memos: a long book asks about the same (language, character) pairs about a million times.
-    _families: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    _families: dict[tuple[str, str, bool], str | None] = field(default_factory=dict)
     _best: dict[tuple[str, bool, bool], Face] = field(default_factory=dict)
 
-    def stack_for(self, lang: str, *, with_emoji: bool = True) -> list[str]:
-        """Families in fallback order for text in `lang`."""
+    def stack_for(self, lang: str, *, with_emoji: bool = True, mono: bool = False) -> list[str]:
+        """Families in fallback order for text in `lang`; `mono`: for code, whose face comes first, then the
+        text's (which draw what it lacks)."""
         key = cjk_key(lang)
         stack = [self.cjk[key], self.latin] if key else [self.latin, self.cjk[self.default_cjk]]
+        if mono and self.mono:
+            stack = [self.mono.get(key or self.default_cjk) or next(iter(self.mono.values())), *stack]
         return stack + [self.emoji] if with_emoji else stack
 
-    def family_for(self, lang: str, char: str) -> str | None:
-        """The first family in the stack for `lang` that has a glyph for `char`."""
-        if (lang, char) not in self._families:
+    def family_for(self, lang: str, char: str, mono: bool = False) -> str | None:
+        """The first family in the stack for `lang` (for code when `mono`) that has a glyph for `char`."""
+        if (lang, char, mono) not in self._families:
             code = ord(char)
-            self._families[lang, char] = next((fam for fam in self.stack_for(lang) if code in self.cmap(fam)), None)
-        return self._families[lang, char]
+            self._families[lang, char, mono] = next((fam for fam in self.stack_for(lang, mono=mono)
+                                                     if code in self.cmap(fam)), None)
+        return self._families[lang, char, mono]
 
     def cmap(self, family: str) -> frozenset[int]:
         """Code points the family's regular face maps (the other faces cover the same)."""
@@ -141,8 +146,9 @@ def load_font_stack(config_path: Path = FONTS_DIR / "fonts.toml") -> FontStack:
     data = tomllib.loads(config_path.read_text(encoding="utf-8"))
     stack = FontStack(latin=data["latin"]["family"], emoji=data["emoji"]["family"],
                       cjk={k: v["family"] for k, v in data["cjk"].items()},
-                      default_cjk=data.get("defaults", {}).get("cjk", "zh-Hans"))
-    for entry in [data["latin"], data["emoji"], *data["cjk"].values()]:
+                      default_cjk=data.get("defaults", {}).get("cjk", "zh-Hans"),
+                      mono={k: v["family"] for k, v in data.get("mono", {}).items()})
+    for entry in [data["latin"], data["emoji"], *data["cjk"].values(), *data.get("mono", {}).values()]:
         for style in STYLES:
             if style in entry:
                 path = locate_file(entry[style], entry.get("package", ""))

@@ -17,6 +17,7 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 BOLD = {"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "th"}
 ITALIC = {"em", "i", "cite", "dfn", "var"}
+MONO = ("code", "kbd", "samp", "pre")  # elements set in the code face (render.font_css)
 SKIP = {"head", "script", "style"}
 # Text the stylesheet generates (styles/book.css), drawn from the same subsets: hr::after's asterism; the
 # number before each footnote, counter(note) ". "; and an ordered list's markers, "1." (list-style decimal).
@@ -39,17 +40,17 @@ def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None 
     processes."""
     # Gather characters per (language, bold, italic) first, then ask the font stack once per distinct
     # character: a long book has millions of characters but only thousands of distinct ones.
-    texts: dict[tuple[str, bool, bool], set[str]] = defaultdict(set)
+    texts: dict[tuple[str, bool, bool, bool], set[str]] = defaultdict(set)
     datas = [xhtml.encode("utf-8") for xhtml in documents]
     entries = [(memo_dir, ("usage", tool_digest(), hashlib.sha256(data).hexdigest())) for data in datas]
     for found in memo_map(entries, lambda at: _document_texts(datas[at]), jobs, [len(d) for d in datas]):
-        for lang, bold, italic, chars in json.loads(found):
-            texts[lang, bold, italic].update(chars)
+        for lang, bold, italic, mono, chars in json.loads(found):
+            texts[lang, bold, italic, mono].update(chars)
     usage: dict[Face, set[str]] = defaultdict(set)
     langs: dict[Face, set[str]] = defaultdict(set)
-    for (lang, bold, italic), chars in texts.items():
+    for (lang, bold, italic, mono), chars in texts.items():
         for char in chars:
-            family = None if is_ignorable(char) else fonts.family_for(lang, char)
+            family = None if is_ignorable(char) else fonts.family_for(lang, char, mono)
             if family:
                 face = fonts.best_face(family, bold, italic)
                 usage[face].add(char)
@@ -58,36 +59,38 @@ def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None 
 
 
 def _document_texts(data: bytes) -> bytes:
-    """One document's characters per (language, bold, italic), as JSON."""
-    texts: dict[tuple[str, bool, bool], set[str]] = defaultdict(set)
+    """One document's characters per (language, bold, italic, code), as JSON."""
+    texts: dict[tuple[str, bool, bool, bool], set[str]] = defaultdict(set)
     root = etree.fromstring(data, safe_parser())
-    _walk(root, root.get(XML_LANG) or root.get("lang") or "en", False, False, texts)
+    _walk(root, root.get(XML_LANG) or root.get("lang") or "en", (False, False, False), texts)
     return json.dumps([[*key, "".join(sorted(chars))] for key, chars in sorted(texts.items())],
                       ensure_ascii=False).encode("utf-8")
 
 
-def _walk(elem, lang: str, bold: bool, italic: bool, texts) -> None:
-    """Visit an element's text, its children, and their tails, carrying language and style."""
+def _walk(elem, lang: str, style: tuple[bool, bool, bool], texts) -> None:
+    """Visit an element's text, its children, and their tails, carrying language and style (bold, italic,
+    code)."""
     tag = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
     if tag in SKIP:
         return
     lang = elem.get(XML_LANG) or elem.get("lang") or lang
-    bold, italic = bold or tag in BOLD, italic or tag in ITALIC
-    _add(elem.text, lang, bold, italic, texts)
+    bold, italic, mono = style
+    style = (bold or tag in BOLD, italic or tag in ITALIC, mono or tag in MONO)
+    _add(elem.text, lang, style, texts)
     if tag == "hr":
-        _add(ASTERISM, lang, bold, italic, texts)
+        _add(ASTERISM, lang, style, texts)
     notes, items = 0, _first_number(elem) if tag == "ol" and not _in_nav(elem) else None
     for child in elem:
         child_tag = etree.QName(child).localname if isinstance(child.tag, str) else ""
         child_lang = (child.get(XML_LANG) or child.get("lang") or lang) if child_tag else lang
         if child_tag == "aside" and "footnote" in (child.get("class") or "").split():
             notes += 1
-            _add(f"{notes}. ", child_lang, bold, italic, texts)
+            _add(f"{notes}. ", child_lang, style, texts)
         elif child_tag == "li" and items is not None:
-            _add(f"{items}.", child_lang, bold, italic, texts)
+            _add(f"{items}.", child_lang, style, texts)
             items += 1
-        _walk(child, lang, bold, italic, texts)
-        _add(child.tail, lang, bold, italic, texts)
+        _walk(child, lang, style, texts)
+        _add(child.tail, lang, style, texts)
 
 
 def _first_number(ol) -> int:
@@ -108,6 +111,6 @@ def add_emoji_joiners(usage: dict[Face, set[str]], fonts: FontStack) -> None:
             usage[face] |= {"\u200d", "\ufe0f"}
 
 
-def _add(text: str | None, lang: str, bold: bool, italic: bool, texts) -> None:
+def _add(text: str | None, lang: str, style: tuple[bool, bool, bool], texts) -> None:
     if text:
-        texts[lang, bold, italic].update(text)
+        texts[(lang, *style)].update(text)

@@ -151,7 +151,7 @@ def _take_notes(renderer, tokens: list[Token], options, env) -> tuple[list[Token
             current.append(" | ".join(row))
             row = None
         elif tok.type in ("fence", "code_block"):
-            current.append(f'<span class="note-code">{escapeHtml(tok.content.rstrip(chr(10)))}</span>')
+            current.append(f'<code class="note-code">{escapeHtml(tok.content.rstrip(chr(10)))}</code>')
         elif tok.type == "inline":
             html = renderer.renderInline(tok.children or [], options, env)
             if row is not None:
@@ -164,7 +164,7 @@ def _take_notes(renderer, tokens: list[Token], options, env) -> tuple[list[Token
 
 def _note_html(parts: list[str]) -> str:
     """A note's first block inline, the others as blocks."""
-    blocks = [part if part.startswith('<span class="note-code">') else f'<span class="note-block">{part}</span>'
+    blocks = [part if part.startswith('<code class="note-code">') else f'<span class="note-block">{part}</span>'
               for part in parts[1:]]
     return (parts[0] if parts else "") + "".join(blocks)
 

@@ -21,7 +21,7 @@ from builder.cache import tool_digest
 from builder.config import to_inches
 from builder.fonts import Face, FontStack
 from builder.forked import memo_map
-from builder.fontuse import safe_parser
+from builder.fontuse import MONO as MONO_ELEMENTS, safe_parser
 from builder.markdown import render_tokens
 from builder.paths import is_remote
 from builder.sanitize import clean_html, to_markup
@@ -222,7 +222,12 @@ def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> s
     with_emoji = edition == "epub"  # see fonts/fonts.toml: never name the emoji font for WeasyPrint
     stacks = [(Markup("html"), fonts.stack_for(book.config.language, with_emoji=with_emoji))]
     stacks += [(Markup(f":lang({lang})"), fonts.stack_for(lang, with_emoji=with_emoji)) for lang in book.langs()]
-    return make_env().get_template("fonts.css.j2").render(faces=faces, stacks=stacks)
+    # Code's rules name the element: `:lang(x)` alone (0,1,0) would win over `code` (0,0,1) on code in text x.
+    mono = [(Markup(", ".join(MONO_ELEMENTS)), fonts.stack_for(book.config.language, with_emoji=with_emoji,
+                                                                mono=True))]
+    mono += [(Markup(", ".join(f"{tag}:lang({lang})" for tag in MONO_ELEMENTS)),
+              fonts.stack_for(lang, with_emoji=with_emoji, mono=True)) for lang in book.langs()]
+    return make_env().get_template("fonts.css.j2").render(faces=faces, stacks=stacks, mono_stacks=mono)
 
 
 def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Path | None = None,
@@ -434,7 +439,7 @@ def render_cover(config, fonts: FontStack, modified: dt.datetime, box: dict[str,
     """The wrap cover's HTML and CSS: the book's font stack, its geometry and colours, then styles/cover.css."""
     env = make_env()
     stacks = [(Markup("html"), fonts.stack_for(config.language, with_emoji=False))]
-    css = env.get_template("fonts.css.j2").render(faces=[], stacks=stacks)
+    css = env.get_template("fonts.css.j2").render(faces=[], stacks=stacks, mono_stacks=[])
     css += env.get_template("cover.css.j2").render(box=box, colours=colours, marks=marks)
     css += (STYLES / "cover.css").read_text(encoding="utf-8")
     html = env.get_template("cover.html.j2").render(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from fontTools.ttLib import TTFont
 
 from builder.markdown import parse_markdown, render_tokens
 from helpers import run_folio
@@ -368,3 +371,35 @@ def test_traditional_edition_from_a_simplified_source(tmp_path):
     assert opf.xpath("string(//dc:title)", namespaces=NS) == "西伯利亞" and "軟體與資訊" in nav
     fonts = {c.fontname.split("+")[-1] for c in pdf_chars(out / "t-tw-pdf.pdf") if c.get_text() in "體滑"}
     assert fonts == {"Noto-Serif-CJK-TC", "Noto-Serif-CJK-TC-Bold"}, "Traditional glyph shapes, body and heading"
+
+
+@pytest.mark.parametrize("lang, han, family", [("zh-Hans", "你好", "Noto Sans Mono CJK SC"),
+                                                ("ja", "日本", "Noto Sans Mono CJK JP")])
+def test_code_is_set_in_a_monospaced_face_whose_han_is_two_latin_columns(tmp_path, lang, han, family):
+    """Code was set in the text's serif faces, so a code block's columns drifted and a Chinese comment broke
+    them. Code now has a monospaced face chosen by `lang` like the CJK faces, Latin half the width of Han, in
+    both editions (and a print footnote's code block): the `|` after four Latin letters and after two Han
+    characters are drawn at the same x."""
+    from helpers import epub_members, epubcheck
+
+    text = (f"# 标题\n\n调用 `greet()` 函数。[^1]\n\n```\nabcd = 1  #|\n{han} = 1  #|\n```\n\n"
+            "[^1]: 注。\n\n    ```\n    $v\n    ```\n")
+    out, _ = small_book(tmp_path, text, lang)
+    chars = pdf_chars(out / "t.pdf")
+    fonts: dict[str, set[str]] = {}
+    for char in chars:
+        fonts.setdefault(char.get_text(), set()).add(char.fontname.split("+")[-1])
+    mono, serif = family.replace(" ", "-"), family.replace(" ", "-").replace("Sans-Mono", "Serif")
+    assert all(fonts[c] == {mono} for c in f"{han}#|()$"), fonts  # $: a code block in a print footnote
+    assert all(fonts[c] == {serif} for c in "调用函数"), fonts
+    bars = sorted(round(c.x0, 1) for c in chars if c.get_text() == "|")
+    assert len(bars) == 2 and bars[0] == bars[1], bars
+
+    members = epub_members(out / "t.epub")
+    css = members["EPUB/css/book.css"].decode()
+    assert f'code:lang({lang}), kbd:lang({lang}), samp:lang({lang}), pre:lang({lang}) {{ font-family: "{family}"' \
+        in css, css
+    subset = TTFont(io.BytesIO(members[f"EPUB/fonts/{family.replace(' ', '')}-regular.otf"]))
+    assert {ord(c) for c in f"{han}#|()abcdg"} <= set(subset.getBestCmap()), "the code face's subset lacks code text"
+    code, data = epubcheck(out / "t.epub", tmp_path / "check.json")
+    assert code == 0 and not data.get("messages"), data.get("messages")
