@@ -6,7 +6,6 @@ import json
 import posixpath
 import re
 import shutil
-import subprocess
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -73,8 +72,8 @@ def run_epubcheck(path: Path, reporter: Reporter) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         interrupt.temporary(tmp)  # a signal ends the process without leaving this block
         report = Path(tmp) / "report.json"
-        proc = subprocess.run([java, "-jar", epubcheck.const.EPUBCHECK, str(path), "-q", "--json", str(report)],
-                              capture_output=True, text=True, timeout=1800)
+        proc = interrupt.run_program([java, "-jar", epubcheck.const.EPUBCHECK, str(path), "-q", "--json",
+                                      str(report)], timeout=1800)
         data = json.loads(report.read_text()) if report.is_file() else {"messages": []}
     interrupt.settled(tmp)
     for message in data.get("messages", []):

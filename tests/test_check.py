@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
-from helpers import build_sample_with, epub_members, run_folio
+from helpers import ROOT, build_sample_with, epub_members, run_folio
 
 # The sample book with an EPUB, its kepub variant and a press PDF whose bleed is the book's 2 mm, narrower than
 # the press profile's 0.125 in: `folio check BOOK_DIR` must check that PDF against the bleed the book asked for.
@@ -108,3 +113,45 @@ def test_check_a_book_folder_refuses_a_profile_and_a_file_refuses_out(built):
     assert proc.returncode == 2 and "drop --profile" in proc.stderr
     proc = run_folio("check", str(out / "when-siberia-calls.epub"), "--out", str(out))
     assert proc.returncode == 2 and "apply to a book folder only" in proc.stderr
+
+
+def _programs_of(pid: int) -> list[int]:
+    """The running (not zombie) processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()  # after the command name, which may hold spaces
+        if fields[1] == str(pid) and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_signal_to_folio_check_ends_epubcheck_too(sample, java):
+    """`kill -INT` (or SIGTERM) sent to folio alone left EPUBCheck's Java running, for minutes on a long book."""
+    proc = subprocess.Popen([sys.executable, "-m", "builder", "check", str(sample.epub)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline, javas = time.monotonic() + 60, []
+    while not javas and time.monotonic() < deadline and proc.poll() is None:
+        javas = _programs_of(proc.pid)
+        time.sleep(0.05)
+    assert javas, "EPUBCheck never started (or finished first): the test would prove nothing"
+    time.sleep(0.5)  # into its work, as an author's signal would come
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    # Killed, it is gone within milliseconds; left alone, it runs on for seconds (the JVM has only just started).
+    deadline = time.monotonic() + 1
+    while any(map(_alive, javas)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_alive, javas)), "EPUBCheck's Java outlived folio"
