@@ -233,7 +233,7 @@ def _needed_glyphs(source: hb.Face, codes: list[int], langs: set[str]) -> set[in
     script the face has rules for (a reading system gives punctuation its neighbours' script), and everything
     the other features (vertical forms, ligatures, ...) reach from those, which HarfBuzz's closure finds."""
     font, text, shaped = hb.Font(source), "".join(map(chr, codes)), set()
-    for script in hb.ot_layout_table_get_script_tags(source, "GSUB") or ["DFLT"]:
+    for script in source.get_table_script_tags("GSUB") or ["DFLT"]:
         for lang in sorted(langs) or ["und"]:
             buffer = hb.Buffer()
             buffer.add_str(text)
