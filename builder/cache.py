@@ -15,9 +15,9 @@ from builder.cachefiles import CACHE_DIR, memo_folder, prune, read_entry, usable
 from builder.config import Config, Edition, load_config, select_editions
 from builder.diagnostics import ConfigError, Diagnostic, Reporter
 from builder.output import build_lock, check_output_dir, write_all
+from builder.paths import folio_folder
 
 PACKAGE = Path(__file__).resolve().parent
-PROJECT = PACKAGE.parent  # styles/ and fonts/ live beside the package
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path("/etc/fonts"))
 CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 
@@ -71,7 +71,7 @@ def tool_digest() -> str:
     digest = hashlib.sha256(f"{__version__}\n".encode())
     for name in _installed():  # every library's version: a newer one may render or lay out differently
         digest.update(f"{name}\n".encode())
-    for root in (PACKAGE, PROJECT / "styles", PROJECT / "fonts"):
+    for root in dict.fromkeys((PACKAGE, folio_folder("styles"), folio_folder("fonts"))):  # inside it, in a wheel
         for path in _files(root, set()):
             digest.update(f"{path}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
     for root in FONT_DIRS + (CMYK,):

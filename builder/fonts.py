@@ -13,7 +13,9 @@ from pathlib import Path
 
 import uharfbuzz as hb
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
+from builder.paths import folio_folder
+
+FONTS_DIR = folio_folder("fonts")
 SYSTEM_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 STYLES = {"regular": (400, "normal"), "bold": (700, "normal"), "italic": (400, "italic"),
           "bold_italic": (700, "italic")}

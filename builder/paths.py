@@ -5,6 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+WHEEL_FOLDERS = {"styles": "styles", "fonts": "fonts_folder"}  # pyproject.toml's package-dir (`fonts` is a module)
+
+
+def folio_folder(name: str) -> Path:
+    """Folio's own `styles` or `fonts` folder: inside the package when installed from a wheel, else beside it
+    (a checkout, where the design keeps them at the top)."""
+    package = Path(__file__).resolve().parent
+    inside = package / WHEEL_FOLDERS[name]
+    return inside if inside.is_dir() else package.parent / name
+
+
 MAX_FILE_BYTES = {"chapter": 64 * 1024 * 1024, "image": 50 * 1024 * 1024, "any": 64 * 1024 * 1024}
 
 

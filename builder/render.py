@@ -23,14 +23,14 @@ from builder.fonts import Face, FontStack
 from builder.forked import memo_map
 from builder.fontuse import MONO as MONO_ELEMENTS, safe_parser
 from builder.markdown import render_tokens
-from builder.paths import is_remote
+from builder.paths import folio_folder, is_remote
 from builder.sanitize import clean_html, to_markup
 from builder.model import PRINT_PARAGRAPH_LIMIT, Book, Chapter
 from builder.profiles import CMYK_PROFILE, MARK_SPACE_IN, Profile
 from builder.toc import flatten_toc
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-STYLES = Path(__file__).resolve().parent.parent / "styles"
+STYLES = folio_folder("styles")
 LABELS = {
     "en": {"contents": "Contents", "cover": "Cover", "title_page": "Title Page", "start": "Start of Content",
            "by": "by"},
