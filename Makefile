@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.folio-installed
 
 # Fonts come from fonts/fonts.toml's packages; libgs-common has the CMYK output profile of PDF/X editions;
 # the rest are tools Folio and its tests call.
-DEB_PACKAGES := fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig \
+DEB_PACKAGES := fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fonts-dejavu-core fontconfig \
                 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
                 poppler-utils qpdf libgs-common
 

@@ -68,7 +68,7 @@ class FontStack:
     emoji: str
     cjk: dict[str, str]  # CJK key (zh-Hans, ja, ...) -> family
     default_cjk: str
-    mono: dict[str, str] = field(default_factory=dict)  # CJK key -> the family code in that language is set in
+    mono: dict[str, str] = field(default_factory=dict)  # CJK key or "latin" -> the family code is set in
     faces: list[Face] = field(default_factory=list)
     _cmaps: dict[str, frozenset[int]] = field(default_factory=dict)
     # Memos: a long book asks about the same (language, character) pairs about a million times.
@@ -81,7 +81,8 @@ class FontStack:
         key = cjk_key(lang)
         stack = [self.cjk[key], self.latin] if key else [self.latin, self.cjk[self.default_cjk]]
         if mono and self.mono:
-            stack = [self.mono.get(key or self.default_cjk) or next(iter(self.mono.values())), *stack]
+            faces = [self.mono.get(key)] if key else [self.mono.get("latin"), self.mono.get(self.default_cjk)]
+            stack = [family for family in faces if family] + stack
         return stack + [self.emoji] if with_emoji else stack
 
     def family_for(self, lang: str, char: str, mono: bool = False) -> str | None:

@@ -222,10 +222,11 @@ def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> s
     with_emoji = edition == "epub"  # see fonts/fonts.toml: never name the emoji font for WeasyPrint
     stacks = [(Markup("html"), fonts.stack_for(book.config.language, with_emoji=with_emoji))]
     stacks += [(Markup(f":lang({lang})"), fonts.stack_for(lang, with_emoji=with_emoji)) for lang in book.langs()]
-    # Code's rules name the element: `:lang(x)` alone (0,1,0) would win over `code` (0,0,1) on code in text x.
+    # Code's rules name the element: `:lang(x)` alone (0,1,0) would win over `code` (0,0,1) on code in text x,
+    # and over `code` on an element inside it (a `<b>` in a `<pre>`, a Kobo reader's span).
     mono = [(Markup(", ".join(MONO_ELEMENTS)), fonts.stack_for(book.config.language, with_emoji=with_emoji,
                                                                 mono=True))]
-    mono += [(Markup(", ".join(f"{tag}:lang({lang})" for tag in MONO_ELEMENTS)),
+    mono += [(Markup(", ".join(f"{tag}:lang({lang}), {tag} :lang({lang})" for tag in MONO_ELEMENTS)),
               fonts.stack_for(lang, with_emoji=with_emoji, mono=True)) for lang in book.langs()]
     return make_env().get_template("fonts.css.j2").render(faces=faces, stacks=stacks, mono_stacks=mono)
 

@@ -373,33 +373,42 @@ def test_traditional_edition_from_a_simplified_source(tmp_path):
     assert fonts == {"Noto-Serif-CJK-TC", "Noto-Serif-CJK-TC-Bold"}, "Traditional glyph shapes, body and heading"
 
 
-@pytest.mark.parametrize("lang, han, family", [("zh-Hans", "你好", "Noto Sans Mono CJK SC"),
-                                                ("ja", "日本", "Noto Sans Mono CJK JP")])
-def test_code_is_set_in_a_monospaced_face_whose_han_is_two_latin_columns(tmp_path, lang, han, family):
-    """Code was set in the text's serif faces, so a code block's columns drifted and a Chinese comment broke
-    them. Code now has a monospaced face chosen by `lang` like the CJK faces, Latin half the width of Han, in
-    both editions (and a print footnote's code block): the `|` after four Latin letters and after two Han
-    characters are drawn at the same x."""
+@pytest.mark.parametrize("lang, wide, family", [
+    ("zh-Hans", ["你好你好", "，，。。", "「你」好"], "Noto Sans Mono CJK SC"),
+    ("ja", ["日本日本", "、、。。"], "Noto Sans Mono CJK JP"),
+    ("en", ["├──é…λ→x"], "DejaVu Sans Mono"),
+])
+def test_code_is_set_in_a_monospaced_face_that_keeps_its_columns(tmp_path, lang, wide, family):
+    """Code was set in the text's serif faces, so a code block's columns drifted. Code now has a monospaced
+    face chosen by `lang`, in both editions and in a print footnote's code block: in CJK text one whose Latin
+    is half the width of its Han (paired punctuation is not halved in code), else a Latin one in which box
+    drawing, accents and arrows take one column; the `|` ending each line of eight columns is drawn at one x.
+    Nothing is added to code: no hyphen where a long identifier wraps."""
     from helpers import epub_members, epubcheck
 
-    text = (f"# 标题\n\n调用 `greet()` 函数。[^1]\n\n```\nabcd = 1  #|\n{han} = 1  #|\n```\n\n"
+    word = "identifier_" * 12
+    lines = "\n".join(f"{line}|" for line in ["abcdefgh", "abcd = 1", *wide])
+    text = (f"# 标题\n\n调用 `greet()` 函数 <code>qq <b>ZQ</b></code>。[^1] `{word}`\n\n```\n{lines}\n```\n\n"
             "[^1]: 注。\n\n    ```\n    $v\n    ```\n")
     out, _ = small_book(tmp_path, text, lang)
     chars = pdf_chars(out / "t.pdf")
     fonts: dict[str, set[str]] = {}
     for char in chars:
         fonts.setdefault(char.get_text(), set()).add(char.fontname.split("+")[-1])
-    mono, serif = family.replace(" ", "-"), family.replace(" ", "-").replace("Sans-Mono", "Serif")
-    assert all(fonts[c] == {mono} for c in f"{han}#|()$"), fonts  # $: a code block in a print footnote
-    assert all(fonts[c] == {serif} for c in "调用函数"), fonts
-    bars = sorted(round(c.x0, 1) for c in chars if c.get_text() == "|")
-    assert len(bars) == 2 and bars[0] == bars[1], bars
+    mono = family.replace(" ", "-")
+    assert all(fonts[c] == {mono} for c in "|()$="), fonts  # $: a code block in a print footnote
+    assert fonts["Z"] == fonts["Q"] == {mono + "-Bold"}, fonts  # an element inside code keeps the code face
+    assert fonts["调"] == {"Noto-Serif-CJK-JP" if lang == "ja" else "Noto-Serif-CJK-SC"}, fonts
+    bars = {round(c.x0, 1) for c in chars if c.get_text() == "|"}
+    assert len(bars) == 1, bars
+    code = "".join(c.get_text() for c in chars if c.fontname.split("+")[-1].startswith(mono))
+    assert code.count("r") == 13 and not set("\u2010\u00ad-") & set(code), "a hyphen was added to code"
 
     members = epub_members(out / "t.epub")
     css = members["EPUB/css/book.css"].decode()
-    assert f'code:lang({lang}), kbd:lang({lang}), samp:lang({lang}), pre:lang({lang}) {{ font-family: "{family}"' \
-        in css, css
-    subset = TTFont(io.BytesIO(members[f"EPUB/fonts/{family.replace(' ', '')}-regular.otf"]))
-    assert {ord(c) for c in f"{han}#|()abcdg"} <= set(subset.getBestCmap()), "the code face's subset lacks code text"
+    assert f'code:lang({lang}), code :lang({lang}), kbd:lang({lang}), kbd :lang({lang}), ' in css, css
+    assert f'pre :lang({lang}) {{ font-family: "{family}"' in css, css
+    subset = TTFont(io.BytesIO(members[f"EPUB/fonts/{family.replace(' ', '')}-regular.{'ttf' if lang == 'en' else 'otf'}"]))
+    assert {ord(c) for c in "".join(wide) + "|()abcdg"} <= set(subset.getBestCmap()), "the code face subset"
     code, data = epubcheck(out / "t.epub", tmp_path / "check.json")
     assert code == 0 and not data.get("messages"), data.get("messages")

@@ -106,6 +106,24 @@ def test_a_table_row_longer_than_a_page_is_split_under_its_repeated_header(tmp_p
     assert re.search(r"\bColour\b", text) and re.search(r"\bKey\b", text), "short columns keep their words"
 
 
+def test_a_code_block_or_quotation_longer_than_a_page_starts_where_the_text_before_it_ends(tmp_path):
+    """Kept whole (`break-inside: avoid`), a listing or quotation longer than a page moved to the next page and
+    then broke anyway, leaving the page before it empty but for one line, and the heading alone on a page."""
+    listing = "\n".join(f"line_{n:03d} = {n}" for n in range(80))
+    quote = "\n>\n".join(f"> Quoted paragraph {n} " + "goes on for a while. " * 12 for n in range(16))
+    chapter = (f"# Opening\n\nBefore the listing.\n\n## The listing\n\n```\n{listing}\n```\n\n"
+               f"Before the quotation.\n\n{quote}\n")
+    book = write_book(tmp_path / "book", {"01.md": chapter})
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr
+    pages = pdftotext(tmp_path / "out" / "limits.pdf").split("\f")
+    first = next(page for page in pages if "Before the listing." in page)
+    assert "The listing" in first and "line_000 = 0" in first, first
+    assert "line_079 = 79" in " ".join(pages)
+    before = next(page for page in pages if "Before the quotation." in page)
+    assert "Quoted paragraph 0" in before, before
+
+
 def test_overflow_detector_finds_text_beyond_the_text_block():
     from weasyprint import HTML
 

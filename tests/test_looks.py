@@ -2,7 +2,7 @@
 
 Each document of the spine is opened in headless Chromium straight from the unzipped EPUB, with its own
 CSS and @font-face subsets, and with the system's fonts hidden: fontconfig sees one sentinel font only
-(the system's monospace face; Chromium needs one to start). Over the DevTools protocol (a pipe, no
+(the system's sans-serif face; Chromium needs one to start). Over the DevTools protocol (a pipe, no
 extra package), CSS.getPlatformFontsForNode names the font behind every rendered text node and pseudo-
 element; a glyph missing from Folio's subsets would fall back to the sentinel, or to nothing, and show.
 A control page with a letter outside the subsets proves the probe sees such a fallback. Screenshots of
@@ -155,7 +155,9 @@ def browser(tmp_path_factory):
     if not executable or not fc_match:
         missing_tool("Chromium and fontconfig are needed to render the EPUB (make test installs them)")
     work = tmp_path_factory.mktemp("chromium")
-    sentinel = Path(subprocess.run([fc_match, "-f", "%{file}", "monospace"], capture_output=True, text=True,
+    # The sans-serif face: Folio embeds no sans-serif family (its code face, DejaVu Sans Mono, is often the
+    # system's monospace one), so the sentinel's glyphs can never pass for the book's.
+    sentinel = Path(subprocess.run([fc_match, "-f", "%{file}", "sans-serif"], capture_output=True, text=True,
                                    check=True).stdout)
     (work / "fonts").mkdir()
     (work / "fonts" / sentinel.name).symlink_to(sentinel)

@@ -27,18 +27,23 @@ _original_count = inline.count_expandable_spaces
 _original_set_text = line_break.Layout.set_text
 
 
+PREFORMATTED = ("pre", "pre-wrap", "break-spaces")  # code (styles/book.css): each character keeps its width
+
+
 def count_expandable(box) -> int:
-    """Spaces, as WeasyPrint counts them, plus gaps after CJK characters inside text boxes."""
+    """Spaces, as WeasyPrint counts them, plus gaps after CJK characters inside text boxes (not in code)."""
     count = _original_count(box)
-    if isinstance(box, inline.boxes.TextBox):
+    if isinstance(box, inline.boxes.TextBox) and box.style["white_space"] not in PREFORMATTED:
         count += len(CJK_GAP_RE.findall(box.text))
     return count
 
 
 def set_text(self, text, justify=False):
     """WeasyPrint's set_text, then `halt` on paired CJK punctuation, and letter-spacing on CJK characters when
-    the line is justified."""
+    the line is justified; code keeps its characters' widths, so its columns."""
     _original_set_text(self, text, justify)
+    if self.style["white_space"] in PREFORMATTED:
+        return
     spacing = self.justification_spacing if justify else 0
     halts = list(PUNCT_PAIR_RE.finditer(self.text))
     gaps = list(CJK_GAPS_RE.finditer(self.text)) if spacing else []
