@@ -77,6 +77,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
     for rule in md.inline.ruler.__rules__:
         if rule.name in LOCATED_RULES:
             md.inline.ruler.at(rule.name, _located(rule.fn), {"alt": rule.alt})
+    md.core.ruler.before("replacements", "raw_code", _raw_code)
     md.core.ruler.before("smartquotes", "cjk_quotes", _cjk_quotes)
     md.core.ruler.after("smartquotes", "lang_marks", lambda state: _lang_marks(state, lang))
     md.core.ruler.push("heading_attrs", _heading_attrs)
@@ -84,6 +85,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
     md.core.ruler.push("long_rows", _long_rows)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)
+    md.add_render_rule("code_text", lambda self, tokens, idx, options, env: escapeHtml(tokens[idx].content))
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("softbreak", _render_softbreak)
     for name, rule in FOOTNOTE_RULES.items():
@@ -390,6 +392,23 @@ def requote(text: str, source: str, target: str) -> str:
     return "".join(chars)
 
 
+RAW_CODE_TAG_RE = re.compile(r"<(/?)(code|kbd|samp|pre|var|tt)\b[^>]*?(/?)>", re.IGNORECASE)
+
+
+def _raw_code(state: StateCore) -> None:
+    """Text inside raw `<code>`, `<kbd>`, `<samp>` (and `<pre>`, `<var>`, `<tt>`) in a paragraph becomes
+    `code_text`, which no later rule touches, like a code span's: quotes, dashes, CJK punctuation and
+    apostrophes were rewritten in it (`<kbd>'q'</kbd>` became ‘q’)."""
+    for block in state.tokens:
+        depth = 0
+        for child in block.children or [] if block.type == "inline" else []:
+            tag = RAW_CODE_TAG_RE.fullmatch(child.content) if child.type == "html_inline" else None
+            if tag and not tag.group(3):
+                depth = max(0, depth + (-1 if tag.group(1) else 1))
+            elif depth and child.type == "text":
+                child.type = "code_text"
+
+
 def _scan_delims_cjk(self: StateInline, start: int, canSplitWord: bool) -> Scanned:
     """CommonMark's delimiter-run rule, with CJK characters beside a run counted like spaces.
 
@@ -563,7 +582,7 @@ def inline_text(inline: Token) -> str:
             hidden += 1 if child.nesting > 0 else -1  # ruby readings: the base alone names a heading
         elif hidden:
             continue
-        elif child.type in ("text", "code_inline"):
+        elif child.type in ("text", "code_inline", "code_text"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")

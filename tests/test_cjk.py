@@ -412,3 +412,17 @@ def test_code_is_set_in_a_monospaced_face_that_keeps_its_columns(tmp_path, lang,
     assert {ord(c) for c in "".join(wide) + "|()abcdg"} <= set(subset.getBestCmap()), "the code face subset"
     code, data = epubcheck(out / "t.epub", tmp_path / "check.json")
     assert code == 0 and not data.get("messages"), data.get("messages")
+
+
+def test_text_inside_raw_code_elements_is_left_as_typed(tmp_path):
+    """Quotes, dashes, ellipses, CJK punctuation and apostrophes inside raw `<kbd>`, `<samp>` and `<code>` were
+    rewritten like prose (`<kbd>'q'</kbd>` became ‘q’, `错误,文件` became `错误，文件`); a code span's were not."""
+    assert render("Press <kbd>'q'</kbd>, <samp>can't open \"f\" -- ...</samp> and <code>it's</code>, 'ok'.", "en") \
+        == ("<p>Press <kbd>'q'</kbd>, <samp>can't open &quot;f&quot; -- ...</samp> and <code>it's</code>, "
+            "‘ok’.</p>")
+    text = "# 标题\n\n中文<samp>错误,文件:没有</samp>和<kbd>Folio's</kbd>,好。\n"
+    out, _ = small_book(tmp_path, text, "zh-Hans", 'cjk_punctuation = "normalize"\n', "--edition", "epub")
+    from helpers import epub_members
+
+    chapter = epub_members(out / "t.epub")["EPUB/ch-01.xhtml"].decode()
+    assert "<samp>错误,文件:没有</samp>和<kbd>Folio's</kbd>，好。" in chapter, chapter
