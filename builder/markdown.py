@@ -495,10 +495,14 @@ gfm_table = importlib.import_module("markdown_it.rules_block.table")
 _ESCAPED_SPLIT = gfm_table.escapedSplit
 
 
+UNESCAPED_PIPE_RE = re.compile(r"(?<!\\)\|")
+
+
 def split_cells(row: str) -> list[str]:
     """GFM's cell split, except that the `|` of a ruby `{漢字|かんじ}` stays in its cell: GFM splits on
-    every unescaped `|` before inline rules run, which cut a ruby in two and shifted the row's cells."""
-    return _ESCAPED_SPLIT(RUBY_RE.sub(lambda m: m.group().replace("|", "\\|"), row))
+    every unescaped `|` before inline rules run, which cut a ruby in two and shifted the row's cells. A pipe
+    escaped in the braces stays one escape (escaped again, it kept its backslash in the cell)."""
+    return _ESCAPED_SPLIT(RUBY_RE.sub(lambda m: UNESCAPED_PIPE_RE.sub(r"\\|", m.group()), row))
 
 
 # The table rule looks its splitter up in its module at each call; markdown-it-py is pinned below 5.

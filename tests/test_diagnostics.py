@@ -324,3 +324,14 @@ def test_footnotes_never_called_never_defined_or_defined_twice_are_located_warni
     assert "footnote [^Note] is called but never defined (did you mean [^note]?)" in proc.stderr
     proc = run_folio("build", str(book), "--out", str(tmp_path / "strict"), "--edition", "epub", "--strict")
     assert proc.returncode == 1
+
+
+def test_an_escaped_pipe_between_braces_in_a_table_cell_loses_its_backslash():
+    """Escaped once more for the ruby rule, `\\|` between braces kept its backslash in the cell."""
+    from builder.markdown import parse_markdown, render_tokens
+
+    text = "| a | b |\n|---|---|\n| `match x { A \\| B }` | {漢字\\|かんじ} |\n| `{x\\|y}` | `{漢字|かんじ}` |\n"
+    html = render_tokens(parse_markdown(text, "en").tokens, lambda t: "", lambda t: "", "t", "epub")
+    assert "<td><code>match x { A | B }</code></td>" in html and "<td><code>{x|y}</code></td>" in html, html
+    assert "<td><ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby></td>" in html, html
+    assert "<td><code>{漢字|かんじ}</code></td>" in html, html
