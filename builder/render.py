@@ -190,8 +190,25 @@ def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
         return value in produced or value.startswith("#") or is_remote(value) and value.split(":")[0].lower() in (
             "http", "https", "mailto") and attr == "href"
 
-    adjust = split_long_paragraphs if edition == "print" else None
+    adjust = adjust_print if edition == "print" else None
     return Markup(to_markup(clean_html(html, check_url), xhtml=edition == "epub", adjust=adjust))
+
+
+def adjust_print(container) -> None:
+    """What the print edition's chapter tree needs besides the EPUB's: huge paragraphs split, list numbers."""
+    split_long_paragraphs(container)
+    number_lists(container)
+
+
+def number_lists(container) -> None:
+    """A list's `start` and an item's `value` as the counters the print engine reads (WeasyPrint 70 ignores
+    both attributes: a list written from 5. was printed from 1.); it increments list-item after a counter-set."""
+    for element, attr, prop in [*((ol, "start", "counter-reset") for ol in container.iter("ol")),
+                                *((li, "value", "counter-set") for li in container.iter("li"))]:
+        number = (element.get(attr) or "").strip()
+        if number.lstrip("-").isdigit() and len(number) < 10:
+            style = (element.get("style") or "").rstrip("; ")
+            element.set("style", f"{style}; {prop}: list-item {int(number) - 1}".lstrip("; "))
 
 
 def split_long_paragraphs(container, limit: int = PRINT_PARAGRAPH_LIMIT) -> None:

@@ -28,7 +28,7 @@ BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "aside", "f
           "blockquote", "pre", "hr", "details", "summary"}
 GLOBAL_ATTRS = {"id", "class", "lang", "title", "dir", "role", "aria-label", "aria-hidden", "epub:type"}
 ATTRS = {"a": {"href"}, "img": {"src", "alt", "width", "height"}, "ol": {"start", "type", "reversed"},
-         "td": {"colspan", "rowspan", "style"}, "th": {"colspan", "rowspan", "scope", "style"},
+         "li": {"value"}, "td": {"colspan", "rowspan", "style"}, "th": {"colspan", "rowspan", "scope", "style"},
          "col": {"span"}, "colgroup": {"span"}, "time": {"datetime"}, "abbr": {"title"}}
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 # libxml2 silently drops text nodes over 10 MB unless huge_tree is set; chapters are capped at 64 MiB
@@ -69,6 +69,8 @@ def kept_value(attr: str, value: str) -> tuple[str | None, str]:
         return (kept or None), "holds a value that is not an ARIA or DPUB-ARIA role"
     if attr in ("href", "src"):
         return urllib.parse.quote(value.strip(), safe=URL_SAFE), ""
+    if attr in ("start", "value") and not re.fullmatch(r"-?[0-9]{1,9}", value.strip()):
+        return None, "is not a whole number"
     return value, ""
 
 

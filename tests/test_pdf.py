@@ -405,3 +405,22 @@ def test_a_note_called_in_a_heading_is_set_on_its_page_at_the_size_of_other_note
             elif hasattr(item, "__iter__"):
                 stack.extend(item)
     assert len(sizes) == 2 and len(set(sizes.values())) == 1, sizes
+
+
+def test_ordered_lists_keep_their_first_number_and_item_values_in_print(tmp_path):
+    """The print engine ignores `start` and `value`: lists written from 5. or 0. were printed from 1. A raw item's
+    `value` was dropped from both editions; a value that is not a whole number still is, with a warning."""
+    from helpers import epub_members, one_chapter_book, pdftotext, run_folio
+
+    chapter = ("# Lists\n\nIntro.\n\n5. five\n6. six\n\nBetween.\n\n0. zero\n1. one\n\nAgain.\n\n3. three\n\n"
+               "4. four\n\nRaw:\n\n<ol><li>a</li><li value=\"9\">nine</li><li>ten</li><li value=\"x\">x</li></ol>\n")
+    book = one_chapter_book(tmp_path / "book", chapter)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"01\.md:\d+:\d+: warning\[HTM\d+\]: .*value.* is not a whole number", proc.stderr), proc.stderr
+    xhtml = epub_members(next((tmp_path / "out").glob("*.epub")))["EPUB/ch-01.xhtml"].decode()
+    assert '<li value="9">nine</li>' in xhtml and "<li>x</li>" in xhtml, xhtml
+    text = pdftotext(next((tmp_path / "out").glob("*.pdf")), layout=True)
+    numbers = re.findall(r"^\s*(\d+)\.\s+(\w+)", text, re.M)
+    assert [n for n, word in numbers if word in ("five", "six", "zero", "one", "three", "four", "a", "nine", "ten")] \
+        == ["5", "6", "0", "1", "3", "4", "1", "9", "10"], numbers
