@@ -198,6 +198,27 @@ def adjust_print(container) -> None:
     """What the print edition's chapter tree needs besides the EPUB's: huge paragraphs split, list numbers."""
     split_long_paragraphs(container)
     number_lists(container)
+    widen_ruby(container)
+
+
+RT_SIZE = 0.5  # a reading's size in ems of its base (styles/print.css `rt`)
+
+
+def widen_ruby(container) -> None:
+    """A base narrower than its reading is padded to the reading's width on both sides: the engine has no ruby
+    layout, and a reading set over a narrower base ran into its neighbours' and past the text block."""
+    for ruby in container.iter("ruby"):
+        reading = "".join(rt.text_content() for rt in ruby.iter("rt"))
+        excess = RT_SIZE * _ems(reading) - _ems(ruby.text or "")
+        if excess > 0.01:
+            style = (ruby.get("style") or "").rstrip("; ")
+            ruby.set("style", f"{style}; padding-left: {excess / 2:.3f}em; padding-right: {excess / 2:.3f}em"
+                     .lstrip("; "))
+
+
+def _ems(text: str) -> float:
+    """Roughly how wide `text` is set, in ems: wide (CJK) characters 1, others about 0.55."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
 
 
 def number_lists(container) -> None:

@@ -426,3 +426,20 @@ def test_text_inside_raw_code_elements_is_left_as_typed(tmp_path):
 
     chapter = epub_members(out / "t.epub")["EPUB/ch-01.xhtml"].decode()
     assert "<samp>错误,文件:没有</samp>和<kbd>Folio's</kbd>，好。" in chapter, chapter
+
+
+def test_a_reading_wider_than_its_base_widens_it_in_print(tmp_path):
+    """The print engine has no ruby layout: a reading wider than its base (わたくし over 私) ran into the next
+    reading and, at a line's end, past the text block. Such a base is padded to its reading's width."""
+    fill = "あ" * 26
+    text = f"# ルビ\n\n{{私|わたくし}}{{達|たち}}は{{東京|とう|きょう}}へ。{fill}{{嘘|うそうそうそうそうそうそ}}\n"
+    out, _ = small_book(tmp_path, text, "ja", "", "--edition", "print")
+    chars = [c for c in pdf_chars(out / "t.pdf") if c.get_text().strip()]
+    body = max(c.size for c in chars if c.get_text() == "あ")
+    readings = sorted((c for c in chars if c.size < 0.6 * body), key=lambda c: (round(c.y0), c.x0))
+    assert "".join(c.get_text() for c in readings).count("う") == 8, "every reading is set"
+    for left, right in zip(readings, readings[1:]):
+        if round(left.y0) == round(right.y0):
+            assert right.x0 >= left.x1 - 0.1, f"{left.get_text()} and {right.get_text()} overlap"
+    edge = max(c.x1 for c in chars if c.size == body)
+    assert all(c.x1 <= edge + 0.1 for c in readings), "a reading runs past the text block"
