@@ -61,7 +61,7 @@ def _build(config: Config, out_dir: Path, editions: list[Edition], ctx: PassCont
     renders: dict[str | None, Rendered] = {}  # one rendering per script conversion the editions ask for
     for convert in dict.fromkeys(e.convert for e in editions):
         progress.step(f"rendering{f' ({convert})' if convert else ''}")
-        renders[convert] = render_book(convert_book(book, convert) if convert else book, fonts, printed,
+        renders[convert] = render_book(convert_book(book, convert, fonts) if convert else book, fonts, printed,
                                        cache.memo_folder(config.root, "chapters"), jobs)
     outputs: dict[str, bytes] = {}
     if config.writing_mode == "vertical-rl" and printed:

@@ -11,6 +11,7 @@ import functools
 import opencc
 
 from builder.config import CONVERSIONS, derive_identifier
+from builder.fonts import FontStack, is_ignorable
 from builder.markdown import quotes_for, requote
 from builder.model import Book
 
@@ -22,9 +23,13 @@ def _converter(name: str) -> opencc.OpenCC:
     return opencc.OpenCC(name)
 
 
-def convert_book(book: Book, name: str) -> Book:
-    """A copy of the book with its Han text converted and `zh` tags retagged; Japanese and Korean untouched."""
+def convert_book(book: Book, name: str, fonts: FontStack | None = None) -> Book:
+    """A copy of the book with its Han text converted and `zh` tags retagged; Japanese and Korean untouched.
+    With `fonts`, a character is converted only to one they can draw."""
     convert, target = _converter(name).convert, CONVERSIONS[name]
+    if fonts is not None:
+        convert = functools.partial(_drawable_conversion, convert, lambda char: is_ignorable(char) or bool(
+            fonts.family_for(target, char)))
     out = copy.deepcopy(book)
     out.config = _convert_config(book.config, convert, target)
     for chapter in out.chapters:
@@ -42,6 +47,15 @@ def convert_book(book: Book, name: str) -> Book:
         if _convertible(source):
             entry.title = _convert_text(convert, source, target, entry.title)
     return out
+
+
+def _drawable_conversion(convert, drawable, text: str) -> str:
+    """`convert(text)`, keeping each character whose conversion no font draws: OpenCC writes some rare Simplified
+    forms outside the CJK faces (斸 becomes U+230C1), which printed as a box."""
+    out = convert(text)
+    if out == text or len(out) != len(text):  # a phrase converted to another length has no character pairs
+        return out
+    return "".join(new if new == old or drawable(new) else old for old, new in zip(text, out))
 
 
 def _convert_text(convert, lang: str, target: str, text: str) -> str:

@@ -127,7 +127,7 @@ def build_snapshot(book_dir: Path, fonts: FontStack, reporter: Reporter, allow_r
     edition = preview_edition(config, edition_name)
     book = read_book(config, PassContext(reporter, fonts, allow_remote))
     if edition and edition.convert:
-        book = convert_book(book, edition.convert)
+        book = convert_book(book, edition.convert, fonts)
     rendered = render_book(book, fonts, printed=False,  # no PDF: its HTML and CSS would go unused
                            memo_dir=memo_folder(config.root, "chapters"))
     epub = make_epub_edition(rendered, fonts, edition)

@@ -443,3 +443,19 @@ def test_a_reading_wider_than_its_base_widens_it_in_print(tmp_path):
             assert right.x0 >= left.x1 - 0.1, f"{left.get_text()} and {right.get_text()} overlap"
     edge = max(c.x1 for c in chars if c.size == body)
     assert all(c.x1 <= edge + 0.1 for c in readings), "a reading runs past the text block"
+
+
+def test_a_conversion_keeps_a_character_whose_converted_form_no_font_draws(tmp_path):
+    """OpenCC's t2s writes 斸 as U+230C1, which no CJK face has: the Simplified edition printed a box, with a
+    warning naming no chapter, and its EPUB fonts lacked the glyph. The character is kept as written instead;
+    its neighbours are converted."""
+    text = "# 第一回\n\n刨山藥，斸黃精。\n"
+    editions = ('[editions.simp]\nformat = "epub"\nconvert = "t2s"\n\n'
+                '[editions.simp-pdf]\nformat = "pdf"\nprofile = "screen"\nconvert = "t2s"\n')
+    out, proc = small_book(tmp_path, text, "zh-Hant", tables=editions)
+    from helpers import epub_members
+
+    body = epub_members(out / "t-simp.epub")["EPUB/ch-01.xhtml"].decode()
+    assert "刨山药，斸黄精。" in body and "\U000230C1" not in body, body
+    assert "PDF001" not in proc.stderr and "notdef" not in proc.stderr, proc.stderr
+    assert "斸" in "".join(c.get_text() for c in pdf_chars(out / "t-simp-pdf.pdf"))
