@@ -9,7 +9,8 @@ import re
 from builder.config import LANG_RE, Config
 from builder.diagnostics import Reporter, did_you_mean
 from builder.loader import Source
-from builder.markdown import MAX_NESTING, cut_table_rows, map_columns, nesting_overflow, note_problems, parse_markdown
+from builder.markdown import (MAX_NESTING, cut_table_rows, map_columns, nesting_overflow, note_problems, parse_markdown,
+                              ruby_problems)
 from builder.plaintext import to_markdown
 from builder.model import Chapter
 
@@ -56,6 +57,8 @@ def _parse(source: Source, lang: str, reporter: Reporter):
                            "`\\|` for a `|` inside a cell", source.path, line)
         for line, col, message in note_problems(parsed, source.text):
             reporter.warning("SRC011", message, source.path, line, col=col)
+        for line, col, message in ruby_problems(parsed):
+            reporter.warning("SRC012", message, source.path, line, col=col)
         return parsed
     converted = to_markdown(source.text)
     for line, message in converted.notes:

@@ -26,6 +26,7 @@ CODES = {
     "SRC009": "heading without text, left out of the table of contents",
     "SRC010": "table row with more cells than its header: GFM would drop the extra cells",
     "SRC011": "footnote never called, called but never defined, or defined twice",
+    "SRC012": "ruby whose readings do not match its characters: it stays text",
     "ID001": "duplicate id",
     "LNK001": "link to a missing chapter or file",
     "LNK002": "link to a missing anchor",

@@ -17,7 +17,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 __all__ = ["Parsed", "Token", "parse_markdown", "render_tokens", "inline_text", "nesting_overflow",
-           "located_children", "map_columns", "source_position", "cut_table_rows", "quotes_for", "requote"]
+           "located_children", "map_columns", "source_position", "cut_table_rows", "quotes_for", "requote",
+           "ruby_problems"]
 
 # markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
 MAX_NESTING = 40
@@ -273,6 +274,21 @@ def note_problems(parsed: Parsed, text: str):
                 close = [label for label in defined if label.lower() == call.group(1).lower()]
                 hint = f" (did you mean [^{close[0]}]?)" if close else ""
                 yield line, col, f"footnote [^{call.group(1)}] is called but never defined{hint}: the call stays text"
+
+
+def ruby_problems(parsed: Parsed):
+    """Yield (line, column, message) for a ruby whose readings neither match its characters one for one nor
+    are one for the word (`{東京都|とう|きょう}`): it stays text, braces and bars printed."""
+    for block in parsed.tokens:
+        for child in (block.children or []) if block.type == "inline" else []:
+            for match in RUBY_RE.finditer(child.content) if child.type == "text" else []:
+                base, readings = match.group(1), match.group(2)[1:].split("|")
+                if len(readings) > 1 and len(readings) != len(base) and not base.isascii():
+                    found = block.content.find(match.group())
+                    line, col = source_position(block, found) if found >= 0 else (block.map[0] + 1, None)
+                    yield line, col, (f"ruby {match.group()} has {len(readings)} readings for {len(base)} "
+                                      "characters: give one reading per character, or one for the word; it "
+                                      "stays text")
 
 
 CJK_RE = re.compile("[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"

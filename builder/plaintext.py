@@ -23,10 +23,15 @@ AOZORA = re.compile(r"［＃|《[\u3041-\u309f\u30a0-\u30ff]+》")
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~=])")
 VERSE = re.compile(r"^(?:\u3000{4,}| {8,})")
 OPENING = "「『（《〈〔【﹁([{‘“"
-KANJI_RUN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆〇ヶ※]+"  # ※ stands for a gaiji, which may carry ruby
+KANJI_RUN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff々〆〇ヶ※]+"  # ※: a gaiji left as is
 RUBY_MARKED = re.compile(r"｜([^｜《》\n]+)《([^《》\n]+)》")
 RUBY_KANJI = re.compile(f"({KANJI_RUN})《([^《》\\n]+)》")
 NOTE = re.compile(r"［＃([^［］]*(?:［[^［］]*］[^［］]*)*)］")
+# A gaiji: ※ and a note naming the character by its JIS X 0213 plane-row-cell (第3水準1-84-28, 1-6-84) or its
+# code point (U+5F58); the escaping MD_SPECIAL added sits between the numbers.
+GAIJI = re.compile(r"※［＃([^［］]*(?:［[^［］]*］[^［］]*)*)］")
+GAIJI_JIS = re.compile(r"(?<![0-9])([12])\\?-([0-9]{1,2})\\?-([0-9]{1,2})(?![0-9])")
+GAIJI_UNICODE = re.compile(r"U\\?\+([0-9A-Fa-f]{4,6})(?![0-9A-Fa-f])")
 HEADING = re.compile(r"「([^」]+)」は[大中小]見出し")
 BOUTEN = re.compile(r"「([^」]+)」に\S*傍[点線]")
 SUBSCRIPT = re.compile(r"「([^」]+)」は下付き小文字")
@@ -117,10 +122,29 @@ def _notes(body: str, number: int, notes: list[tuple[int, str]]) -> tuple[str, b
             notes.append((number, f"Aozora annotation ［＃{note}］ is not honoured and is left out"))
         return ""
 
+    body = GAIJI.sub(lambda m: MD_SPECIAL.sub(r"\\\1", gaiji(m.group(1)) or "") or m.group(), body)
     for pattern, wrap in ((BOUTEN, lambda t: f"[{t}]{{.bouten}}"), (SUBSCRIPT, lambda t: f"<sub>{t}</sub>"),
                           (SUPERSCRIPT, lambda t: f"<sup>{t}</sup>")):
         body = _mark_preceding(body, pattern, wrap)
     return NOTE.sub(apply, body), heading
+
+
+def gaiji(note: str) -> str | None:
+    """The character an Aozora gaiji note names by code point or by JIS X 0213 plane-row-cell (Python's
+    EUC-JIS-2004 codec holds that table), if any."""
+    code = note.rsplit("」", 1)[-1]  # after the character's description, which may hold numbers
+    if found := GAIJI_UNICODE.search(code):
+        value = int(found.group(1), 16)
+        return chr(value) if value <= 0x10FFFF and not 0xD800 <= value <= 0xDFFF else None
+    if found := GAIJI_JIS.search(code):
+        plane, row, cell = map(int, found.groups())
+        if 1 <= row <= 94 and 1 <= cell <= 94:
+            raw = bytes([0xA0 + row, 0xA0 + cell])
+            try:
+                return (raw if plane == 1 else b"\x8f" + raw).decode("euc_jis_2004")
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def _mark_preceding(body: str, pattern: re.Pattern, wrap) -> str:

@@ -335,3 +335,13 @@ def test_an_escaped_pipe_between_braces_in_a_table_cell_loses_its_backslash():
     assert "<td><code>match x { A | B }</code></td>" in html and "<td><code>{x|y}</code></td>" in html, html
     assert "<td><ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby></td>" in html, html
     assert "<td><code>{漢字|かんじ}</code></td>" in html, html
+
+
+def test_a_ruby_whose_readings_do_not_match_its_characters_is_a_located_warning(tmp_path):
+    """`{東京都|とう|きょう}` (two readings, three characters) was printed as typed, braces and bars, with no word.
+    Code and a base of ASCII letters stay quiet."""
+    book = make_book(tmp_path, "# 章\n\n東京に住む。{東京都|とう|きょう}に住む。\n\n{漢字|か|ん|じ}、`{漢字|か|ん|じ}`、{ab|c|d|e}。\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(located(proc.stderr)) == [("SRC012", 3, 7), ("SRC012", 5, 1)], proc.stderr
+    assert "ruby {東京都|とう|きょう} has 2 readings for 3 characters" in proc.stderr

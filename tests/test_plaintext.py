@@ -43,3 +43,18 @@ def test_corpora_parse_to_the_same_tokens_as_markdown(corpus):
     for path in chapters:
         text = path.read_text(encoding="utf-8")
         assert tokens(text, plain=True) == tokens(text, plain=False), path.name
+
+
+def test_aozora_gaiji_named_by_jis_x_0213_or_code_point_become_their_characters():
+    """Gaiji that name a JIS X 0213 character (第3水準1-84-28, 1-6-84) or a code point were shown as ※ with a
+    warning that the character was outside the text's character set; they are all in Unicode."""
+    from builder.plaintext import to_markdown
+
+    text = ("吾輩《わがはい》は猫である\n\nこれは※［＃「彑／（「比」の間に「矢」）」、第3水準1-84-28］《てい》だ。"
+            "フ※［＃小書き片仮名ヒ、1-6-84］ンガー、※［＃「言＋墟のつくり」、第4水準2-88-74］、※［＃「口＋世」、U+546D、12-5］。"
+            "※［＃「不明な字」、第3水準1-99-99］\n")
+    converted = to_markdown(text)
+    assert "これは{彘|てい}だ。フㇶンガー、譃、呭。※" in converted.text, converted.text
+    assert [note for _, note in converted.notes] == [
+        "character ［＃「不明な字」、第3水準1-99-99］ is outside the text's character set (Aozora gaiji) and stays "
+        "shown as ※"]
