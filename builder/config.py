@@ -191,10 +191,13 @@ def _check_editions(path: Path, text: str, editions: dict):
         fmt, profile = values.get("format"), values.get("profile")
         if fmt not in FORMATS:
             yield Diagnostic("error", "CFG003" if fmt is None else "CFG004", f"[{table}] format must be "
-                             f"{EDITION_KEYS['format'][2]}, got {fmt!r}", path, *_key_or_table(text, table, "format"))
+                             f"{EDITION_KEYS['format'][2]}; {'none is given' if fmt is None else f'got {fmt!r}'}",
+                             path, *_key_or_table(text, table, "format"))
         elif fmt == "pdf" and profile not in PROFILES:
+            given = ("none is given (the press profile is the default only of a book without [editions])"
+                     if profile is None else f"got {profile!r}")
             yield Diagnostic("error", "CFG003" if profile is None else "CFG004", f"[{table}] profile must be "
-                             f"{EDITION_KEYS['profile'][2]}, got {profile!r}", path,
+                             f"{EDITION_KEYS['profile'][2]}; {given}", path,
                              *_key_or_table(text, table, "profile"))
         if "convert" in values and values["convert"] not in CONVERSIONS:
             yield Diagnostic("error", "CFG004", f"[{table}] convert must be {EDITION_KEYS['convert'][2]}, got "

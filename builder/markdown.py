@@ -33,7 +33,8 @@ CJK_OPENING = "「『（《〈【〔“‘"
 # A closing mark before any mark, or an opening mark after another opening mark (after a closing mark
 # the closing one is already compressed): one half em goes, as JIS X 4051 asks.
 PUNCT_PAIR_RE = re.compile(f"[{CJK_CLOSING}](?=[{CJK_CLOSING}{CJK_OPENING}])|(?<=[{CJK_OPENING}])[{CJK_OPENING}]")
-TCY_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{2}(?![0-9A-Za-z.,])")
+# Numbers of one or two digits set upright in vertical text (tate-chu-yoko); longer ones stay sideways.
+TCY_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{1,2}(?![0-9A-Za-z.,])")
 LONG_RUN = 100
 HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 # Before an opening quote and after a closing one beside Han or kana, a line may break (UAX #14 LB19a): the

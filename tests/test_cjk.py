@@ -273,7 +273,7 @@ def test_vertical_writing_for_the_epub_and_a_clear_word_for_print(tmp_path, java
 
     book = tmp_path / "book"
     (book / "chapters").mkdir(parents=True)
-    (book / "chapters" / "01.md").write_text("# 縦書き\n\n第12回は1990年の話。\n", encoding="utf-8")
+    (book / "chapters" / "01.md").write_text("# 縦書き\n\n第12回は1990年の話。午後3時に1人で。\n", encoding="utf-8")
     (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "ja"\n'
                                     'writing_mode = "vertical-rl"\nchapters = ["chapters/01.md"]\n')
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
@@ -285,7 +285,8 @@ def test_vertical_writing_for_the_epub_and_a_clear_word_for_print(tmp_path, java
         chapter = xml(zf.read("EPUB/ch-01.xhtml"))
         css = zf.read("EPUB/css/book.css").decode()
     assert opf.xpath("//opf:spine/@page-progression-direction", namespaces=NS) == ["rtl"]
-    assert chapter.xpath("//x:span[@class='tcy']/text()", namespaces=NS) == ["12"]
+    # One or two digits upright; four stay sideways (a single digit lay on its side).
+    assert chapter.xpath("//x:span[@class='tcy']/text()", namespaces=NS) == ["12", "3", "1"]
     assert "writing-mode: vertical-rl" in css and "text-combine-upright: all" in css
     code, report = epubcheck(epub, tmp_path / "report.json")
     assert code == 0 and not report.get("messages"), report.get("messages")
@@ -459,3 +460,16 @@ def test_a_conversion_keeps_a_character_whose_converted_form_no_font_draws(tmp_p
     assert "刨山药，斸黄精。" in body and "\U000230C1" not in body, body
     assert "PDF001" not in proc.stderr and "notdef" not in proc.stderr, proc.stderr
     assert "斸" in "".join(c.get_text() for c in pdf_chars(out / "t-simp-pdf.pdf"))
+
+
+@pytest.mark.parametrize("lang, indents", [("zh-Hans", (2, 2)), ("ja", (1, 1)), ("en", (0, 1.2))])
+def test_paragraphs_are_indented_as_the_language_sets_them(tmp_path, lang, indents):
+    """Japanese paragraphs took Chinese's two-character indent; Japanese sets one (一字下げ), after a heading
+    too, where English sets none."""
+    text = "# 章\n\n吾輩は猫である。名前はまだ無い。\n\nどこで生れたかとんと見当がつかぬ。\n"
+    out, _ = small_book(tmp_path, text, lang, "", "--edition", "print")
+    chars = [c for c in pdf_chars(out / "t.pdf") if c.get_text() in "章吾ど"]
+    left, size = min(c.x0 for c in chars if c.get_text() == "章"), max(c.size for c in chars if c.get_text() != "章")
+    for first, indent in zip("吾ど", indents):
+        x = min(c.x0 for c in chars if c.get_text() == first)
+        assert abs((x - left) / size - indent) < 0.05, (first, (x - left) / size)
