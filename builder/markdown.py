@@ -89,6 +89,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
     md.add_render_rule("text", _render_text)
     md.add_render_rule("code_text", lambda self, tokens, idx, options, env: escapeHtml(tokens[idx].content))
     md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("code_inline", _render_code_inline)
     md.add_render_rule("softbreak", _render_softbreak)
     for name, rule in FOOTNOTE_RULES.items():
         md.add_render_rule(name, rule)
@@ -196,6 +197,29 @@ def _render_table_open(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env)
 
 
+def _autospace(env) -> str:
+    """The quarter-em gap between Han or kana and Latin letters or digits: an empty span whose margin makes
+    it, so the text keeps no space and search finds 约5600公里. In print a <wbr> follows it: the engine allows
+    no line break across an empty inline box, and lines with Latin words or numbers in Chinese were spread
+    out to the break before."""
+    return '<span class="autospace"></span>' + ("<wbr/>" if env.get("edition") == "print" else "")
+
+
+def _render_code_inline(self, tokens, idx, options, env) -> str:
+    """A code span, with the gap from Han or kana text on either side that plain Latin text gets."""
+    code = tokens[idx].content
+    html = f"<code{self.renderAttrs(tokens[idx])}>{escapeHtml(code)}</code>"
+    before = tokens[idx - 1].content[-1:] if idx > 0 and tokens[idx - 1].type == "text" else ""
+    after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) and tokens[idx + 1].type == "text" else ""
+    if env.get("vertical"):
+        return html
+    if AUTOSPACE_RE.match(before + code[:1], 1):
+        html = _autospace(env) + html
+    if AUTOSPACE_RE.match(code[-1:] + after, 1):
+        html += _autospace(env)
+    return html
+
+
 def _render_text(self, tokens, idx, options, env) -> str:
     """Escape text; space CJK from Latin by layout; mark runs too long to be words for hyphenation."""
     text = escapeHtml(tokens[idx].content)
@@ -209,10 +233,7 @@ def _render_text(self, tokens, idx, options, env) -> str:
         text = PUNCT_PAIR_RE.sub(r'<span class="halt">\g<0></span>', text)
     if env.get("vertical"):  # two digits stand upright in one em (tate-chu-yoko); no Latin gap in columns
         return TCY_RE.sub(r'<span class="tcy">\g<0></span>', text)
-    # An empty span whose margin makes the gap: the text itself keeps no space, so search finds 约5600公里.
-    # In print a <wbr> follows it: the engine allows no line break across an empty inline box, and lines with
-    # Latin words or numbers in Chinese were spread out to the break before.
-    gap = '<span class="autospace"></span>' + ("<wbr/>" if env.get("edition") == "print" else "")
+    gap = _autospace(env)
     if env.get("edition") == "print":  # the engine's line breaking allows no break beside a quote mark
         text = QUOTE_BREAK_RE.sub("<wbr/>", text)
         # and allows one before a dash (UAX #14 B2), which must not start a line (kinsoku): it stays with the

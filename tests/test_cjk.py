@@ -473,3 +473,12 @@ def test_paragraphs_are_indented_as_the_language_sets_them(tmp_path, lang, inden
     for first, indent in zip("吾ど", indents):
         x = min(c.x0 for c in chars if c.get_text() == first)
         assert abs((x - left) / size - indent) < 0.05, (first, (x - left) / size)
+
+
+def test_inline_code_beside_han_gets_the_gap_latin_text_gets():
+    """`调用abc函数` had a quarter-em gap on each side of abc, `调用`abc`函数` none: code was set flush."""
+    gap = '<span class="autospace"></span>'
+    assert render("调用`abc`函数。调用 `abc` 函数。`x`开头，结尾`y`") == (
+        f"<p>调用{gap}<code>abc</code>{gap}函数。调用 <code>abc</code> 函数。<code>x</code>{gap}开头，结尾{gap}"
+        "<code>y</code></p>")
+    assert render("Call `abc` now, `中文`好", "en") == "<p>Call <code>abc</code> now, <code>中文</code>好</p>"
