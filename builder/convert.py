@@ -12,8 +12,9 @@ import opencc
 
 from builder.config import CONVERSIONS, derive_identifier
 from builder.fonts import FontStack, is_ignorable
-from builder.markdown import quotes_for, requote
+from builder.markdown import inline_text, quotes_for, requote
 from builder.model import Book
+from builder.toc import build_toc
 
 TEXT_TOKENS = ("text",)  # code spans, code blocks and URLs are never converted
 
@@ -36,17 +37,16 @@ def convert_book(book: Book, name: str, fonts: FontStack | None = None) -> Book:
         han = _convertible(chapter.lang)  # OpenCC leaves Latin text alone: English chapters may quote Chinese
         text = functools.partial(_convert_text, convert, chapter.lang, target)
         chapter.digest = hashlib.sha256(f"{chapter.digest}:{name}".encode()).hexdigest()
-        chapter.title = text(chapter.title) if han else chapter.title
-        for heading in chapter.headings:
-            heading.text = text(heading.text) if han else heading.text
         _convert_tokens(chapter.tokens, convert, target, chapter.lang)
+        # Headings read again from their converted tokens: a code span in a heading is never converted.
+        positions = {id(tok): at for at, tok in enumerate(chapter.tokens)}
+        titled = chapter.headings and chapter.title == chapter.headings[0].text  # not front matter's title
+        for heading in chapter.headings:
+            heading.text = inline_text(chapter.tokens[positions[id(heading.token)] + 1])
+        chapter.title = chapter.headings[0].text if titled else text(chapter.title) if han else chapter.title
         chapter.lang = _retag(chapter.lang, target)
         chapter.extra_langs = [_retag(lang, target) for lang in chapter.extra_langs]
-    for entry in _walk(out.toc):
-        source = book.chapters[entry.chapter - 1].lang
-        if _convertible(source):
-            entry.title = _convert_text(convert, source, target, entry.title)
-    return out
+    return build_toc(out)
 
 
 def _drawable_conversion(convert, drawable, text: str) -> str:
@@ -94,12 +94,6 @@ def _convert_tokens(tokens, convert, target: str, lang: str) -> None:
             tok.content = _convert_text(convert, here, target, tok.content)
         if tok.children:
             _convert_tokens(tok.children, convert, target, here)
-
-
-def _walk(entries):
-    for entry in entries:
-        yield entry
-        yield from _walk(entry.children)
 
 
 def _convertible(lang: str) -> bool:

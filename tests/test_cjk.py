@@ -352,7 +352,7 @@ def test_traditional_edition_from_a_simplified_source(tmp_path):
     from helpers import NS, xml
 
     text = ("# 软件与信息\n\n这是关于鼠标的文章。`简体代码`\n\n{lang=ja}\n図書館の写真です。\n\n"
-            "他说\"你好\"，Folio's “书”。\n\n{lang=en}\nAn \"English\" quote.\n")
+            "他说\"你好\"，Folio's “书”。\n\n{lang=en}\nAn \"English\" quote.\n\n## 第二节：`代码`与简体字\n")
     editions = ('[editions.cn]\nformat = "epub"\n\n[editions.tw]\nformat = "epub"\nconvert = "s2twp"\n\n'
                 '[editions.tw-pdf]\nformat = "pdf"\nprofile = "screen"\nconvert = "s2twp"\n')
     out, _ = small_book(tmp_path, text, "zh-Hans", tables=editions, title="西伯利亚")
@@ -370,6 +370,7 @@ def test_traditional_edition_from_a_simplified_source(tmp_path):
     assert chapter.get("lang") == "zh-Hant" and chapter.xpath("//x:p[@lang='ja']", namespaces=NS)
     assert opf.xpath("string(//dc:language)", namespaces=NS) == "zh-Hant"
     assert opf.xpath("string(//dc:title)", namespaces=NS) == "西伯利亞" and "軟體與資訊" in nav
+    assert "代码與簡體字" in nav and "代码與簡體字" in body, "code in a heading is not converted, in the contents too"
     fonts = {c.fontname.split("+")[-1] for c in pdf_chars(out / "t-tw-pdf.pdf") if c.get_text() in "體滑"}
     assert fonts == {"Noto-Serif-CJK-TC", "Noto-Serif-CJK-TC-Bold"}, "Traditional glyph shapes, body and heading"
 
