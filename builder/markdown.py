@@ -46,7 +46,7 @@ AUTOSPACE_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=
 LONG_RUN_RE = re.compile(r"[^\s<>&;\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % LONG_RUN)
 # The blocks plain text becomes (plaintext.py escapes the markers of all others): the same tokens as with
 # every rule, in half the time, as each line of a paragraph was tried by ten rules that could not match.
-PLAIN_BLOCK_RULES = ["heading", "blockquote", "paragraph"]
+PLAIN_BLOCK_RULES = ["heading", "blockquote", "paragraph", "attr"]  # attr: the plain reader's `{.verse}`
 ATTRS_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
 HEADING_ATTR_RE = re.compile(r"^(?:#[^\s]+|\.[A-Za-z_][\w-]*|lang=(?:\"[^\"]*\"|'[^']*'|[^\s\"']+))$")
 QUOTES = {"ja": "「」『』", "zh-Hant": "「」『』"}

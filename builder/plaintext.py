@@ -51,28 +51,39 @@ def to_markdown(text: str) -> Converted:
     """Choose the reading by the notation the file uses."""
     if AOZORA.search(text):
         return _aozora(text)
-    return Converted(_hard_wrapped(text), list(range(1, text.count("\n") + 2)))
+    return _hard_wrapped(text)
 
 
-def _hard_wrapped(text: str) -> str:
-    """Markdown with exactly as many lines as `text`."""
-    lines = text.split("\n")
-    out, titled = [], False
-    for number, line in enumerate(lines):
-        stripped = line.strip(" \t\u3000")
-        if not stripped:
-            out.append("")
-            continue
+def _hard_wrapped(text: str) -> Converted:
+    """Paragraphs of lines up to a blank line. A run of verse lines keeps its line breaks and is a paragraph of
+    its own (`{.verse}`, set as an indented block), unless the line before it ends with an opening bracket: then
+    the bracket, the verse and what closes it stay one paragraph, as before."""
+    lines, out, where = text.split("\n"), [], []
+    verse = [bool(VERSE.match(line)) and bool(line.strip(" \t\u3000")) for line in lines] + [False]
+    titled, quoted = False, False
+
+    def emit(markdown: str, number: int) -> None:
+        out.append(markdown)
+        where.append(number)
+
+    for at, line in enumerate(lines):
+        stripped, number = line.strip(" \t\u3000"), at + 1
         escaped = MD_SPECIAL.sub(r"\\\1", stripped)
-        if not titled:
-            out.append("# " + re.sub(r"[ \u3000]+", " ", escaped))
-            titled = True
-        else:
-            # A verse line keeps its break, and so does the line just before verse starts.
-            verse_next = number + 1 < len(lines) and VERSE.match(lines[number + 1]) \
-                and stripped[-1] not in OPENING  # 「 then verse: the bracket stays with the verse
-            out.append(escaped + ("\\" if verse_next else ""))
-    return "\n".join(out)
+        if not stripped or not titled:
+            emit("# " + re.sub(r"[ \u3000]+", " ", escaped) if stripped else "", number)
+            titled = titled or bool(stripped)
+            continue
+        before = lines[at - 1].strip(" \t\u3000")
+        if verse[at] and not verse[at - 1]:  # a run of verse starts
+            quoted = before[-1:] in tuple(OPENING) if before else False
+            if not quoted:
+                if before:
+                    emit("", number)  # it ends the paragraph before it
+                emit("{.verse}", number)
+        elif not verse[at] and verse[at - 1] and not quoted:
+            emit("", number)  # the first line after verse starts a paragraph
+        emit(escaped + ("\\" if verse[at] and verse[at + 1] else ""), number)
+    return Converted("\n".join(out), where)
 
 
 def _aozora(text: str) -> Converted:

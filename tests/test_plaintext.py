@@ -58,3 +58,40 @@ def test_aozora_gaiji_named_by_jis_x_0213_or_code_point_become_their_characters(
     assert [note for _, note in converted.notes] == [
         "character ［＃「不明な字」、第3水準1-99-99］ is outside the text's character set (Aozora gaiji) and stays "
         "shown as ※"]
+
+
+def test_verse_in_a_plain_text_chapter_is_a_block_of_its_own_lines(tmp_path):
+    """Verse (four ideographic spaces in) ran on from the line before it (詩曰：) and into the prose after it, one
+    paragraph whose first line took the 2 em indent while the others sat flush left: verse was indented less
+    than prose. It is now an indented block of its own lines, in both editions."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    from helpers import epub_members, run_folio
+
+    text = ("第一回\n\n　　詩曰：\n　　　　混沌未分天地亂，\n　　　　自從盤古破鴻濛，\n　　蓋聞天地之數。\n\n"
+            "　　他道：「\n　　　　覆載群生仰至仁，\n」\n")
+    converted = to_markdown(text)
+    assert converted.text.split("\n")[2:8] == ["詩曰：", "", "{.verse}", "混沌未分天地亂，\\", "自從盤古破鴻濛，", ""]
+    assert len(converted.lines) == len(converted.text.split("\n")) and converted.lines[5] == 4
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "chapters" / "01.txt").write_text(text, encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hant"\n'
+                                    'chapters = ["chapters/01.txt"]\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    xhtml = epub_members(tmp_path / "out" / "t.epub")["EPUB/ch-01.xhtml"].decode()
+    assert "<p>詩曰：</p>\n<p class=\"verse\">混沌未分天地亂，<br/>\n自從盤古破鴻濛，</p>\n<p>蓋聞天地之數。</p>" in xhtml
+    assert '<p>他道<span class="halt">：</span>「覆載群生仰至仁，」</p>' in xhtml, "after an opening bracket: one paragraph"
+    starts: dict[str, float] = {}
+    for page in extract_pages(str(tmp_path / "out" / "t.pdf")):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar) and item.get_text() in "詩混自蓋章第":
+                starts[item.get_text()] = min(starts.get(item.get_text(), 1e9), item.x0)
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+    left = starts["第"]  # the chapter title, at the text block's left edge
+    assert abs(starts["混"] - starts["自"]) < 0.1 and starts["混"] - left > starts["詩"] - left - 0.1, starts
