@@ -286,6 +286,7 @@ def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Pa
     if not printed:
         return rendered
     page_css = env.get_template("page.css.j2").render(**_common(book), margins=PAGE_MARGINS_IN,
+                                                      front=front_spacing(book.config),
                                                       image_max_in=image_max_height(book.config))
     rendered.print_outlines = outline_css(env, book)
     rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
@@ -340,6 +341,18 @@ SMALL_TYPE = {
 PAGE_MARGINS_IN = (0.75, 0.85)
 # Room an image's own line keeps beside it (its strut's descent and leading), so the line fits the page too.
 IMAGE_LINE_ROOM_IN = 0.3
+
+
+# The front matter's white space, in inches on a 6 x 9 in page, whose text block is 7.4 in tall; other trims
+# scale it to their text block (at 4 x 6 in, the title page ran onto a second page and the copyright block split).
+FRONT_SPACING_IN = {"half_title": 2.2, "title": 1.6, "authors": 2.5, "copyright": 4.6}
+FRONT_SPACING_HEIGHT_IN = 7.4
+
+
+def front_spacing(config) -> dict[str, float]:
+    """The half-title's, title page's and copyright page's spacing for this trim's text block."""
+    scale = (to_inches(config.trim[1]) - sum(PAGE_MARGINS_IN)) / FRONT_SPACING_HEIGHT_IN
+    return {name: round(inches * scale, 3) for name, inches in FRONT_SPACING_IN.items()}
 
 
 def image_max_height(config) -> float:

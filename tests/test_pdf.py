@@ -424,3 +424,21 @@ def test_ordered_lists_keep_their_first_number_and_item_values_in_print(tmp_path
     numbers = re.findall(r"^\s*(\d+)\.\s+(\w+)", text, re.M)
     assert [n for n, word in numbers if word in ("five", "six", "zero", "one", "three", "four", "a", "nine", "ten")] \
         == ["5", "6", "0", "1", "3", "4", "1", "9", "10"], numbers
+
+
+def test_the_title_and_copyright_pages_fit_a_small_trim(tmp_path):
+    """Their white space was fixed in inches for 6 x 9 in: at 4 x 6 in the author went to a page of their own
+    and the copyright block split across two pages."""
+    from helpers import one_chapter_book, pdftotext, run_folio
+
+    book = one_chapter_book(tmp_path / "book", "# One\n\nText.\n", toml='[print]\ntrim = "4in x 6in"\n')
+    toml = (book / "book.toml").read_text().replace('authors = ["A"]', 'authors = ["Ann Author"]\nsubtitle = "Sub"\n'
+                                                    'publisher = "Pub House"\nrights = "All rights reserved."')
+    (book / "book.toml").write_text(toml)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr
+    pages = pdftotext(next((tmp_path / "out").glob("*.pdf"))).split("\f")
+    title = [n for n, page in enumerate(pages) if re.search(r"^Sub$", page, re.M)]
+    assert len(title) == 1 and "Ann Author" in pages[title[0]], pages[:6]
+    notice = [n for n, page in enumerate(pages) if "All rights reserved." in page or "Made with" in page]
+    assert len(notice) == 1, pages[:6]
