@@ -483,3 +483,12 @@ def test_inline_code_beside_han_gets_the_gap_latin_text_gets():
         f"<p>调用{gap}<code>abc</code>{gap}函数。调用 <code>abc</code> 函数。<code>x</code>{gap}开头，结尾{gap}"
         "<code>y</code></p>")
     assert render("Call `abc` now, `中文`好", "en") == "<p>Call <code>abc</code> now, <code>中文</code>好</p>"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hans"])
+def test_a_loose_list_items_text_starts_where_a_tight_items_does(tmp_path, lang):
+    """A loose item's paragraph took the paragraph indent, so its text sat 1.2-2 em right of a tight item's."""
+    text = "# 章\n\n- 甲 tight\n- 乙 tight\n\n段落。\n\n- 丙 loose\n\n- 丁 loose\n"
+    out, _ = small_book(tmp_path, text, lang, "", "--edition", "print")
+    starts = {c.get_text(): c.x0 for c in pdf_chars(out / "t.pdf") if c.get_text() in "甲乙丙丁"}
+    assert max(starts.values()) - min(starts.values()) < 0.1, starts
