@@ -10,7 +10,7 @@ from lxml import etree
 
 from builder.fontuse import safe_parser
 from builder.model import PageStart
-from builder.render import Rendered, epub_name
+from builder.render import Rendered, epub_name, labels_for
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB = "http://www.idpf.org/2007/ops"
@@ -54,7 +54,8 @@ def add_page_list(rendered: Rendered, starts: list[PageStart], body_start: int, 
         if doc.name in marks:
             doc = dataclasses.replace(doc, xhtml=mark_pages(doc.xhtml, marks[doc.name]))
         elif doc.kind == "nav":
-            doc = dataclasses.replace(doc, xhtml=add_page_nav(doc.xhtml, targets))
+            doc = dataclasses.replace(doc, xhtml=add_page_nav(doc.xhtml, targets,
+                                                              labels_for(rendered.book.config.language)["pages"]))
         documents.append(doc)
     return dataclasses.replace(rendered, epub_documents=documents, page_source=source, page_targets=targets)
 
@@ -127,13 +128,13 @@ def _insert(element, kind: str, index: int, label: str) -> None:
         element.addnext(span)
 
 
-def add_page_nav(xhtml: str, targets: list[tuple[str, str]]) -> str:
+def add_page_nav(xhtml: str, targets: list[tuple[str, str]], label: str = "Pages") -> str:
     """Append `<nav epub:type="page-list">` to the navigation document."""
     root = etree.fromstring(xhtml.encode(), safe_parser())
     body = root.find(f"{{{XHTML}}}body")
     nav = etree.SubElement(body, f"{{{XHTML}}}nav", {f"{{{EPUB}}}type": "page-list", "id": "page-list",
                                                       "role": "doc-pagelist", "hidden": "hidden",
-                                                      "aria-label": "Pages"})
+                                                      "aria-label": label})
     nav.text, nav.tail = "\n", "\n"
     items = etree.SubElement(nav, f"{{{XHTML}}}ol")
     items.tail = "\n"

@@ -31,13 +31,17 @@ from builder.toc import flatten_toc
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STYLES = folio_folder("styles")
-LABELS = {
+LABELS = {  # made_with: the colophon, {version} filled in
     "en": {"contents": "Contents", "cover": "Cover", "title_page": "Title Page", "start": "Start of Content",
-           "by": "by"},
-    "zh-Hans": {"contents": "目录", "cover": "封面", "title_page": "书名页", "start": "正文", "by": "著"},
-    "zh-Hant": {"contents": "目錄", "cover": "封面", "title_page": "書名頁", "start": "正文", "by": "著"},
-    "ja": {"contents": "目次", "cover": "表紙", "title_page": "扉", "start": "本文", "by": "著"},
-    "ko": {"contents": "차례", "cover": "표지", "title_page": "속표지", "start": "본문", "by": "지음"},
+           "by": "by", "landmarks": "Landmarks", "pages": "Pages", "made_with": "Made with Folio {version}."},
+    "zh-Hans": {"contents": "目录", "cover": "封面", "title_page": "书名页", "start": "正文", "by": "著",
+                "landmarks": "导览", "pages": "页码", "made_with": "由 Folio {version} 制作。"},
+    "zh-Hant": {"contents": "目錄", "cover": "封面", "title_page": "書名頁", "start": "正文", "by": "著",
+                "landmarks": "導覽", "pages": "頁碼", "made_with": "由 Folio {version} 製作。"},
+    "ja": {"contents": "目次", "cover": "表紙", "title_page": "扉", "start": "本文", "by": "著",
+           "landmarks": "ランドマーク", "pages": "ページ", "made_with": "Folio {version} で制作。"},
+    "ko": {"contents": "차례", "cover": "표지", "title_page": "속표지", "start": "본문", "by": "지음",
+           "landmarks": "랜드마크", "pages": "페이지", "made_with": "Folio {version}(으)로 제작."},
 }
 
 

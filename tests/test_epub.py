@@ -251,3 +251,20 @@ def test_raw_details_and_summary_are_kept_and_pass_epubcheck(java, tmp_path):
     assert root.xpath("string(//x:details[2]/x:p)", namespaces=NS) == "A Markdown paragraph inside."
     code, report = epubcheck(tmp_path / "out" / "t.epub", tmp_path / "report.json")
     assert code == 0, report.get("messages")
+
+
+def test_navigation_labels_and_the_colophon_are_in_the_books_language(tmp_path):
+    """A Japanese book's landmarks and page list were labelled "Landmarks" and "Pages" (read aloud by screen
+    readers), and its copyright page said "Made with Folio"."""
+    from helpers import epub_members, one_chapter_book, pdftotext, run_folio, xml
+
+    book = one_chapter_book(tmp_path / "book", "# 章\n\n本文です。\n", "ja")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    members = epub_members(next((tmp_path / "out").glob("*.epub")))
+    nav = xml(members["EPUB/nav.xhtml"])
+    labels = {n.get("id"): n.get("aria-label") for n in nav.iter("{http://www.w3.org/1999/xhtml}nav")}
+    assert labels["landmarks"] == "ランドマーク" and labels["page-list"] == "ページ", labels
+    assert "<navLabel><text>ページ</text></navLabel>" in members["EPUB/toc.ncx"].decode()
+    text = pdftotext(next((tmp_path / "out").glob("*.pdf")))
+    assert "で制作。" in text and "Made with" not in text
