@@ -649,6 +649,22 @@ def _located(rule):
     return located
 
 
+# What the typographer rules and the CJK quote rules write, and what the author may have typed for it.
+TYPESET = {"“": "[\"“]", "”": "[\"”]", "‘": "['‘]", "’": "['’]", "「": "[\"'「]", "」": "[\"'」]",
+           "『": "[\"'『]", "』": "[\"'』]", "–": "(?:–|--)", "—": "(?:—|---)", "…": "(?:…|\\.\\.\\.)"}
+
+
+def _find_typeset(content: str, text: str, start: int) -> int:
+    """Where `text` (a text token, perhaps with curly quotes, dashes or an ellipsis the rules made) begins in
+    `content` (the source) from `start`; -1 when it is not there."""
+    found = content.find(text, start)
+    if found >= 0 or not any(char in TYPESET for char in text):
+        return found
+    pattern = "".join(TYPESET.get(char) or re.escape(char) for char in text)
+    match = re.compile(pattern).search(content, start)
+    return match.start() if match else -1
+
+
 def located_children(block: Token, types: set[str]):
     """Yield (child, line, offset) for an inline block's children; those of `types` are found in the block's
     content (inline tokens carry no line of their own), the others, and what is not found, get None."""
@@ -658,7 +674,8 @@ def located_children(block: Token, types: set[str]):
         if child.type not in types:
             yield child, None, None
         else:
-            found = child.meta["offset"] if "offset" in child.meta else block.content.find(child.content, offset)
+            found = child.meta["offset"] if "offset" in child.meta else _find_typeset(block.content, child.content,
+                                                                                       offset)
             if found >= 0:
                 offset = found + len(child.content)
             yield child, line + block.content.count("\n", 0, max(found, 0)), found if found >= 0 else None

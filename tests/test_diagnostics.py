@@ -73,11 +73,13 @@ def test_links_images_and_raw_html_are_reported_at_their_column(tmp_path):
 
 
 def test_half_width_punctuation_is_reported_at_the_column_of_the_character(tmp_path):
-    book = make_book(tmp_path, "# 标题\n\n> 引文里的第一句,第二句:问题?\n\n**标签**:内容\n", lang="zh-Hans")
+    book = make_book(tmp_path, "# 标题\n\n> 引文里的第一句,第二句:问题?\n\n**标签**:内容\n\n他说:\"你好,世界!\"然后...走了,好\n",
+                     lang="zh-Hans")
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")  # stops before layout
     assert proc.returncode == 1
     cjk = [d for d in located(proc.stderr) if d[0] == "CJK001"]
-    assert cjk == [("CJK001", 3, 10), ("CJK001", 5, 7)], proc.stderr  # the first mark of each line
+    # The first mark of each line; the last line's text was typeset (curly quotes, …): it had no column.
+    assert cjk == [("CJK001", 3, 10), ("CJK001", 5, 7), ("CJK001", 7, 7)], proc.stderr
 
 
 def test_front_matter_errors_have_columns_and_suggestions(tmp_path):
