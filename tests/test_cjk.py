@@ -300,9 +300,11 @@ def test_cjk_lines_are_justified_flush_and_the_last_line_stays_ragged(tmp_path):
     out, _ = small_book(tmp_path, f"# 对齐\n\n{paragraph}\n\nEnglish text stays as it is.\n", "zh-Hans", "",
                         "--edition", "print")
     lines = defaultdict(list)
-    for char in pdf_chars(out / "t.pdf"):
-        if "\u4e00" <= char.get_text() <= "\u9fff" or char.get_text() in "，。：——":
-            lines[(-round(char.y0))].append(char)  # a one-page book: the baseline identifies the line
+    chars = pdf_chars(out / "t.pdf")
+    body = next(c.size for c in chars if c.get_text() == "俄")  # not the copyright page's smaller Chinese
+    for char in chars:
+        if ("\u4e00" <= char.get_text() <= "\u9fff" or char.get_text() in "，。：——") and char.size == body:
+            lines[(-round(char.y0))].append(char)  # a one-chapter book: the baseline identifies the line
     body = [chars for _, chars in sorted(lines.items()) if len(chars) > 3][1:]  # skip the title line
     rights = [max(c.x1 for c in chars) for chars in body]
     assert len(rights) >= 5
