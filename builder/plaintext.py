@@ -23,6 +23,8 @@ AOZORA = re.compile(r"［＃|《[\u3041-\u309f\u30a0-\u30ff]+》")
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~=])")
 VERSE = re.compile(r"^(?:\u3000{4,}| {8,})")
 OPENING = "「『（《〈〔【﹁([{‘“"
+LINE_START_MARKS = "，。、；：？！」』）》〉】〕…‥"  # what cannot start a line, so continues the one before
+VERSE_LINE_ENDS = "，。、；：？！」』）》〉】〕…‥—﹐﹑﹒﹔﹕﹖﹗"  # a verse line ending otherwise was wrapped in the source
 KANJI_RUN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff々〆〇ヶ※]+"  # ※: a gaiji left as is
 RUBY_MARKED = re.compile(r"｜([^｜《》\n]+)《([^《》\n]+)》")
 RUBY_KANJI = re.compile(f"({KANJI_RUN})《([^《》\\n]+)》")
@@ -59,7 +61,7 @@ def _hard_wrapped(text: str) -> Converted:
     its own (`{.verse}`, set as an indented block), unless the line before it ends with an opening bracket: then
     the bracket, the verse and what closes it stay one paragraph, as before."""
     lines, out, where = text.split("\n"), [], []
-    verse = [bool(VERSE.match(line)) and bool(line.strip(" \t\u3000")) for line in lines] + [False]
+    verse, wrapped = _verse_lines(lines)
     titled, quoted = False, False
 
     def emit(markdown: str, number: int) -> None:
@@ -82,8 +84,22 @@ def _hard_wrapped(text: str) -> Converted:
                 emit("{.verse}", number)
         elif not verse[at] and verse[at - 1] and not quoted:
             emit("", number)  # the first line after verse starts a paragraph
-        emit(escaped + ("\\" if verse[at] and verse[at + 1] else ""), number)
+        emit(escaped + ("\\" if verse[at] and verse[at + 1] and not wrapped[at + 1] else ""), number)
     return Converted("\n".join(out), where)
+
+
+def _verse_lines(lines: list[str]) -> tuple[list[bool], list[bool]]:
+    """Which lines are verse, and which of those continue the line before them, whose end the source wrapped
+    (`…偏有味` then `，老妻稚子團圓會。`, `…天際` then `彩雲開。`, indented or not); one more False at the end of
+    each. A line opening with a bracket starts anew (西遊記's list of scriptures: `…七百四十八卷`, `《菩薩經》…`)."""
+    verse = [bool(VERSE.match(line)) and bool(line.strip(" \t\u3000")) for line in lines] + [False]
+    wrapped = [False] * len(verse)
+    for at in range(1, len(lines)):
+        stripped, before = lines[at].strip(" \t\u3000"), lines[at - 1].strip(" \t\u3000")
+        if verse[at - 1] and stripped and stripped[0] not in OPENING and (
+                stripped[0] in LINE_START_MARKS or before[-1] not in VERSE_LINE_ENDS):
+            verse[at] = wrapped[at] = True
+    return verse, wrapped
 
 
 def _aozora(text: str) -> Converted:

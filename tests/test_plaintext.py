@@ -95,3 +95,15 @@ def test_verse_in_a_plain_text_chapter_is_a_block_of_its_own_lines(tmp_path):
                 stack.extend(item)
     left = starts["第"]  # the chapter title, at the text block's left edge
     assert abs(starts["混"] - starts["自"]) < 0.1 and starts["混"] - left > starts["詩"] - left - 0.1, starts
+
+
+def test_a_verse_line_the_source_wrapped_continues_its_line():
+    """西遊記 wraps some verse lines in the source (`…偏有味` then `       ，老妻稚子團圓會。`, `…天際` then
+    `彩雲開。`): set as a new paragraph or line, a line began with `，` (the corpus kinsoku test caught it). A line
+    opening with a bracket after one without punctuation is a new line (its list of scriptures)."""
+    text = ("第十回\n\n　　詞曰：\n　　　　垂鉤撒網捉鮮鱗，沒醬膩，偏有味\n       ，老妻稚子團圓會。\n"
+            "　　　　宿鷗驚不起，天際\n彩雲開。\n\n　　乃是：\n　　　　《涅槃經》一部 …… 七百四十八卷\n"
+            "　　　　《菩薩經》一部 …… 一千二十一卷\n\n　　又詩：\n")
+    assert to_markdown(text).text.split("\n")[2:] == [
+        "詞曰：", "", "{.verse}", "垂鉤撒網捉鮮鱗，沒醬膩，偏有味", "，老妻稚子團圓會。\\", "宿鷗驚不起，天際", "彩雲開。",
+        "", "乃是：", "", "{.verse}", "《涅槃經》一部 …… 七百四十八卷\\", "《菩薩經》一部 …… 一千二十一卷", "", "又詩：", ""]
