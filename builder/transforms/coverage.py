@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 
 from builder.fonts import is_ignorable
 from builder.markdown import source_position
 from builder.model import Book, Chapter
+
+TAG_RE = re.compile(r"<[^>]*>")  # the text of raw HTML: its tags and attributes are ASCII the stack covers
 
 
 def check_font_coverage(book: Book, ctx) -> Book:
@@ -30,7 +34,7 @@ def check_font_coverage(book: Book, ctx) -> Book:
 
 def _texts(chapter: Chapter):
     """Text content with the line it starts on and, for inline blocks, the block (whose columns are known):
-    inline blocks, code blocks and the title."""
+    inline blocks, code blocks, raw HTML blocks and the title."""
     if chapter.front_matter.get("title"):
         yield chapter.front_matter["title"], 1, None
     for tok in chapter.tokens:
@@ -39,6 +43,8 @@ def _texts(chapter: Chapter):
             yield tok.content, line, tok
         elif tok.type in ("fence", "code_block"):
             yield tok.content, line + (1 if tok.type == "fence" else 0), None
+        elif tok.type == "html_block":  # raw HTML, and an imported chapter's tables and definition lists
+            yield html.unescape(TAG_RE.sub("", tok.content)), line, None
 
 
 def _name(char: str) -> str:
