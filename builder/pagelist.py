@@ -4,6 +4,7 @@ nav, and the name of the print edition they come from. A reader can cite "p. 37"
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 import uuid
 
 from lxml import etree
@@ -101,13 +102,20 @@ def _locate(slots, offset: int):
             seen = before
             for index, ch in enumerate(text):
                 if ch.isalnum():
-                    if seen == offset:
+                    if seen == offset:  # a page that begins inside a hyphenated word is marked before the word
+                        while index > 0 and _in_word(text[index - 1]) and _in_word(ch):
+                            index -= 1
                         return element, kind, index
                     seen += 1
             if element is slots[-1][0] and kind == slots[-1][1]:
                 return element, kind, len(text)
     element, kind, _ = slots[0]
     return element, kind, 0
+
+
+def _in_word(char: str) -> bool:
+    """A letter or digit of a word split at a line's end (not Han, kana or hangul, which are words alone)."""
+    return char.isalnum() and unicodedata.east_asian_width(char) not in "WF"
 
 
 def _insert(element, kind: str, index: int, label: str) -> None:

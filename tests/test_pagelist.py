@@ -93,3 +93,17 @@ def test_epub2_readers_get_the_same_pages_in_the_ncx(sample):
     by_src = {p.xpath("string(n:content/@src)", namespaces=ncx_ns): int(p.get("playOrder")) for p in points}
     assert sorted(set(by_src.values())) == list(range(1, len(set(by_src.values())) + 1))
     assert by_src["ch-01.xhtml"] < by_src["ch-01.xhtml#page-2"] < by_src["ch-02.xhtml"] < by_src["ch-02.xhtml#page-6"]
+
+
+def test_a_page_that_begins_inside_a_hyphenated_word_is_marked_before_the_word():
+    """A print page beginning in `Cap-/tain` put its marker inside the word (`Cap<span/>tain`): a screen reader
+    announced the page in the middle of the word. Han characters are words alone: a marker stays before its own."""
+    from builder.pagelist import mark_pages
+
+    doc = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" '
+           'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>t</title></head>'
+           '<body><p>The Captain said 中文字。</p></body></html>')
+    marked = mark_pages(doc, [(6, 0, "7"), (16, 1, "8")])  # the "t" of "tain" (T,h,e,C,a,p: 0-5); 字 (16)
+    body = marked.split("<body>")[1]
+    assert body.startswith('<p>The <span epub:type="pagebreak" role="doc-pagebreak" id="page-7" aria-label="7"/>'
+                           'Captain said 中文<span'), body
