@@ -172,12 +172,12 @@ def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
         doc = "" if index == chapter.index else epub_name(book.chapters[index - 1], count)
         return f"{doc}#{anchor}" if anchor else (doc or f"#{chapter.id}")
 
+    def src_of(image) -> str:
+        return f"images/{image.name}" if edition == "epub" else image.path.relative_to(book.config.root).as_posix()
+
     def src(tok) -> str:
         path = tok.meta.get("image")
-        if path is None:
-            return tok.meta.get("source_src") or ""
-        image = book.images[path]
-        return f"images/{image.name}" if edition == "epub" else path.relative_to(book.config.root).as_posix()
+        return src_of(book.images[path]) if path is not None else tok.meta.get("source_src") or ""
 
     produced: set[str] = set()
 
@@ -194,8 +194,34 @@ def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
         return value in produced or value.startswith("#") or is_remote(value) and value.split(":")[0].lower() in (
             "http", "https", "mailto") and attr == "href"
 
-    adjust = adjust_print if edition == "print" else None
+    glyphs = {src_of(image) for image in book.images.values() if is_sizeless_svg(image.data)}
+
+    def adjust(container) -> None:
+        mark_glyph_images(container, glyphs)
+        if edition == "print":
+            adjust_print(container)
+
     return Markup(to_markup(clean_html(html, check_url), xhtml=edition == "epub", adjust=adjust))
+
+
+SVG_ROOT_RE = re.compile(rb"<svg\b[^>]*>")
+
+
+def is_sizeless_svg(data: bytes) -> bool:
+    """An SVG with no width or height of its own (a viewBox alone): a browser or the print engine sets it as wide
+    as the text block."""
+    root = SVG_ROOT_RE.search(data[:4096])
+    return bool(root) and not (re.search(rb"\swidth\s*=", root.group()) and re.search(rb"\sheight\s*=", root.group()))
+
+
+def mark_glyph_images(container, glyphs: set[str]) -> None:
+    """A sizeless SVG inside a line of text (Moby-Dick's cross, Queequeg's mark) is set a line high, class
+    `glyph`: it was blown up to the text block's width and broke its line apart."""
+    for img in container.iter("img"):
+        parent = img.getparent()
+        alone = not (parent.text or "").strip() and not (img.tail or "").strip() and len(parent) == 1
+        if img.get("src") in glyphs and not alone:
+            img.set("class", " ".join(filter(None, [img.get("class"), "glyph"])))
 
 
 def adjust_print(container) -> None:

@@ -268,3 +268,20 @@ def test_navigation_labels_and_the_colophon_are_in_the_books_language(tmp_path):
     assert "<navLabel><text>ページ</text></navLabel>" in members["EPUB/toc.ncx"].decode()
     text = pdftotext(next((tmp_path / "out").glob("*.pdf")))
     assert "で制作。" in text and "Made with" not in text
+
+
+def test_a_sizeless_svg_in_a_line_of_text_is_set_a_line_high(tmp_path):
+    """An SVG with a viewBox alone (Moby-Dick's "his ✚ mark") inside a line was blown up to the text block's width,
+    in both editions, breaking the line apart. Alone in its paragraph, an SVG is still an illustration."""
+    import re
+
+    from helpers import epub_members, one_chapter_book, pdftotext, run_folio
+
+    book = one_chapter_book(tmp_path / "book", "# One\n\nQuohog, his ![a cross](mark.svg) mark.\n\n![A figure](mark.svg)\n")
+    (book / "chapters" / "mark.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 60 60">'
+                                                '<path d="M25 0h10v25h25v10H35v25H25V35H0V25h25z"/></svg>')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    xhtml = epub_members(next((tmp_path / "out").glob("*.epub")))["EPUB/ch-01.xhtml"].decode()
+    assert re.search(r'his <img [^>]*class="glyph"/> mark\.', xhtml) and xhtml.count('class="glyph"') == 1, xhtml
+    assert "Quohog, his mark." in " ".join(pdftotext(next((tmp_path / "out").glob("*.pdf"))).split())
