@@ -36,6 +36,7 @@ PUNCT_PAIR_RE = re.compile(f"[{CJK_CLOSING}](?=[{CJK_CLOSING}{CJK_OPENING}])|(?<
 # Numbers of one or two digits set upright in vertical text (tate-chu-yoko); longer ones stay sideways.
 TCY_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{1,2}(?![0-9A-Za-z.,])")
 LONG_RUN = 100
+LONG_CODE = 24  # characters: inline code this long may break anywhere (styles/book.css `code.long-code`)
 HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 # Before an opening quote and after a closing one beside Han or kana, a line may break (UAX #14 LB19a): the
 # engine follows the older rule, so a line could not end before “ and was spread to the break before it.
@@ -87,7 +88,7 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
     md.core.ruler.push("long_rows", _long_rows)
     md.add_render_rule("footnote_anchor", _render_footnote_backref)
     md.add_render_rule("text", _render_text)
-    md.add_render_rule("code_text", lambda self, tokens, idx, options, env: escapeHtml(tokens[idx].content))
+    md.add_render_rule("code_text", _render_code_text)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("code_inline", _render_code_inline)
     md.add_render_rule("softbreak", _render_softbreak)
@@ -178,9 +179,15 @@ def _render_softbreak(self, tokens, idx, options, env) -> str:
     """A hard-wrapped line break between two CJK characters joins them: Chinese has no word spaces."""
     before = tokens[idx - 1].content[-1:] if idx > 0 and tokens[idx - 1].type == "text" else ""
     after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) and tokens[idx + 1].type == "text" else ""
-    if before and after and CJK_RE.match(before) and CJK_RE.match(after):
+    if before and after and (CJK_RE.match(before) and _joins(after) or _joins(before) and CJK_RE.match(after)):
         return ""
     return "\n"
+
+
+def _joins(char: str) -> bool:
+    """A character a hard-wrapped CJK line may end or begin with, joined to CJK text without a space: CJK, the
+    small form variants (﹔﹐﹒), and marks CJK text shares with Latin (… — ‧ · “ ”)."""
+    return bool(CJK_RE.match(char)) or "\ufe50" <= char <= "\ufe6f" or char in "…‥—―‧·“”‘’"
 
 
 def _render_table_open(self, tokens, idx, options, env) -> str:
@@ -205,10 +212,29 @@ def _autospace(env) -> str:
     return '<span class="autospace"></span>' + ("<wbr/>" if env.get("edition") == "print" else "")
 
 
+def _render_code_text(self, tokens, idx, options, env) -> str:
+    """Text inside raw `<kbd>`, `<samp>` or `<code>`, as typed, with the gap from Han or kana text just outside
+    the element (set inside it, at its edge: the tag is written already)."""
+    text, html = tokens[idx].content, escapeHtml(tokens[idx].content)
+    before = tokens[idx - 2].content[-1:] if idx > 1 and tokens[idx - 2].type == "text" else ""
+    after = tokens[idx + 2].content[:1] if idx + 2 < len(tokens) and tokens[idx + 2].type == "text" else ""
+    if env.get("vertical"):
+        return html
+    if tokens[idx - 1].type == "html_inline" and AUTOSPACE_RE.match(before + text[:1], 1):
+        html = _autospace(env) + html
+    if idx + 1 < len(tokens) and tokens[idx + 1].type == "html_inline" and AUTOSPACE_RE.match(text[-1:] + after, 1):
+        html += _autospace(env)
+    return html
+
+
 def _render_code_inline(self, tokens, idx, options, env) -> str:
     """A code span, with the gap from Han or kana text on either side that plain Latin text gets."""
     code = tokens[idx].content
-    html = f"<code{self.renderAttrs(tokens[idx])}>{escapeHtml(code)}</code>"
+    tok = tokens[idx]
+    if len(code) > LONG_CODE:  # on a copy: the same tokens are rendered for every edition
+        tok = tok.copy(attrs=dict(tok.attrs))
+        tok.attrJoin("class", "long-code")
+    html = f"<code{self.renderAttrs(tok)}>{escapeHtml(code)}</code>"
     before = tokens[idx - 1].content[-1:] if idx > 0 and tokens[idx - 1].type == "text" else ""
     after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) and tokens[idx + 1].type == "text" else ""
     if env.get("vertical"):

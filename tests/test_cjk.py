@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -494,3 +495,29 @@ def test_a_loose_list_items_text_starts_where_a_tight_items_does(tmp_path, lang)
     out, _ = small_book(tmp_path, text, lang, "", "--edition", "print")
     starts = {c.get_text(): c.x0 for c in pdf_chars(out / "t.pdf") if c.get_text() in "甲乙丙丁"}
     assert max(starts.values()) - min(starts.values()) < 0.1, starts
+
+
+def test_raw_kbd_and_samp_beside_han_get_the_gap_and_hard_wrapped_marks_join():
+    """`按<kbd>Ctrl</kbd>键` was set flush; a hard-wrapped line starting with ﹔ or … was joined with a space."""
+    from builder.markdown import parse_markdown, render_tokens
+
+    gap = '<span class="autospace"></span>'
+    assert render("按<kbd>Ctrl</kbd>键，见<samp>x</samp>。") == \
+        f"<p>按<kbd>{gap}Ctrl{gap}</kbd>键，见<samp>{gap}x</samp>。</p>"
+    html = render_tokens(parse_markdown("第一行\n﹔第二行\n…第三行\n“引”\n", "zh-Hant").tokens, lambda t: "",
+                         lambda t: "", "t", "epub")
+    assert html == "<p>第一行﹔第二行…第三行“引”</p>\n", html
+
+
+def test_a_long_identifier_fills_its_line_and_contents_entries_are_not_hyphenated(tmp_path):
+    """Unhyphenated, a long identifier moved whole to the next line and the words before it were spread across
+    theirs; the contents page hyphenated code in a heading (`anoth-er_identifier`)."""
+    from helpers import pdftotext
+
+    word = "ThisIsAVeryLongUnbrokenIdentifierThatGoesOnAndOnWithoutAnySpaces"
+    text = f"# Long\n\nInline long identifier: `{word}` ends here.\n\n## The `another_really_long_identifier_name_for_heading` part\n"
+    out, _ = small_book(tmp_path, text, "en", "", "--edition", "print")
+    pages = pdftotext(out / "t.pdf").split("\f")
+    assert any(re.search(r"identifier: ThisIs", page) for page in pages), pages
+    contents = next(page for page in pages if "Contents" in page)
+    assert "\u2010" not in contents and "-\n" not in contents, contents
