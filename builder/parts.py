@@ -19,8 +19,8 @@ from builder.forked import worker_signals
 from builder.model import Book, Chapter, PageStart
 from builder.pdfpost.stitch import Folios, Part, stitch
 from builder.profiles import Profile, layout_assets
-from builder.render import (FRONT_IDS, SHEET_LEAD, Rendered, chapter_ids, folio_sheet_html, links_in,
-                            print_part_html)
+from builder.printhtml import FRONT_IDS, SHEET_LEAD, chapter_ids, folio_sheet_html, links_in, print_part_html
+from builder.render import Rendered
 from builder.toc import flatten_toc
 from builder.writers.pdf import LaidOut, PartLaidOut, lay_out_part
 

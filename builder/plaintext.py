@@ -4,7 +4,7 @@ Chinese and Japanese books often arrive as plain text:
 - hard-wrapped text (西遊記): the first non-blank line is the title, paragraphs are separated by blank
   lines (or lines of ideographic spaces), lines indented by eight spaces or four ideographic spaces are
   verse and keep their breaks, and prose lines join without a space between CJK characters (see
-  markdown._render_softbreak);
+  markdown.text.render_softbreak);
 - Aozora Bunko text (吾輩は猫である): one line is one paragraph; ruby `｜漢字《かんじ》` and `漢字《かんじ》`;
   annotations `［＃…］`: headings, emphasis dots, subscripts and indented blocks are honoured, the others
   are reported at their line and dropped.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 # Aozora notation: an annotation, or a kana reading in 《》 (Chinese uses 《》 for book titles: 《易》).
 AOZORA = re.compile(r"［＃|《[\u3041-\u309f\u30a0-\u30ff]+》")
 # Every ASCII mark that can start or end a Markdown construct ("=" underlines a setext heading) is escaped,
-# so the text reads as written and markdown.PLAIN_BLOCK_RULES suffice to parse it.
+# so the text reads as written and markdown.parser.PLAIN_BLOCK_RULES suffice to parse it.
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>&~=])")
 VERSE = re.compile(r"^(?:\u3000{4,}| {8,})")
 OPENING = "「『（《〈〔【﹁([{‘“"

@@ -18,7 +18,9 @@ from builder.forked import worker_signals
 from builder.parts import Layouts
 from builder.pdfpost import finish_pdf
 from builder.profiles import CMYK_PROFILE, PROFILES, Profile, gutter_for, layout_assets
-from builder.render import Rendered, profile_css, whole_print_html
+from builder.pagestyle import profile_css
+from builder.printhtml import whole_print_html
+from builder.render import Rendered
 from builder.writers.pdf import FetchRefused, LaidOut, lay_out
 
 

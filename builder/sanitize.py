@@ -125,6 +125,16 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+SVG_ROOT_RE = re.compile(rb"<svg\b[^>]*>")
+
+
+def is_sizeless_svg(data: bytes) -> bool:
+    """An SVG with no width or height of its own (a viewBox alone): a browser or the print engine sets it as wide
+    as the text block."""
+    root = SVG_ROOT_RE.search(data[:4096])
+    return bool(root) and not (re.search(rb"\swidth\s*=", root.group()) and re.search(rb"\sheight\s*=", root.group()))
+
+
 def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
     """Remove scripts, event handlers, foreign content and external references from an SVG."""
     if re.search(rb"<!(DOCTYPE|ENTITY)", data[:4096], re.IGNORECASE):

@@ -163,7 +163,7 @@ def test_outline_rules_select_any_id(anchor):
 
     from weasyprint import CSS, HTML
 
-    from builder.render import css_id_selector
+    from builder.templating import css_id_selector
 
     html = HTML(string=f"<h1 id='x'>decoy</h1><h1 id=\"{escape(anchor)}\">target</h1>")
     css = CSS(string=f"h1 {{ bookmark-level: none; }} {css_id_selector(anchor)} "

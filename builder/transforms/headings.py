@@ -9,7 +9,7 @@ from builder.model import Book, Chapter, Heading
 
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 RAW_ID_RE = re.compile(r"""(?<![\w:-])id\s*=\s*["']([^"']*)["']""", re.IGNORECASE)  # not data-id=
-# Ids Folio gives footnotes and their calls (markdown._render_footnote_*): an author's id must not take them.
+# Ids Folio gives footnotes and their calls (markdown.notes): an author's id must not take them.
 RESERVED_ID_RE = re.compile(r"^(?:fn|fnref)-ch-\d+")
 
 

@@ -1,4 +1,4 @@
-"""Say where the print edition will set a huge paragraph in parts (see render.split_long_paragraphs)."""
+"""Say where the print edition will set a huge paragraph in parts (see chaptertree.split_long_paragraphs)."""
 
 from __future__ import annotations
 

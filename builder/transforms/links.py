@@ -16,7 +16,7 @@ from builder.paths import Refused, resolve_inside, url_path
 from builder.remote import RemoteRefused
 from builder.remote import check_url as check_remote_url
 from builder.remote import fetch as fetch_remote
-from builder.sanitize import clean_svg
+from builder.sanitize import clean_svg, is_sizeless_svg
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 
@@ -111,7 +111,8 @@ def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow
             return
         stem = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", path.stem).lower()
                       .encode("ascii", "ignore").decode()).strip("-") or "image"
-        book.images[path] = Image(path, f"{len(book.images) + 1:02d}-{stem}{path.suffix.lower()}", data)
+        book.images[path] = Image(path, f"{len(book.images) + 1:02d}-{stem}{path.suffix.lower()}", data,
+                                  glyph=is_sizeless_svg(data))
     tok.meta["image"] = path
     book.images[path].uses.append((chapter.path, line))
     if not "".join(c.content for c in tok.children or []).strip():

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from builder.markdown import located_children, source_position
 from builder.model import Book
-from builder.render import chapter_ids
+from builder.printhtml import chapter_ids
 from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS, kept_value
 
 TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")

@@ -47,7 +47,8 @@ with _libraries_by_soname():
 
 from builder.model import MEDIA_TYPES, PageStart
 from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders, page_styles
-from builder.render import Rendered, whole_print_css
+from builder.printhtml import whole_print_css
+from builder.render import Rendered
 
 
 @dataclass

@@ -1,0 +1,79 @@
+"""A chapter's rendered tree made ready for an edition: glyph-sized SVGs in both; for print, huge paragraphs
+split, list numbers as counters, ruby bases as wide as their readings."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from builder.model import PRINT_PARAGRAPH_LIMIT
+
+
+def mark_glyph_images(container, glyphs: set[str]) -> None:
+    """A sizeless SVG inside a line of text (Moby-Dick's cross, Queequeg's mark) is set a line high, class
+    `glyph`: it was blown up to the text block's width and broke its line apart."""
+    for img in container.iter("img"):
+        parent = img.getparent()
+        alone = not (parent.text or "").strip() and not (img.tail or "").strip() and len(parent) == 1
+        if img.get("src") in glyphs and not alone:
+            img.set("class", " ".join(filter(None, [img.get("class"), "glyph"])))
+
+
+def adjust_print(container) -> None:
+    """What the print edition's chapter tree needs besides the EPUB's: huge paragraphs split, list numbers."""
+    split_long_paragraphs(container)
+    number_lists(container)
+    widen_ruby(container)
+
+
+RT_SIZE = 0.5  # a reading's size in ems of its base (styles/print.css `rt`)
+
+
+def widen_ruby(container) -> None:
+    """A base narrower than its reading is padded to the reading's width on both sides: the engine has no ruby
+    layout, and a reading set over a narrower base ran into its neighbours' and past the text block."""
+    for ruby in container.iter("ruby"):
+        reading = "".join(rt.text_content() for rt in ruby.iter("rt"))
+        excess = RT_SIZE * _ems(reading) - _ems(ruby.text or "")
+        if excess > 0.01:
+            style = (ruby.get("style") or "").rstrip("; ")
+            ruby.set("style", f"{style}; padding-left: {excess / 2:.3f}em; padding-right: {excess / 2:.3f}em"
+                     .lstrip("; "))
+
+
+def _ems(text: str) -> float:
+    """Roughly how wide `text` is set, in ems: wide (CJK) characters 1, others about 0.55."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
+
+
+def number_lists(container) -> None:
+    """A list's `start` and an item's `value` as the counters the print engine reads (WeasyPrint 70 ignores
+    both attributes: a list written from 5. was printed from 1.); it increments list-item after a counter-set."""
+    for element, attr, prop in [*((ol, "start", "counter-reset") for ol in container.iter("ol")),
+                                *((li, "value", "counter-set") for li in container.iter("li"))]:
+        number = (element.get(attr) or "").strip()
+        if number.lstrip("-").isdigit() and len(number) < 10:
+            style = (element.get("style") or "").rstrip("; ")
+            element.set("style", f"{style}; {prop}: list-item {int(number) - 1}".lstrip("; "))
+
+
+def split_long_paragraphs(container, limit: int = PRINT_PARAGRAPH_LIMIT) -> None:
+    """Set a huge plain paragraph as consecutive parts: the engine's time per line grows with the length of
+    the paragraph, so a 10 MB paragraph would take most of an hour. The structure pass warns where."""
+    for para in list(container.iter("p")):
+        if len(para.text or "") <= limit or len(para) > 0:
+            continue  # paragraphs with inline markup stay whole: splitting could break nesting
+        parts, current, size = [], [], 0
+        for word in para.text.split(" "):
+            current.append(word)
+            size += len(word) + 1
+            if size >= limit:
+                parts.append(" ".join(current))
+                current, size = [], 0
+        parts.append(" ".join(current))
+        para.text = parts[0]
+        anchor = para
+        for text in (p for p in parts[1:] if p):
+            follower = para.makeelement("p", {"class": "continued"})
+            follower.text = text
+            anchor.addnext(follower)
+            anchor = follower
