@@ -35,9 +35,7 @@ def widen_ruby(container) -> None:
         reading = "".join(rt.text_content() for rt in ruby.iter("rt"))
         excess = RT_SIZE * _ems(reading) - _ems(ruby.text or "")
         if excess > 0.01:
-            style = (ruby.get("style") or "").rstrip("; ")
-            ruby.set("style", f"{style}; padding-left: {excess / 2:.3f}em; padding-right: {excess / 2:.3f}em"
-                     .lstrip("; "))
+            _add_style(ruby, f"padding-left: {excess / 2:.3f}em; padding-right: {excess / 2:.3f}em")
 
 
 def _ems(text: str) -> float:
@@ -46,14 +44,34 @@ def _ems(text: str) -> float:
 
 
 def number_lists(container) -> None:
-    """A list's `start` and an item's `value` as the counters the print engine reads (WeasyPrint 70 ignores
-    both attributes: a list written from 5. was printed from 1.); it increments list-item after a counter-set."""
-    for element, attr, prop in [*((ol, "start", "counter-reset") for ol in container.iter("ol")),
-                                *((li, "value", "counter-set") for li in container.iter("li"))]:
-        number = (element.get(attr) or "").strip()
-        if number.lstrip("-").isdigit() and len(number) < 10:
-            style = (element.get("style") or "").rstrip("; ")
-            element.set("style", f"{style}; {prop}: list-item {int(number) - 1}".lstrip("; "))
+    """A list's `start` and `reversed` and an item's `value` as the counters the print engine reads (WeasyPrint 70
+    ignores all three: a list written from 5. was printed from 1., a reversed one counted up); it applies an
+    item's counter-set before its increment."""
+    for ol in container.iter("ol"):
+        items = [li for li in ol if li.tag == "li"]
+        step = -1 if ol.get("reversed") is not None else 1
+        start = _whole(ol.get("start"))
+        if start is None and step < 0:  # HTML: a reversed list counts down from its number of items
+            start = len(items)
+        if start is not None:
+            _add_style(ol, f"counter-reset: list-item {start - step}")
+        for li in items:
+            value = _whole(li.get("value"))
+            _add_style(li, "; ".join(([f"counter-set: list-item {value - step}"] if value is not None else [])
+                                     + (["counter-increment: list-item -1"] if step < 0 else [])))
+
+
+def _whole(number: str | None) -> int | None:
+    """An attribute's whole number (the sanitiser warns of any other value), else None."""
+    number = (number or "").strip()
+    return int(number) if number.lstrip("-").isdigit() and len(number) < 10 else None
+
+
+def _add_style(element, declarations: str) -> None:
+    """Append declarations to an element's style attribute."""
+    if declarations:
+        style = (element.get("style") or "").rstrip("; ")
+        element.set("style", f"{style}; {declarations}".lstrip("; "))
 
 
 def split_long_paragraphs(container, limit: int = PRINT_PARAGRAPH_LIMIT) -> None:
