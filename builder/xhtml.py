@@ -169,6 +169,7 @@ class _Writer:
         self.notes: list[tuple[int, str, str]] = []
         self.unknown: set[str] = set()
         self.in_list = 0
+        self.lists = 0  # lists written: each takes the other marker style from the one before (see listing)
 
     # Blocks ------------------------------------------------------------------------------------------
 
@@ -241,6 +242,12 @@ class _Writer:
         ids.extend(self._own_id(el))
         lang = _lang(el) or lang
         number = int(el.get("start")) if (el.get("start") or "").isdigit() else 1
+        if name == "ol" and el.get("reversed") is not None:
+            self._note(el, "XHT002", "<ol reversed> is not carried: the list counts up from its start")
+        # Markdown runs two lists of one kind into one list (the second's start and items' numbers lost), unless
+        # their markers differ: - and *, 1. and 1).
+        self.lists += 1
+        bullet, delimiter = ("- ", ". ") if self.lists % 2 else ("* ", ") ")
         items = []
         self.in_list += 1
         for child in el:
@@ -255,7 +262,7 @@ class _Writer:
         loose = any(not t for item in items for t, _ in item)
         out: list[tuple[str, int]] = []
         for item in items:
-            marker = "- " if name == "ul" else f"{number}. "
+            marker = bullet if name == "ul" else f"{number}{delimiter}"
             number += 1
             if out and loose:
                 out.append(("", item[0][1]))

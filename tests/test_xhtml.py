@@ -227,3 +227,20 @@ def test_a_list_item_number_markdown_cannot_carry_is_reported():
     assert "3. three" in converted.text and "5. seven" in converted.text
     assert [(line, code) for line, code, _ in converted.notes] == [(3, "XHT002")], converted.notes
     assert 'value="7"> is not carried: the item is numbered 5' in converted.notes[0][2]
+
+
+def test_adjacent_lists_stay_apart_and_a_reversed_list_is_reported():
+    """Two lists of one kind side by side ran into one Markdown list: the second's start was lost, and the
+    warning about its item's value named a number it did not print. `reversed` was dropped without a word."""
+    from builder import xhtml
+    from builder.markdown import parse_markdown, render_tokens
+
+    page = ('<html xmlns="http://www.w3.org/1999/xhtml"><head><title>T</title></head><body>\n'
+            '<ol><li>one</li><li>two</li></ol>\n<ol start="10"><li>ten</li><li value="12">twelve</li></ol>\n'
+            '<ul><li>a</li></ul>\n<ul><li>b</li></ul>\n<ol reversed=""><li>down</li></ol></body></html>')
+    converted = xhtml.to_markdown(page, as_html=False)
+    html = render_tokens(parse_markdown(converted.text, "en").tokens, lambda t: "", lambda t: "", "t", "epub")
+    assert html.count("<ol") == 3 and html.count("<ul>") == 2 and '<ol start="10">' in html, html
+    notes = [(line, code, message) for line, code, message in converted.notes]
+    assert [(line, code) for line, code, _ in notes] == [(3, "XHT002"), (6, "XHT002")], notes
+    assert "numbered 11" in notes[0][2] and "<ol reversed> is not carried" in notes[1][2], notes
