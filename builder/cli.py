@@ -33,7 +33,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="treat every warning as an error")
     build.add_argument("--allow-remote", action="store_true",
                        help="fetch http(s) images (never from private, loopback or link-local addresses)")
-    build.add_argument("--quiet", action="store_true", help="print only problems")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     build.add_argument("--jobs", type=_count("a number of processes", "2"), metavar="N",
                        default=os.cpu_count() or 1,
                        help="processes laying out the print editions' chapters at once (default: the number of "
@@ -85,7 +85,7 @@ def add_cover_parser(sub) -> None:
     cover.add_argument("--strict", action="store_true", help="treat every warning as an error")
     cover.add_argument("--allow-remote", action="store_true",
                        help="fetch http(s) images when laying out the edition to count its pages")
-    cover.add_argument("--quiet", action="store_true", help="print only problems")
+    cover.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     cover.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 

@@ -61,6 +61,9 @@ def test_no_progress_in_ci_or_with_quiet_or_through_a_pipe(tmp_path):
     (book / "chapters" / "01-when-siberia-calls.md").open("a", encoding="utf-8").write("\nOne more line.\n")
     code, stdout, terminal = build_on_terminal(book, tmp_path / "b", "--edition", "epub", "--quiet")
     assert code == 0 and terminal == "" and stdout == ""
+    (book / "chapters" / "01-when-siberia-calls.md").open("a", encoding="utf-8").write("\nAnd another.\n")
+    code, stdout, terminal = build_on_terminal(book, tmp_path / "b", "--edition", "epub", "-q")  # as with ls, cp
+    assert code == 0 and terminal == "" and stdout == ""
     piped = subprocess.run([sys.executable, "-m", "builder", "build", str(book), "--out", str(tmp_path / "c"),
                             "--edition", "epub"], cwd=ROOT, capture_output=True, text=True,
                            env={k: v for k, v in os.environ.items() if k != "CI"})

@@ -46,7 +46,7 @@ with _libraries_by_soname():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
-from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders, page_styles
+from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders, page_styles, tabs
 from builder.printhtml import whole_print_css
 from builder.render import Rendered
 
@@ -69,6 +69,7 @@ colour_glyphs.install()
 lazy_faces.install()
 leaders.install()
 page_styles.install()
+tabs.install()
 
 
 HANGING = "，。、．：；！？」』）》〉﹔"
