@@ -321,8 +321,9 @@ class _Writer:
         inner = self.inline_children(el, _lang(el) or lang)
         if name == "a":
             return self.link(el, inner)
-        if name == "img":
-            return f"![{_escape(el.get('alt') or '')}]({self._destination(el.get('src') or '')})"
+        if name == "img":  # an empty alt is the author's word that the image is decorative (links.py)
+            decorative = "{.decorative}" if el.get("alt") is not None and not el.get("alt").strip() else ""
+            return f"![{_escape(el.get('alt') or '')}]({self._destination(el.get('src') or '')}){decorative}"
         if name in INLINE_HTML:
             attrs = self._attrs(el, name)
             start = name + "".join(f' {k}="{_html_attr(v)}"' for k, v in attrs.items())

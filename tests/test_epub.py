@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -285,3 +286,28 @@ def test_a_sizeless_svg_in_a_line_of_text_is_set_a_line_high(tmp_path):
     xhtml = epub_members(next((tmp_path / "out").glob("*.epub")))["EPUB/ch-01.xhtml"].decode()
     assert re.search(r'his <img [^>]*class="glyph"/> mark\.', xhtml) and xhtml.count('class="glyph"') == 1, xhtml
     assert "Quohog, his mark." in " ".join(pdftotext(next((tmp_path / "out").glob("*.pdf"))).split())
+
+
+def test_a_decorative_image_has_an_empty_alt_and_no_warning(tmp_path):
+    """An image marked decorative (`{.decorative}` in Markdown, `alt=""` in imported XHTML) was reported like one
+    with no alt text, and cost the book its accessibility claim."""
+    from PIL import Image as Picture
+
+    from helpers import one_chapter_book, run_folio
+
+    book = one_chapter_book(tmp_path / "book", "# Pictures\n\nA rule: ![](rule.png){.decorative}\n\n![](map.png)\n")
+    for name in ("rule.png", "map.png"):
+        Picture.new("RGB", (40, 20), "white").save(book / "chapters" / name)
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    assert re.findall(r"01\.md:(\d+):\d+: warning\[A11Y001\]: image 'map\.png' .*\{\.decorative\}", proc.stderr) \
+        == ["5"], proc.stderr
+    assert proc.stderr.count("A11Y001") == 1, proc.stderr
+    (book / "chapters" / "01.md").write_text("# Pictures\n\nA rule: ![](rule.png){.decorative}\n", encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out2"), "--edition", "epub")
+    assert proc.returncode == 0 and "A11Y001" not in proc.stderr, proc.stderr
+    members = epub_members(next((tmp_path / "out2").glob("*.epub")))
+    img = xml(members["EPUB/ch-01.xhtml"]).xpath("//x:img", namespaces=NS)[0]
+    assert img.get("alt") == "" and img.get("class") == "decorative", img.attrib
+    _, opf = _opf(members)
+    assert opf.xpath("//opf:meta[@property='dcterms:conformsTo']", namespaces=NS), "no accessibility claim"

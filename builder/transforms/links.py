@@ -115,10 +115,14 @@ def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow
                                   glyph=is_sizeless_svg(data))
     tok.meta["image"] = path
     book.images[path].uses.append((chapter.path, line))
-    if not "".join(c.content for c in tok.children or []).strip():
+    decorative = "decorative" in (tok.attrGet("class") or "").split()  # alt="" by the author's choice
+    if not decorative and not "".join(c.content for c in tok.children or []).strip():
         book.images_without_alt += 1
-        reporter.warning("A11Y001", f"image '{src}' has no alt text: describe it in ![…](…) for readers who "
-                         "cannot see it", chapter.path, line)
+        advice = ('give it an alt attribute that describes it, or alt="" if it is decorative'
+                  if chapter.path.suffix.lower() in (".xhtml", ".html", ".htm") else
+                  "describe it in ![…](…), or mark a decorative image ![](…){.decorative}")
+        reporter.warning("A11Y001", f"image '{src}' has no alt text for readers who cannot see it: {advice}",
+                         chapter.path, line)
 
 
 def _remote_key(book: Book, src: str) -> Path:
