@@ -69,6 +69,7 @@ class FontStack:
     cjk: dict[str, str]  # CJK key (zh-Hans, ja, ...) -> family
     default_cjk: str
     mono: dict[str, str] = field(default_factory=dict)  # CJK key or "latin" -> the family code is set in
+    fallback: list[str] = field(default_factory=list)  # families for scripts the others lack, in order
     faces: list[Face] = field(default_factory=list)
     _cmaps: dict[str, frozenset[int]] = field(default_factory=dict)
     # Memos: a long book asks about the same (language, character) pairs about a million times.
@@ -83,6 +84,7 @@ class FontStack:
         if mono and self.mono:
             faces = [self.mono.get(key)] if key else [self.mono.get("latin"), self.mono.get(self.default_cjk)]
             stack = [family for family in faces if family] + stack
+        stack += self.fallback  # before the emoji face, which has no letters but would draw ↩ or ✚ in colour
         return stack + [self.emoji] if with_emoji else stack
 
     def family_for(self, lang: str, char: str, mono: bool = False) -> str | None:
@@ -150,8 +152,10 @@ def load_font_stack(config_path: Path = FONTS_DIR / "fonts.toml") -> FontStack:
     stack = FontStack(latin=data["latin"]["family"], emoji=data["emoji"]["family"],
                       cjk={k: v["family"] for k, v in data["cjk"].items()},
                       default_cjk=data.get("defaults", {}).get("cjk", "zh-Hans"),
-                      mono={k: v["family"] for k, v in data.get("mono", {}).items()})
-    for entry in [data["latin"], data["emoji"], *data["cjk"].values(), *data.get("mono", {}).values()]:
+                      mono={k: v["family"] for k, v in data.get("mono", {}).items()},
+                      fallback=[entry["family"] for entry in data.get("fallback", [])])
+    for entry in [data["latin"], data["emoji"], *data["cjk"].values(), *data.get("mono", {}).values(),
+                  *data.get("fallback", [])]:
         for style in STYLES:
             if style in entry:
                 path = locate_file(entry[style], entry.get("package", ""))

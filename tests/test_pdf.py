@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import unicodedata
 
 import pikepdf
 import pytest
@@ -447,3 +449,30 @@ def test_the_title_and_copyright_pages_fit_a_small_trim(tmp_path):
     assert len(title) == 1 and "Ann Author" in pages[title[0]], pages[:6]
     notice = [n for n, page in enumerate(pages) if "All rights reserved." in page or "Made with" in page]
     assert len(notice) == 1, pages[:6]
+
+
+def test_scripts_the_text_faces_lack_are_drawn_by_the_configured_fallback_faces(tmp_path):
+    """Hebrew, Arabic, Devanagari or Thai quoted in an English book had no configured face: FNT001, no glyph in
+    the EPUB, and whatever face fontconfig found in the PDF. The fallback faces of fonts.toml draw them in
+    both editions, and the EPUB embeds a subset of each one used."""
+    from fontTools.ttLib import TTFont
+
+    from helpers import epub_members, one_chapter_book, pdftotext, run_folio
+
+    words = {"Noto Serif Hebrew": "שלום", "Noto Naskh Arabic": "سلام", "Noto Serif Devanagari": "नमस्ते",
+             "Noto Serif Thai": "สวัสดี"}
+    book = one_chapter_book(tmp_path / "book", "# Greetings\n\n" + " and ".join(words.values()) + ", and ↩.\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0 and "FNT001" not in proc.stderr, proc.stderr
+    members = epub_members(next((tmp_path / "out").glob("*.epub")))
+    for family, word in words.items():
+        name = next((n for n in members if n.startswith("EPUB/fonts/" + family.replace(" ", ""))), None)
+        assert name, (family, sorted(members))
+        cmap = TTFont(io.BytesIO(members[name])).getBestCmap()
+        assert all(ord(char) in cmap for char in word if not unicodedata.category(char).startswith("M")), family
+    pdf = next((tmp_path / "out").glob("*.pdf"))
+    with pikepdf.open(pdf) as doc:
+        names = {str(font.BaseFont).split("+", 1)[-1] for page in doc.pages
+                 for _, font in page.resources.get("/Font", {}).items()}
+    assert {family.replace(" ", "-") for family in words} | {"Noto-Sans-Math"} <= names, names
+    assert "שלום" in pdftotext(pdf) or "םולש" in pdftotext(pdf)
