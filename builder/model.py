@@ -47,6 +47,11 @@ class Chapter:
         """Anchor of the chapter opening, unique in the book."""
         return f"ch-{self.index}"
 
+    def ids(self) -> set[str]:
+        """The ids the chapter defines that links may target, from the model: a regex over its HTML would also
+        find `id="…"` in the text of code samples."""
+        return {self.id} | {h.id for h in self.headings if h.id} | set(self.anchors)
+
     @property
     def has_h1(self) -> bool:
         """Whether the Markdown itself carries the title heading."""

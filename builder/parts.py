@@ -19,7 +19,7 @@ from builder.forked import worker_signals
 from builder.model import Book, Chapter, PageStart
 from builder.pdfpost.stitch import Folios, Part, stitch
 from builder.profiles import Profile, layout_assets
-from builder.printhtml import FRONT_IDS, SHEET_LEAD, chapter_ids, folio_sheet_html, links_in, print_part_html
+from builder.printhtml import FRONT_IDS, SHEET_LEAD, folio_sheet_html, links_in, print_part_html
 from builder.render import Rendered
 from builder.toc import flatten_toc
 from builder.writers.pdf import LaidOut, PartLaidOut, lay_out_part
@@ -196,11 +196,11 @@ def _part_htmls(rendered: Rendered, groups: list[list[Chapter]]) -> tuple[list[s
     book = rendered.book
     # A link to an id no part has gets no stand-in, so the engine warns of it as in the whole book; a link
     # found in a code sample's text only adds a stand-in that nothing uses.
-    everywhere = set(FRONT_IDS).union(*(chapter_ids(chapter) for chapter in book.chapters))
+    everywhere = set(FRONT_IDS).union(*(chapter.ids() for chapter in book.chapters))
     htmls, stand_ins = [], []
     for group in groups:
         links = set().union(*(links_in(rendered.print_bodies[chapter.index]) for chapter in group))
-        own = set().union(*(chapter_ids(chapter) for chapter in group))
+        own = set().union(*(chapter.ids() for chapter in group))
         stand_ins.append(frozenset((links - own) & everywhere))
         end = None if group[-1] is book.chapters[-1] else "next-right"  # the book's last page ends it
         htmls.append(print_part_html(book, rendered.modified, rendered.print_bodies, group,
@@ -212,7 +212,7 @@ def _front_html(rendered: Rendered, numbers: dict[str, str]) -> tuple[str, froze
     """The front matter and contents, its folios as text, and its stand-ins for the chapters' anchors."""
     book = rendered.book
     plain = print_part_html(book, rendered.modified, rendered.print_bodies, [], front=True, numbers=numbers)
-    everywhere = set().union(*(chapter_ids(chapter) for chapter in book.chapters))
+    everywhere = set().union(*(chapter.ids() for chapter in book.chapters))
     stand_ins = frozenset((links_in(plain) - FRONT_IDS) & everywhere)
     return print_part_html(book, rendered.modified, rendered.print_bodies, [], front=True, numbers=numbers,
                            stand_ins=tuple(sorted(stand_ins)), end="next-right"), stand_ins

@@ -37,12 +37,6 @@ def print_part_html(book: Book, modified: dt.datetime, bodies: dict[int, Markup]
 FRONT_IDS = frozenset({"contents"})  # the ids print.html.j2 gives the front matter
 
 
-def chapter_ids(chapter: Chapter) -> set[str]:
-    """The ids a chapter's print HTML defines that links may target (from the model: a regex over the HTML
-    would also find `id="…"` in the text of code samples)."""
-    return {chapter.id} | {h.id for h in chapter.headings if h.id} | set(chapter.anchors)
-
-
 def links_in(html: str) -> set[str]:
     """The fragments an HTML document links to (a code sample's text may add some: harmless, see parts.py)."""
     return {unescape(fragment) for fragment in re.findall(r'href="#([^"]+)"', html)}

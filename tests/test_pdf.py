@@ -476,3 +476,17 @@ def test_scripts_the_text_faces_lack_are_drawn_by_the_configured_fallback_faces(
                  for _, font in page.resources.get("/Font", {}).items()}
     assert {family.replace(" ", "-") for family in words} | {"Noto-Sans-Math"} <= names, names
     assert "שלום" in pdftotext(pdf) or "םולש" in pdftotext(pdf)
+
+
+def test_a_line_is_not_cut_short_by_the_space_before_an_inline_element(tmp_path):
+    """Text before an inline element that fitted its line but for its last space was cut after its first word:
+    "P026" sat alone on a line, the rest of the sentence on the next (eight lines of Moby-Dick)."""
+    paragraphs = [f"P{k:03d} The road went down to the river and the old {'e' * k}rttii of <abbr>St.</abbr>&#xA0;Paul "
+                  "stood above it all and the bells rang." for k in range(1, 31)]
+    book = one_chapter_book(tmp_path / "book", "# Abbr\n\n" + "\n\n".join(paragraphs) + "\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line.strip() for line in pdftotext(next((tmp_path / "out").glob("*.pdf"))).splitlines()]
+    alone = [line for line in lines if re.fullmatch(r"P\d{3}", line)]
+    assert not alone, alone
+    assert sum(bool(re.match(r"P\d{3} The road", line)) for line in lines) == 30

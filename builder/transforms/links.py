@@ -23,7 +23,7 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 
 def resolve_links_and_images(book: Book, ctx) -> Book:
     """Mark each internal link with its target (chapter, anchor) and each image with its file."""
-    anchors = {c.index: {h.id for h in c.headings if h.id} | set(c.anchors) | {c.id} for c in book.chapters}
+    anchors = {c.index: c.ids() for c in book.chapters}
     for chapter in book.chapters:
         for tok, line, col in _inline_tokens(chapter):
             report = _Located(ctx.reporter, col)

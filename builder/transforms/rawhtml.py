@@ -10,7 +10,6 @@ from urllib.parse import unquote
 
 from builder.markdown import located_children, source_position
 from builder.model import Book
-from builder.printhtml import chapter_ids
 from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS, kept_value
 
 TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
@@ -33,7 +32,7 @@ def check_raw_html(book: Book, ctx) -> Book:
     for chapter in book.chapters:
         blocks, scope = _Balance(chapter.path, ctx.reporter, "chapter"), "block"
         # A raw `#id` link points into its own chapter: in the EPUB each chapter is a file of its own.
-        ids = chapter_ids(chapter)
+        ids = chapter.ids()
         check = functools.partial(_check, path=chapter.path, reporter=ctx.reporter, ids=(ids, chapter.rel))
         for tok in chapter.tokens:
             line = tok.map[0] + 1 if tok.map else 1

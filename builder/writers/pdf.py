@@ -46,7 +46,7 @@ with _libraries_by_soname():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
-from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders, page_styles, tabs
+from builder.writers import cjk_justify, colour_glyphs, lazy_faces, leaders, page_styles, tabs, trailing_space
 from builder.printhtml import whole_print_css
 from builder.render import Rendered
 
@@ -70,6 +70,7 @@ lazy_faces.install()
 leaders.install()
 page_styles.install()
 tabs.install()
+trailing_space.install()
 
 
 HANGING = "，。、．：；！？」』）》〉﹔"
@@ -277,13 +278,18 @@ def html_to_pdf(html: str, css: str, root: Path, assets: dict[Path, bytes], epoc
                 variant: str | None = None) -> bytes:
     """Lay out a standalone page (such as a wrap cover) with the same confinement as the book."""
     fetcher = BookFetcher(assets, root)
+    with _confined(fetcher), _source_date(epoch):
+        profiles: dict = {}  # an @color-profile in the stylesheet becomes the PDF/X output intent
+        document = HTML(string=html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=[CSS(string=css, url_fetcher=fetcher, color_profiles=profiles)], color_profiles=profiles)
+        return document.write_pdf(pdf_identifier=b"folio", pdf_variant=variant, uncompressed_pdf=False)
+
+
+@contextlib.contextmanager
+def _confined(fetcher: BookFetcher):
+    """The engine's fatal fetch error, raised when the fetcher refused a URL, as FetchRefused naming what."""
     try:
-        with _source_date(epoch):
-            profiles: dict = {}  # an @color-profile in the stylesheet becomes the PDF/X output intent
-            document = HTML(string=html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
-                stylesheets=[CSS(string=css, url_fetcher=fetcher, color_profiles=profiles)],
-                color_profiles=profiles)
-            return document.write_pdf(pdf_identifier=b"folio", pdf_variant=variant, uncompressed_pdf=False)
+        yield
     except FatalURLFetchingError as exc:
         raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
 
@@ -317,17 +323,14 @@ def lay_out_part(html: str, css: str, root: Path, assets: dict[Path, bytes], epo
     is parsed once per process."""
     with _engine_log(on_page) as handler:
         fetcher = BookFetcher(assets, root)
-        try:
-            with _source_date(epoch):
-                stylesheet, fonts, profiles = _stylesheet(css, fetcher)
-                document = HTML(string=html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
-                    stylesheets=[stylesheet, *([CSS(string=outline, url_fetcher=fetcher)] if outline else [])],
-                    font_config=fonts, color_profiles=profiles)
-                folios = _keep_boxes(document, keep)
-                with _fast_deflate(), _stub_subsets(merged_later):
-                    pdf = document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False, pdf_variant=variant)
-        except FatalURLFetchingError as exc:
-            raise FetchRefused(", ".join(fetcher.refused) or str(exc)) from None
+        with _confined(fetcher), _source_date(epoch):
+            stylesheet, fonts, profiles = _stylesheet(css, fetcher)
+            document = HTML(string=html, base_url=BOOK_URL_ROOT.as_uri() + "/", url_fetcher=fetcher).render(
+                stylesheets=[stylesheet, *([CSS(string=outline, url_fetcher=fetcher)] if outline else [])],
+                font_config=fonts, color_profiles=profiles)
+            folios = _keep_boxes(document, keep)
+            with _fast_deflate(), _stub_subsets(merged_later):
+                pdf = document.write_pdf(pdf_identifier=b"folio", uncompressed_pdf=False, pdf_variant=variant)
         anchors: dict[str, int] = {}
         for number, page in enumerate(document.pages):
             for name in page.anchors:
