@@ -43,11 +43,16 @@ def _ems(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
 
 
+LIST_TYPES = {"1": "decimal", "a": "lower-alpha", "A": "upper-alpha", "i": "lower-roman", "I": "upper-roman"}
+
+
 def number_lists(container) -> None:
-    """A list's `start` and `reversed` and an item's `value` as the counters the print engine reads (WeasyPrint 70
-    ignores all three: a list written from 5. was printed from 1., a reversed one counted up); it applies an
-    item's counter-set before its increment."""
+    """A list's `type`, `start` and `reversed` and an item's `value` as the styles and counters the print engine
+    reads (WeasyPrint 70 ignores all four: a list written from 5. was printed from 1., a reversed one counted up,
+    `type="a"` in digits); it applies an item's counter-set before its increment."""
     for ol in container.iter("ol"):
+        if ol.get("type") in LIST_TYPES:
+            _add_style(ol, f"list-style-type: {LIST_TYPES[ol.get('type')]}")
         items = [li for li in ol if li.tag == "li"]
         step = -1 if ol.get("reversed") is not None else 1
         start = _whole(ol.get("start"))

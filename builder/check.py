@@ -127,7 +127,8 @@ def check_documents(path: Path, documents: dict[str, etree._Element], reporter: 
             if root.find(f".//{XHTML}nav") is not None and not "".join(link.itertext()).strip():
                 reporter.error("CHK005", "empty navigation label", where, link.sourceline)
         for img in root.iter(f"{XHTML}img"):
-            if not (img.get("alt") or "").strip() and img.get("role") != "presentation":
+            decorative = img.get("alt") == "" and "decorative" in (img.get("class") or "").split()
+            if not (img.get("alt") or "").strip() and img.get("role") != "presentation" and not decorative:
                 reporter.warning("CHK006", f"image '{img.get('src')}' has no alt text", where, img.sourceline)
 
 

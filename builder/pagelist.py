@@ -124,8 +124,11 @@ def _insert(element, kind: str, index: int, label: str) -> None:
                                                "id": f"page-{label}", "aria-label": label})
     opening = kind == "text" and not any(ch.isalnum() for ch in (element.text or "")[:index])
     parent = element.getparent()
-    if opening and parent is not None and etree.QName(parent).localname not in NO_TEXT_CHILDREN:
-        element.addprevious(span)  # a page that opens with an element: the marker stands before it, not inside
+    # A page that opens with an element: the marker stands before it, not inside; but inside a paragraph, where
+    # a marker before it would come between it and a list or heading whose `+ p` rule keeps it unindented.
+    if opening and parent is not None and etree.QName(parent).localname not in NO_TEXT_CHILDREN \
+            and etree.QName(element).localname != "p":
+        element.addprevious(span)
     elif kind == "text":
         text = element.text or ""
         element.text, span.tail = text[:index], text[index:]

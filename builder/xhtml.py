@@ -169,7 +169,7 @@ class _Writer:
         self.notes: list[tuple[int, str, str]] = []
         self.unknown: set[str] = set()
         self.in_list = 0
-        self.lists = 0  # lists written: each takes the other marker style from the one before (see listing)
+        self.lists: dict[int, int] = {}  # lists written per nesting depth: each takes the other marker style
 
     # Blocks ------------------------------------------------------------------------------------------
 
@@ -245,9 +245,9 @@ class _Writer:
         if name == "ol" and el.get("reversed") is not None:
             self._note(el, "XHT002", "<ol reversed> is not carried: the list counts up from its start")
         # Markdown runs two lists of one kind into one list (the second's start and items' numbers lost), unless
-        # their markers differ: - and *, 1. and 1).
-        self.lists += 1
-        bullet, delimiter = ("- ", ". ") if self.lists % 2 else ("* ", ") ")
+        # their markers differ: - and *, 1. and 1). Counted per depth: a nested list comes between two others.
+        self.lists[self.in_list] = self.lists.get(self.in_list, 0) + 1
+        bullet, delimiter = ("- ", ". ") if self.lists[self.in_list] % 2 else ("* ", ") ")
         items = []
         self.in_list += 1
         for child in el:
@@ -322,8 +322,9 @@ class _Writer:
         if name == "a":
             return self.link(el, inner)
         if name == "img":  # an empty alt is the author's word that the image is decorative (links.py)
-            decorative = "{.decorative}" if el.get("alt") is not None and not el.get("alt").strip() else ""
-            return f"![{_escape(el.get('alt') or '')}]({self._destination(el.get('src') or '')}){decorative}"
+            alt = (el.get("alt") or "").strip()
+            decorative = "{.decorative}" if el.get("alt") is not None and not alt else ""
+            return f"![{_escape(alt)}]({self._destination(el.get('src') or '')}){decorative}"
         if name in INLINE_HTML:
             attrs = self._attrs(el, name)
             start = name + "".join(f' {k}="{_html_attr(v)}"' for k, v in attrs.items())

@@ -107,3 +107,16 @@ def test_a_page_that_begins_inside_a_hyphenated_word_is_marked_before_the_word()
     body = marked.split("<body>")[1]
     assert body.startswith('<p>The <span epub:type="pagebreak" role="doc-pagebreak" id="page-7" aria-label="7"/>'
                            'Captain said 中文<span'), body
+
+
+def test_a_page_that_opens_with_a_paragraph_after_a_list_keeps_it_unindented():
+    """The marker stood between the list and the paragraph, so `ol + p { text-indent: 0 }` no longer matched; a
+    page that opens with a heading keeps its marker before the heading."""
+    from builder.pagelist import mark_pages
+
+    doc = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" '
+           'xmlns:epub="http://www.idpf.org/2007/ops"><head><title>t</title></head>'
+           '<body><ol><li>a</li></ol><p>Next</p><h2>Head</h2></body></html>')
+    body = mark_pages(doc, [(1, 0, "2"), (5, 1, "3")]).split("<body>")[1]  # the N of Next, the H of Head
+    span = '<span epub:type="pagebreak" role="doc-pagebreak" id="page-{}" aria-label="{}"/>'
+    assert body.startswith(f'<ol><li>a</li></ol><p>{span.format(2, 2)}Next</p>{span.format(3, 3)}<h2>Head</h2>'), body

@@ -410,15 +410,16 @@ def test_a_note_called_in_a_heading_is_set_on_its_page_at_the_size_of_other_note
 
 
 def test_ordered_lists_keep_their_first_number_and_item_values_in_print(tmp_path):
-    """The print engine ignores `start`, `value` and `reversed`: lists written from 5. or 0. were printed from 1., a
-    reversed one counted up. A raw item's `value` was dropped from both editions; a value that is not a whole
+    """The print engine ignores `start`, `value`, `reversed` and `type`: lists written from 5. or 0. were printed
+    from 1., a reversed one counted up, `type="a"` in digits. A raw item's `value` was dropped from both editions; a value that is not a whole
     number still is, with a warning."""
     from helpers import epub_members, one_chapter_book, pdftotext, run_folio
 
     chapter = ("# Lists\n\nIntro.\n\n5. five\n6. six\n\nBetween.\n\n0. zero\n1. one\n\nAgain.\n\n3. three\n\n"
                "4. four\n\nRaw:\n\n<ol><li>a</li><li value=\"9\">nine</li><li>ten</li><li value=\"x\">x</li></ol>\n\n"
                "Reversed:\n\n<ol reversed><li>tri</li><li>duo</li><li>uno</li></ol>\n\nFrom ten:\n\n"
-               "<ol reversed start=\"10\"><li>decem</li><li value=\"5\">quinque</li><li>quattuor</li></ol>\n")
+               "<ol reversed start=\"10\"><li>decem</li><li value=\"5\">quinque</li><li>quattuor</li></ol>\n\n"
+               "Letters:\n\n<ol type=\"a\"><li>alpha</li><li>beta</li></ol>\n\n<ol type=\"I\" start=\"3\"><li>tres</li></ol>\n")
     book = one_chapter_book(tmp_path / "book", chapter)
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
@@ -431,6 +432,7 @@ def test_ordered_lists_keep_their_first_number_and_item_values_in_print(tmp_path
         == ["5", "6", "0", "1", "3", "4", "1", "9", "10"], numbers
     assert [n for n, word in numbers if word in ("tri", "duo", "uno", "decem", "quinque", "quattuor")] \
         == ["3", "2", "1", "10", "5", "4"], numbers
+    assert re.findall(r"^\s*(\w+)\.\s+(?:alpha|beta|tres)\b", text, re.M) == ["a", "b", "III"], text  # type="a", "I"
 
 
 def test_the_title_and_copyright_pages_fit_a_small_trim(tmp_path):

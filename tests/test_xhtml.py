@@ -237,10 +237,14 @@ def test_adjacent_lists_stay_apart_and_a_reversed_list_is_reported():
 
     page = ('<html xmlns="http://www.w3.org/1999/xhtml"><head><title>T</title></head><body>\n'
             '<ol><li>one</li><li>two</li></ol>\n<ol start="10"><li>ten</li><li value="12">twelve</li></ol>\n'
-            '<ul><li>a</li></ul>\n<ul><li>b</li></ul>\n<ol reversed=""><li>down</li></ol></body></html>')
+            '<ul><li>a</li></ul>\n<ul><li>b</li></ul>\n<ol reversed=""><li>down</li></ol>\n'
+            '<ol><li>x<ol><li>y</li></ol></li></ol><ol start="7"><li>seven</li></ol>'
+            '<p><img src="a.png" alt="  "/></p></body></html>')
     converted = xhtml.to_markdown(page, as_html=False)
     html = render_tokens(parse_markdown(converted.text, "en").tokens, lambda t: "", lambda t: "", "t", "epub")
-    assert html.count("<ol") == 3 and html.count("<ul>") == 2 and '<ol start="10">' in html, html
+    assert html.count("<ol") == 6 and html.count("<ul>") == 2 and '<ol start="10">' in html, html
+    assert '<ol start="7">\n<li>seven</li>' in html, html  # after a list holding a list, still a list of its own
+    assert '<img src="" alt="" class="decorative" />' in html, html  # a blank alt is an empty one
     notes = [(line, code, message) for line, code, message in converted.notes]
     assert [(line, code) for line, code, _ in notes] == [(3, "XHT002"), (6, "XHT002")], notes
     assert "numbered 11" in notes[0][2] and "<ol reversed> is not carried" in notes[1][2], notes

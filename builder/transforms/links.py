@@ -25,13 +25,33 @@ def resolve_links_and_images(book: Book, ctx) -> Book:
     """Mark each internal link with its target (chapter, anchor) and each image with its file."""
     anchors = {c.index: c.ids() for c in book.chapters}
     for chapter in book.chapters:
+        naming = _naming_images(chapter)
         for tok, line, col in _inline_tokens(chapter):
             report = _Located(ctx.reporter, col)
             if tok.type == "link_open":
                 _resolve_link(book, chapter, tok, line, anchors, report)
             elif tok.type == "image":
-                _resolve_image(book, chapter, tok, line, report, ctx.allow_remote)
+                _resolve_image(book, chapter, tok, line, report, ctx.allow_remote, id(tok) in naming)
     return book
+
+
+def _naming_images(chapter: Chapter) -> set[int]:
+    """The ids of image tokens that are all a link holds: their alt text is the link's name, so they are never
+    decorative (a link named by nothing is announced as its address, or not at all)."""
+    naming: set[int] = set()
+    link = None  # (whether the link has text, its images)
+    for block in chapter.tokens:
+        for tok in block.children or [] if block.type == "inline" else []:
+            if tok.type == "link_open":
+                link = (False, [])
+            elif tok.type == "link_close" and link is not None:
+                naming.update([] if link[0] else link[1])
+                link = None
+            elif link is not None and tok.type == "image":
+                link[1].append(id(tok))
+            elif link is not None and tok.type in ("text", "code_inline", "code_text") and tok.content.strip():
+                link = (True, link[1])
+    return naming
 
 
 class _Located:
@@ -92,8 +112,10 @@ def _resolve_link(book: Book, chapter: Chapter, tok, line: int, anchors: dict, r
     tok.meta["target"] = (target.index, fragment)
 
 
-def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow_remote: bool) -> None:
-    """An image must be a sound file of a known type inside the book folder; SVG is sanitised."""
+def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow_remote: bool,
+                   naming: bool = False) -> None:
+    """An image must be a sound file of a known type inside the book folder; SVG is sanitised. `naming`: the
+    image is all its link holds."""
     src = tok.meta.get("source_src") or tok.attrGet("src") or ""
     tok.meta["source_src"] = src
     remote = urlsplit(src).scheme.lower() in ("http", "https")
@@ -115,14 +137,25 @@ def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow
                                   glyph=is_sizeless_svg(data))
     tok.meta["image"] = path
     book.images[path].uses.append((chapter.path, line))
-    decorative = "decorative" in (tok.attrGet("class") or "").split()  # alt="" by the author's choice
-    if not decorative and not "".join(c.content for c in tok.children or []).strip():
-        book.images_without_alt += 1
-        advice = ('give it an alt attribute that describes it, or alt="" if it is decorative'
-                  if chapter.path.suffix.lower() in (".xhtml", ".html", ".htm") else
-                  "describe it in ![…](…), or mark a decorative image ![](…){.decorative}")
-        reporter.warning("A11Y001", f"image '{src}' has no alt text for readers who cannot see it: {advice}",
-                         chapter.path, line)
+    if not "".join(c.content for c in tok.children or []).strip():
+        _report_missing_alt(book, chapter, tok, src, line, reporter, naming)
+
+
+def _report_missing_alt(book: Book, chapter: Chapter, tok, src: str, line: int, reporter, naming: bool) -> None:
+    """A11Y001 for an image with no alt text, unless the author marked it decorative (alt="" by choice) and it
+    does not name a link."""
+    if "decorative" in (tok.attrGet("class") or "").split() and not naming:
+        return
+    book.images_without_alt += 1
+    markdown = chapter.path.suffix.lower() not in (".xhtml", ".html", ".htm")
+    if naming:
+        advice = "it is all its link holds, so its alt text names the link: say where the link goes" + \
+            (" in ![…](…)" if markdown else "")
+    else:
+        advice = ("describe it in ![…](…), or mark a decorative image ![](…){.decorative}" if markdown else
+                  'give it an alt attribute that describes it, or alt="" if it is decorative')
+    reporter.warning("A11Y001", f"image '{src}' has no alt text for readers who cannot see it: {advice}",
+                     chapter.path, line)
 
 
 def _remote_key(book: Book, src: str) -> Path:
