@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from builder.config import to_inches
+from builder.markdown.text import autospace_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -24,6 +25,7 @@ def make_env() -> Environment:
     env.filters["css_string"] = css_string
     env.filters["css_id"] = css_id_selector
     env.filters["running_head"] = running_head
+    env.filters["autospace"] = lambda text: Markup(autospace_text(str(text)))
     return env
 
 

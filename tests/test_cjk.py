@@ -531,3 +531,18 @@ def test_a_tab_in_printed_code_is_exactly_eight_columns(tmp_path):
     out, _ = small_book(tmp_path, f"# Tabs\n\n```\n{code}```\n", "en", "", "--edition", "print")
     x = {c.get_text(): c.x0 for c in pdf_chars(out / "t.pdf") if c.get_text() in "XYZWCD"}
     assert abs(x["X"] - x["Y"]) < 0.1 and abs(x["Z"] - x["W"]) < 0.1 and abs(x["C"] - x["D"]) < 0.1, x
+
+
+def test_contents_entries_keep_the_gap_between_han_and_latin(tmp_path):
+    """The heading 使用Python编程 had its quarter-em gaps in the text but not in the print contents or the EPUB nav."""
+    from helpers import epub_members
+
+    out, _ = small_book(tmp_path, "# 使用Python编程\n\n正文。\n")
+    nav = epub_members(out / "t.epub")["EPUB/nav.xhtml"].decode()
+    assert '使用<span class="autospace"/>Python<span class="autospace"/>编程</a>' in nav, nav
+    chars = [c for c in pdf_chars(out / "t.pdf") if c.get_text() in "用Pn编"]
+    lines: dict = {}
+    for c in chars:
+        lines.setdefault(round(c.y0), {})[c.get_text()] = c
+    gaps = [(line["P"].x0 - line["用"].x1, line["编"].x0 - line["n"].x1) for line in lines.values() if len(line) == 4]
+    assert len(gaps) >= 2 and all(min(gap) > 1.5 for gap in gaps), gaps  # the contents page and the heading

@@ -47,6 +47,12 @@ def _autospace(env) -> str:
     return '<span class="autospace"></span>' + ("<wbr/>" if env.get("edition") == "print" else "")
 
 
+def autospace_text(text: str):
+    """Plain text (a contents entry) escaped, with the gap between Han or kana and Latin letters or digits that
+    the heading it names has in the text."""
+    return AUTOSPACE_RE.sub('<span class="autospace"></span>', escapeHtml(text))
+
+
 def _gap(left: str, right: str, env) -> str:
     """The quarter-em gap between two neighbouring characters when one is Han or kana and the other Latin."""
     if not left or not right or env.get("vertical"):  # no Latin gap in vertical columns
