@@ -104,11 +104,17 @@ def _in_nav(elem) -> bool:
     return next(elem.iterancestors(f"{XHTML}nav"), None) is not None
 
 
+KEYCAP = "\u20e3"
+KEYCAP_BASES = "0123456789#*"
+
+
 def add_emoji_joiners(usage: dict[Face, set[str]], fonts: FontStack) -> None:
-    """Emoji sequences need their joiner and variation selector in the emoji face itself."""
+    """Emoji sequences need their joiner and variation selector in the emoji face itself, and a keycap (1️⃣) its
+    digit: a reader draws a sequence with one face that has all of it, and the digit alone went to the text
+    face, so a reader without an emoji font of its own showed "1" beside an empty keycap."""
     for face in usage:
         if face.family == fonts.emoji:
-            usage[face] |= {"\u200d", "\ufe0f"}
+            usage[face] |= {"\u200d", "\ufe0f"} | (set(KEYCAP_BASES) if KEYCAP in usage[face] else set())
 
 
 def _add(text: str | None, lang: str, style: tuple[bool, bool, bool], texts) -> None:

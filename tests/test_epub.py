@@ -317,3 +317,20 @@ def test_a_decorative_image_has_an_empty_alt_and_no_warning(java, tmp_path):
     assert opf.xpath("//opf:meta[@property='dcterms:conformsTo']", namespaces=NS), "no accessibility claim"
     proc = run_folio("check", str(book), "--out", str(tmp_path / "out2"), "--edition", "epub", "--strict")
     assert proc.returncode == 0 and "CHK006" not in proc.stderr, proc.stderr
+
+
+def test_a_keycap_emoji_has_its_digit_in_the_emoji_subset(tmp_path):
+    """1️⃣ is a digit, U+FE0F and U+20E3: a reader draws it with a face that has all three, and the subset lacked
+    the digit (the text face draws digits), so a reader with no emoji font of its own showed "1" and an empty
+    keycap. The subset has no digit when no keycap needs one."""
+    from helpers import one_chapter_book, run_folio
+
+    book = one_chapter_book(tmp_path / "book", "# Steps\n\nStep 1\ufe0f\u20e3 then #\ufe0f\u20e3, and 🔮 in 2024.\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    fonts = {n: d for n, d in epub_members(next((tmp_path / "out").glob("*.epub"))).items() if "Emoji" in n}
+    assert fonts and {ord("1"), ord("#"), 0x20E3, 0x1F52E} <= _cmap(next(iter(fonts.values())))
+    (book / "chapters" / "01.md").write_text("# Steps\n\nOnly 🔮 in 2024.\n", encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out2"), "--edition", "epub")
+    fonts = {n: d for n, d in epub_members(next((tmp_path / "out2").glob("*.epub"))).items() if "Emoji" in n}
+    assert not {ord(c) for c in "0123456789#"} & _cmap(next(iter(fonts.values())))
