@@ -80,11 +80,13 @@ class FontStack:
         """Families in fallback order for text in `lang`; `mono`: for code, whose face comes first, then the
         text's (which draw what it lacks)."""
         key = cjk_key(lang)
-        stack = [self.cjk[key], self.latin] if key else [self.latin, self.cjk[self.default_cjk]]
+        # The fallback faces come before the emoji face, which would draw ↩ in colour, and in text that is not
+        # CJK before the CJK face too, which drew ≤ → ∑ a full em wide (as CJK text wants them).
+        stack = [self.cjk[key], self.latin, *self.fallback] if key else \
+            [self.latin, *self.fallback, self.cjk[self.default_cjk]]
         if mono and self.mono:
             faces = [self.mono.get(key)] if key else [self.mono.get("latin"), self.mono.get(self.default_cjk)]
             stack = [family for family in faces if family] + stack
-        stack += self.fallback  # before the emoji face, which has no letters but would draw ↩ or ✚ in colour
         return stack + [self.emoji] if with_emoji else stack
 
     def family_for(self, lang: str, char: str, mono: bool = False) -> str | None:

@@ -463,7 +463,7 @@ def test_scripts_the_text_faces_lack_are_drawn_by_the_configured_fallback_faces(
 
     words = {"Noto Serif Hebrew": "שלום", "Noto Naskh Arabic": "سلام", "Noto Serif Devanagari": "नमस्ते",
              "Noto Serif Thai": "สวัสดี"}
-    book = one_chapter_book(tmp_path / "book", "# Greetings\n\n" + " and ".join(words.values()) + ", and ↩.\n")
+    book = one_chapter_book(tmp_path / "book", "# Greetings\n\n" + " and ".join(words.values()) + ", and ↩ if x ≤ y.\n")
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
     assert proc.returncode == 0 and "FNT001" not in proc.stderr, proc.stderr
     members = epub_members(next((tmp_path / "out").glob("*.epub")))
@@ -478,6 +478,9 @@ def test_scripts_the_text_faces_lack_are_drawn_by_the_configured_fallback_faces(
                  for _, font in page.resources.get("/Font", {}).items()}
     assert {family.replace(" ", "-") for family in words} | {"Noto-Sans-Math"} <= names, names
     assert "שלום" in pdftotext(pdf) or "םולש" in pdftotext(pdf)
+    # In English text a sign the Latin face lacks is the math face's, not the CJK face's full-em one.
+    signs = {char: font for _, char, font in _chars(pdf) if char in "↩≤"}
+    assert len(signs) == 2 and all("Noto-Sans-Math" in font for font in signs.values()), signs
 
 
 def test_a_line_is_not_cut_short_by_the_space_before_an_inline_element(tmp_path):
