@@ -534,12 +534,13 @@ def test_a_tab_in_printed_code_is_exactly_eight_columns(tmp_path):
 
 
 def test_contents_entries_keep_the_gap_between_han_and_latin(tmp_path):
-    """The heading 使用Python编程 had its quarter-em gaps in the text but not in the print contents or the EPUB nav."""
+    """The heading 使用Python编程 had its quarter-em gaps in the text but not in the print contents. The EPUB nav
+    stays plain text: EPUBCheck refuses an empty span in a nav, and reading systems set it in their own face."""
     from helpers import epub_members
 
     out, _ = small_book(tmp_path, "# 使用Python编程\n\n正文。\n")
     nav = epub_members(out / "t.epub")["EPUB/nav.xhtml"].decode()
-    assert '使用<span class="autospace"/>Python<span class="autospace"/>编程</a>' in nav, nav
+    assert '使用Python编程</a>' in nav, nav
     chars = [c for c in pdf_chars(out / "t.pdf") if c.get_text() in "用Pn编"]
     lines: dict = {}
     for c in chars:
