@@ -297,7 +297,8 @@ def test_a_decorative_image_has_an_empty_alt_and_no_warning(java, tmp_path):
     from helpers import one_chapter_book, run_folio
 
     book = one_chapter_book(tmp_path / "book", "# Pictures\n\nA rule: ![](rule.png){.decorative}\n\n![](map.png)\n\n"
-                                               "[![](rule.png){.decorative}](https://example.com/)\n")
+                                               "[![](rule.png){.decorative}](https://example.com/)\n\n"
+                                               "[![](rule.png){.decorative} ![The map](map.png)](https://example.com/)\n")
     for name in ("rule.png", "map.png"):
         Picture.new("RGB", (40, 20), "white").save(book / "chapters" / name)
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")

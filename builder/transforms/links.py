@@ -47,9 +47,10 @@ def _naming_images(chapter: Chapter) -> set[int]:
             elif tok.type == "link_close" and link is not None:
                 naming.update([] if link[0] else link[1])
                 link = None
-            elif link is not None and tok.type == "image":
+            elif link is not None and tok.type == "image" and not "".join(c.content for c in tok.children or []):
                 link[1].append(id(tok))
-            elif link is not None and tok.type in ("text", "code_inline", "code_text") and tok.content.strip():
+            elif link is not None and tok.type in ("text", "code_inline", "code_text", "image") and \
+                    (tok.content.strip() or tok.type == "image"):  # an image with alt text names the link
                 link = (True, link[1])
     return naming
 
