@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from builder.model import PRINT_PARAGRAPH_LIMIT
+from builder.model import PRINT_PARAGRAPH_LIMIT, is_rtl
 
 
 def mark_glyph_images(container, glyphs: set[str]) -> None:
@@ -16,6 +16,14 @@ def mark_glyph_images(container, glyphs: set[str]) -> None:
         alone = not (parent.text or "").strip() and not (img.tail or "").strip() and len(parent) == 1
         if img.get("src") in glyphs and not alone:
             img.set("class", " ".join(filter(None, [img.get("class"), "glyph"])))
+
+
+def mark_directions(container) -> None:
+    """An element whose `lang` is written right to left (`[שלום]{lang=he}`, a `{lang=ar}` block) gets
+    dir="rtl": the language alone leaves it set left to right, a block's lines starting at the left."""
+    for element in container.iter():
+        if isinstance(element.tag, str) and element.get("dir") is None and is_rtl(element.get("lang")):
+            element.set("dir", "rtl")
 
 
 def adjust_print(container) -> None:

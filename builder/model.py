@@ -14,6 +14,17 @@ MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".svg": "image/svg+xml", ".webp": "image/webp", ".ttf": "font/ttf", ".otf": "font/otf"}
 
 
+# Languages written right to left (primary subtags): their text, chapters and spans get dir="rtl".
+RTL_LANGS = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr", "ug", "ur",
+                       "yi"})
+
+
+def is_rtl(lang: str | None) -> bool:
+    """Whether a BCP 47 tag names a language written right to left."""
+    tag = (lang or "").strip()
+    return tag.split("-")[0].lower() in RTL_LANGS or tag.lower().endswith(("-arab", "-hebr"))
+
+
 @dataclass
 class Heading:
     """A heading as the TOC and the renderers see it."""
@@ -46,6 +57,11 @@ class Chapter:
     def id(self) -> str:
         """Anchor of the chapter opening, unique in the book."""
         return f"ch-{self.index}"
+
+    @property
+    def direction(self) -> str:
+        """"rtl" for a chapter in a right-to-left language (Hebrew, Arabic …), else "ltr"."""
+        return "rtl" if is_rtl(self.lang) else "ltr"
 
     def ids(self) -> set[str]:
         """The ids the chapter defines that links may target, from the model: a regex over its HTML would also

@@ -21,7 +21,7 @@ from builder.markdown import render_tokens
 from builder.model import Book, Chapter
 from builder.pagestyle import PAGE_MARGINS_IN, front_spacing, image_max_height
 from builder.paths import folio_folder, is_remote
-from builder.chaptertree import adjust_print, mark_glyph_images
+from builder.chaptertree import adjust_print, mark_directions, mark_glyph_images
 from builder.sanitize import clean_html, to_markup
 from builder.templating import Environment, make_env
 from builder.toc import flatten_toc
@@ -130,6 +130,7 @@ def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
 
     def adjust(container) -> None:
         mark_glyph_images(container, glyphs)
+        mark_directions(container)
         if edition == "print":
             adjust_print(container)
 
