@@ -13,6 +13,7 @@ from builder.model import Book, Chapter
 from builder.render import Rendered, template_names
 from builder.templating import make_env
 
+
 def whole_print_css(rendered: Rendered) -> str:
     """The print styles of the whole book in one document, its whole outline included."""
     return rendered.print_css + "".join(rendered.print_outlines.values())

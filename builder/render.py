@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from builder import __version__
 from builder.cache import tool_digest
+from builder.chaptertree import adjust_print, mark_directions, mark_glyph_images
 from builder.fonts import Face, FontStack
 from builder.forked import memo_map
 from builder.fontuse import MONO as MONO_ELEMENTS, safe_parser
@@ -21,7 +22,6 @@ from builder.markdown import render_tokens
 from builder.model import Book, Chapter
 from builder.pagestyle import PAGE_MARGINS_IN, front_spacing, image_max_height
 from builder.paths import folio_folder, is_remote
-from builder.chaptertree import adjust_print, mark_directions, mark_glyph_images
 from builder.sanitize import clean_html, to_markup
 from builder.templating import Environment, make_env
 from builder.toc import flatten_toc

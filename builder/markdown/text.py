@@ -39,18 +39,21 @@ def _joins(char: str) -> bool:
     return bool(CJK_RE.match(char)) or "\ufe50" <= char <= "\ufe6f" or char in "…‥—―‧·“”‘’"
 
 
+AUTOSPACE = '<span class="autospace"></span>'
+
+
 def _autospace(env) -> str:
     """The quarter-em gap between Han or kana and Latin letters or digits: an empty span whose margin makes
     it, so the text keeps no space and search finds 约5600公里. In print a <wbr> follows it: the engine allows
     no line break across an empty inline box, and lines with Latin words or numbers in Chinese were spread
     out to the break before."""
-    return '<span class="autospace"></span>' + ("<wbr/>" if env.get("edition") == "print" else "")
+    return AUTOSPACE + ("<wbr/>" if env.get("edition") == "print" else "")
 
 
 def autospace_text(text: str):
     """Plain text (a contents entry) escaped, with the gap between Han or kana and Latin letters or digits that
     the heading it names has in the text."""
-    return AUTOSPACE_RE.sub('<span class="autospace"></span>', escapeHtml(text))
+    return AUTOSPACE_RE.sub(AUTOSPACE, escapeHtml(text))
 
 
 def _gap(left: str, right: str, env) -> str:
@@ -60,9 +63,9 @@ def _gap(left: str, right: str, env) -> str:
     return _autospace(env) if AUTOSPACE_RE.match(left + right, 1) else ""
 
 
-def _text_at(tokens, idx: int) -> str:
-    """The content of the text token at `idx`; empty when there is none."""
-    return tokens[idx].content if 0 <= idx < len(tokens) and tokens[idx].type == "text" else ""
+def _text_at(tokens, idx: int, kind: str = "text") -> str:
+    """The content of the token at `idx` if it is of type `kind`; empty otherwise."""
+    return tokens[idx].content if 0 <= idx < len(tokens) and tokens[idx].type == kind else ""
 
 
 def render_code_text(self, tokens, idx, options, env) -> str:
@@ -78,10 +81,8 @@ def render_html_inline(self, tokens, idx, options, env) -> str:
     if not tag or tag.group(3):
         return html
     if tag.group(1):  # a closing tag, after the code's text
-        inner = tokens[idx - 1].content if idx > 0 and tokens[idx - 1].type == "code_text" else ""
-        return html + _gap(inner[-1:], _text_at(tokens, idx + 1)[:1], env)
-    inner = tokens[idx + 1].content if idx + 1 < len(tokens) and tokens[idx + 1].type == "code_text" else ""
-    return _gap(_text_at(tokens, idx - 1)[-1:], inner[:1], env) + html
+        return html + _gap(_text_at(tokens, idx - 1, "code_text")[-1:], _text_at(tokens, idx + 1)[:1], env)
+    return _gap(_text_at(tokens, idx - 1)[-1:], _text_at(tokens, idx + 1, "code_text")[:1], env) + html
 
 
 def render_code_inline(self, tokens, idx, options, env) -> str:
@@ -92,7 +93,8 @@ def render_code_inline(self, tokens, idx, options, env) -> str:
         tok = tok.copy(attrs=dict(tok.attrs))
         tok.attrJoin("class", "long-code")
     html = f"<code{self.renderAttrs(tok)}>{escapeHtml(code)}</code>"
-    return _gap(_text_at(tokens, idx - 1)[-1:], code[:1], env) + html + _gap(code[-1:], _text_at(tokens, idx + 1)[:1], env)
+    before, after = _text_at(tokens, idx - 1)[-1:], _text_at(tokens, idx + 1)[:1]
+    return _gap(before, code[:1], env) + html + _gap(code[-1:], after, env)
 
 
 def render_text(self, tokens, idx, options, env) -> str:

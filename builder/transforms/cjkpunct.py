@@ -9,10 +9,10 @@ from builder.model import Book, Chapter
 
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 HALF_WIDTH = frozenset(FULL_WIDTH)
+HAN_KANA = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
 # After a Han or kana character, before another CJK character or the end of the text run.
-HALF_WIDTH_RE = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])[,:;?!]"
-                           r"(?=[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]|$)")
-CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+HALF_WIDTH_RE = re.compile(f"(?<=[{HAN_KANA}])[,:;?!](?=[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]|$)")
+HAN_KANA_RE = re.compile(f"[{HAN_KANA}]")
 
 
 def check_cjk_punctuation(book: Book, ctx) -> Book:
@@ -47,7 +47,7 @@ def _text_tokens(chapter: Chapter):
     for block in chapter.tokens:
         # Text tokens hold what their block's source holds, but for escapes and entities (`&#44;`).
         if block.type != "inline" or "&" not in block.content and (HALF_WIDTH.isdisjoint(block.content)
-                                                                   or not CJK_RE.search(block.content)):
+                                                                   or not HAN_KANA_RE.search(block.content)):
             continue  # no mark to report, and no CJK character for one to follow: locating costs a regex a token
         before = ""
         for child, line, offset in located_children(block, {"text"}):
