@@ -7,6 +7,8 @@ work as they do for a Markdown chapter:
   below it; `<title>`, when present, is the chapter's title, as front matter would be;
 - p, lists, blockquote, pre, hr, a and img become Markdown; valid ASCII ids and languages become
   `{id="…" lang="…"}` on the block or span (an id on a section moves to its first block);
+- a poem's paragraphs (Standard Ebooks' `z3998:verse`, Pandoc's line blocks …) are `{.verse}` stanzas, its
+  indented lines `indent-N` spans;
 - inline elements the allow-list keeps (em, i, b, sup, abbr, cite …) stay inline HTML; tables and
   definition lists stay HTML blocks; scripts, frames, forms and foreign content are removed and reported.
 The parser reads no DTD, expands no entity (HTML's named ones are written as numbers first) and touches no
@@ -49,6 +51,10 @@ SPACES = re.compile(r"[ \t\n\r\f]+")
 ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 DECLARATION = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
 MAX_DEPTH = 100  # elements nested deeper are an attack or an accident; Markdown nests 40 blocks at most
+# Verse as other tools mark it: Standard Ebooks' z3998 types, Pandoc's line blocks, common class names.
+VERSE_TYPES = {"z3998:verse", "z3998:poem", "z3998:song", "z3998:hymn", "z3998:lyrics"}
+VERSE_CLASSES = {"verse", "poem", "poetry", "stanza", "song", "lyrics", "line-block"}
+INDENT_CLASS = re.compile(r"^i([1-6])$")  # Standard Ebooks' indented verse line: <span class="i2">
 
 
 class XhtmlError(ValueError):
@@ -155,6 +161,16 @@ def _epub_types(el) -> list[str]:
     return [v for v in value.split() if ":" not in v]
 
 
+def _classes(el) -> list[str]:
+    return (el.get("class") or "").split()
+
+
+def _is_verse(el) -> bool:
+    """Whether an element holds a poem: its paragraphs are stanzas, its line breaks the poem's."""
+    types = set((el.get(EPUB_TYPE) or el.get("epub:type") or "").split())
+    return bool(types & VERSE_TYPES or set(_classes(el)) & VERSE_CLASSES)
+
+
 def _line(el, fallback: int) -> int:
     return getattr(el, "sourceline", None) or fallback
 
@@ -170,6 +186,7 @@ class _Writer:
         self.unknown: set[str] = set()
         self.in_list = 0
         self.lists: dict[int, int] = {}  # lists written per nesting depth: each takes the other marker style
+        self.verse = 0  # inside a poem: its paragraphs are stanzas
 
     # Blocks ------------------------------------------------------------------------------------------
 
@@ -199,7 +216,15 @@ class _Writer:
         return out
 
     def block(self, el, name: str, lang: str, ids: list[str]) -> list[tuple[str, int]]:
-        """One block element as Markdown lines."""
+        """One block element as Markdown lines; a poem's paragraphs are `{.verse}` stanzas."""
+        verse = _is_verse(el)
+        self.verse += verse
+        try:
+            return self._block(el, name, lang, ids)
+        finally:
+            self.verse -= verse
+
+    def _block(self, el, name: str, lang: str, ids: list[str]) -> list[tuple[str, int]]:
         line = _line(el, 1)
         if name in DROPPED or name == "#foreign":
             self._dropped(el, line)
@@ -224,7 +249,8 @@ class _Writer:
         text = "".join(_escape(p) if isinstance(p, str) else self.inline(p, lang) for p in run).strip(" ")
         if not text:
             return []
-        return self._with_attrs(text, line, lang, ids)
+        attribution = all(_name(p) == "cite" if not isinstance(p, str) else not p.strip() for p in run)
+        return self._with_attrs(text, line, lang, ids, "verse" if self.verse and not attribution else None)
 
     def heading(self, el, lang: str, ids: list[str]) -> list[tuple[str, int]]:
         """h1–h6 or an hgroup: the chapter's own heading is `#`, later ones keep their rank below it."""
@@ -327,6 +353,9 @@ class _Writer:
             return f"![{_escape(alt)}]({self._destination(el.get('src') or '')}){decorative}"
         if name in INLINE_HTML:
             attrs = self._attrs(el, name)
+            indent = next((m[1] for m in map(INDENT_CLASS.match, _classes(el)) if m), None)
+            if name == "span" and self.verse and indent:
+                attrs["class"] = f"indent-{indent}"
             start = name + "".join(f' {k}="{_html_attr(v)}"' for k, v in attrs.items())
             inner = f"<{start} />" if name == "wbr" else f"<{start}>{inner}</{name}>"
         elif name not in BLOCK_TAGS:
@@ -354,7 +383,8 @@ class _Writer:
     def _destination(url: str) -> str:
         return "<" + url.strip().replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>") + ">"
 
-    def _with_attrs(self, text: str, line: int, lang: str, ids: list[str]) -> list[tuple[str, int]]:
+    def _with_attrs(self, text: str, line: int, lang: str, ids: list[str],
+                    kind: str | None = None) -> list[tuple[str, int]]:
         """Prefix a leaf block with `{id=… lang=…}`; ids beyond the first become empty spans inside it.
 
         In a list the attributes go inside the text: a tight list hides its paragraphs, and theirs with them."""
@@ -365,12 +395,13 @@ class _Writer:
         if self.in_list and lang:
             text, lang = f"[{text}]{self._attr_text([], lang)}", None
         text = (head or "") + "".join(f'<span id="{i}"></span>' for i in rest) + text
-        attrs = self._attr_text(first, lang)
+        attrs = self._attr_text(first, lang, None if self.in_list else kind)
         return ([(attrs, line)] if attrs else []) + [(text, line)]
 
     @staticmethod
-    def _attr_text(ids: list[str], lang: str | None) -> str:
-        parts = [f'id="{ids[0]}"'] if ids else []
+    def _attr_text(ids: list[str], lang: str | None, kind: str | None = None) -> str:
+        parts = [f".{kind}"] if kind else []
+        parts += [f'id="{ids[0]}"'] if ids else []
         if lang:
             parts.append(f'lang="{_html_attr(lang)}"')
         return "{" + " ".join(parts) + "}" if parts else ""

