@@ -12,10 +12,10 @@ from builder.loader import Source
 from builder.markdown import (MAX_NESTING, cut_table_rows, map_columns, nesting_overflow, note_problems, parse_markdown,
                               ruby_problems)
 from builder.plaintext import to_markdown
-from builder.model import Chapter
+from builder.model import DIVISIONS, Chapter
 
 XHTML_SUFFIXES = (".xhtml", ".html", ".htm")  # chapters read by builder.xhtml, which loads only for them
-FRONT_MATTER_KEYS = {"title": str, "lang": str}
+FRONT_MATTER_KEYS = {"title": str, "lang": str, "type": str}
 MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
 # A first `---` line, then a `key:` line: front matter, not a thematic break.
 UNCLOSED_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
@@ -87,6 +87,7 @@ def _parse_xhtml(source: Source, book_lang: str, reporter: Reporter):
     for line, code, message in converted.notes:
         reporter.warning(code, message, source.path, line)
     meta = {"title": converted.title} if converted.title else {}
+    meta.update({key: value for key, value in (("type", converted.division), ("matter", converted.matter)) if value})
     if converted.lang and LANG_RE.match(converted.lang):
         meta["lang"] = converted.lang
     elif converted.lang:
@@ -159,6 +160,10 @@ def _check_front_matter(source: Source, data: dict, text: str, line: int, report
                 meta[key] = str(value).strip() or source.path.stem
         elif key == "lang" and not LANG_RE.match(value):
             reporter.error("SRC003", f"front matter 'lang' must be a BCP 47 tag such as zh-Hans, got {value!r}",
+                           source.path, where, col=col)
+        elif key == "type" and value.strip() not in DIVISIONS:
+            reporter.error("SRC003", f"front matter 'type' {value!r} is not a division Folio knows; "
+                           f"{did_you_mean(value.strip(), DIVISIONS)}expected one of: " + ", ".join(DIVISIONS),
                            source.path, where, col=col)
         else:
             meta[key] = value.strip()

@@ -19,6 +19,21 @@ RTL_LANGS = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "
                        "yi"})
 
 
+# The EPUB structure vocabulary's divisions a chapter may be (its epub:type), the part of the book each belongs to
+# by default, and whether DPUB-ARIA has a role for it (doc-…).
+DIVISIONS = {
+    "chapter": ("bodymatter", True), "prologue": ("bodymatter", True), "epilogue": ("bodymatter", True),
+    "introduction": ("bodymatter", True), "conclusion": ("bodymatter", True),
+    "halftitlepage": ("frontmatter", False), "titlepage": ("frontmatter", False), "imprint": ("frontmatter", False),
+    "copyright-page": ("frontmatter", False), "dedication": ("frontmatter", True), "epigraph": ("frontmatter", True),
+    "foreword": ("frontmatter", True), "preface": ("frontmatter", True), "preamble": ("frontmatter", False),
+    "acknowledgments": ("frontmatter", True), "afterword": ("backmatter", True), "appendix": ("backmatter", True),
+    "endnotes": ("backmatter", True), "glossary": ("backmatter", True), "bibliography": ("backmatter", True),
+    "colophon": ("backmatter", True),
+}
+MATTERS = ("frontmatter", "bodymatter", "backmatter")
+
+
 def is_rtl(lang: str | None) -> bool:
     """Whether a BCP 47 tag names a language written right to left."""
     tag = (lang or "").strip()
@@ -62,6 +77,22 @@ class Chapter:
     def direction(self) -> str:
         """"rtl" for a chapter in a right-to-left language (Hebrew, Arabic …), else "ltr"."""
         return "rtl" if is_rtl(self.lang) else "ltr"
+
+    @property
+    def division(self) -> str:
+        """What the chapter is (its epub:type): a chapter, or a preface, dedication, colophon … (front matter
+        `type:`, or the epub:type of an imported file's section)."""
+        return self.front_matter.get("type", "chapter")
+
+    @property
+    def matter(self) -> str:
+        """The part of the book it belongs to: frontmatter, bodymatter or backmatter."""
+        return self.front_matter.get("matter") or DIVISIONS[self.division][0]
+
+    @property
+    def role(self) -> str | None:
+        """Its DPUB-ARIA role, when the vocabulary has one (a title page or an imprint has none)."""
+        return f"doc-{self.division}" if DIVISIONS[self.division][1] else None
 
     def ids(self) -> set[str]:
         """The ids the chapter defines that links may target, from the model: a regex over its HTML would also

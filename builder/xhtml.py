@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree, html as lxml_html
 
+from builder.model import DIVISIONS, MATTERS
 from builder.plaintext import MD_SPECIAL
 from builder.sanitize import ATTRS, BLOCKS, GLOBAL_ATTRS, TAGS, close_wbr
 
@@ -73,6 +74,8 @@ class Converted:
     lines: list[int]
     title: str = ""
     lang: str = ""
+    division: str = ""  # the structure vocabulary's type of its section: chapter, dedication, colophon …
+    matter: str = ""  # its body's frontmatter, bodymatter or backmatter
     notes: list[tuple[int, str, str]] = field(default_factory=list)  # (line, code, message): warnings
 
 
@@ -86,7 +89,20 @@ def to_markdown(text: str, as_html: bool) -> Converted:
     writer = _Writer(lang, _first_heading(body))
     writer.report_handlers(body)
     pairs = writer.flow(body, lang, [])
-    return Converted("\n".join(t for t, _ in pairs), [n for _, n in pairs], title, lang, writer.notes)
+    division, matter = _division(body, writer.title_heading)
+    return Converted("\n".join(t for t, _ in pairs), [n for _, n in pairs], title, lang, division, matter,
+                     writer.notes)
+
+
+def _division(body, heading) -> tuple[str, str]:
+    """What the document is, from the epub:type of its body and of the sections around its first heading (or
+    its first section): Standard Ebooks' title page, imprint and colophon are no chapters."""
+    types = _all_epub_types(body)
+    matter = next((t for t in MATTERS if t in types), "")
+    outer = list(heading.iterancestors())[::-1] if heading is not None else []
+    outer = outer or [next((el for el in body if _name(el) in ("section", "article", "div")), body)]
+    found = (t for el in outer if _name(el) not in ("html", "body") for t in _all_epub_types(el) if t in DIVISIONS)
+    return next(found, next((t for t in types if t in DIVISIONS), "")), matter
 
 
 def parse(text: str, as_html: bool):
@@ -155,10 +171,13 @@ def _html_attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _all_epub_types(el) -> list[str]:
+    return (el.get(EPUB_TYPE) or el.get("epub:type") or "").split()
+
+
 def _epub_types(el) -> list[str]:
     """epub:type values of the EPUB vocabulary; prefixed ones (z3998:, se:) need declarations we do not copy."""
-    value = el.get(EPUB_TYPE) or el.get("epub:type") or ""
-    return [v for v in value.split() if ":" not in v]
+    return [v for v in _all_epub_types(el) if ":" not in v]
 
 
 def _classes(el) -> list[str]:
@@ -167,8 +186,7 @@ def _classes(el) -> list[str]:
 
 def _is_verse(el) -> bool:
     """Whether an element holds a poem: its paragraphs are stanzas, its line breaks the poem's."""
-    types = set((el.get(EPUB_TYPE) or el.get("epub:type") or "").split())
-    return bool(types & VERSE_TYPES or set(_classes(el)) & VERSE_CLASSES)
+    return bool(set(_all_epub_types(el)) & VERSE_TYPES or set(_classes(el)) & VERSE_CLASSES)
 
 
 def _line(el, fallback: int) -> int:

@@ -147,6 +147,14 @@ def test_moby_dick_from_xhtml_keeps_titles_text_links_and_italics(moby, java, tm
     assert titles == [r[2] for r in rows]
     first = next(n for n, r in zip(sorted(docs), rows) if r[1].endswith("/chapter-1.xhtml"))
     assert "Call me Ishmael. Some years ago" in docs[first].xpath("string()")
+    # The source's title page, imprint, dedication … stay what they are; readers open the book at Loomings.
+    kinds = [(d.find("x:body", NS).get("class"), d.find(".//x:section", NS).get(f"{{{NS['epub']}}}type"))
+             for _, d in sorted(docs.items())]
+    assert kinds[:4] == [("frontmatter", "titlepage"), ("frontmatter", "imprint"), ("frontmatter", "dedication"),
+                         ("frontmatter", "preamble")], kinds[:4]
+    assert kinds[-2:] == [("backmatter", "colophon"), ("backmatter", "copyright-page")], kinds[-2:]
+    landmark = xml(members["EPUB/nav.xhtml"]).find(".//x:nav[@epub:type='landmarks']//x:a[@epub:type='bodymatter']", NS)
+    assert "EPUB/" + landmark.get("href") == first
     ids = {name.removeprefix("EPUB/"): set(doc.xpath("//@id")) for name, doc in docs.items()}
     links = [(name, a.get("href")) for name, doc in docs.items() for a in doc.iterfind(".//x:a[@href]", NS)
              if a.get("href").startswith("ch-")]

@@ -308,3 +308,43 @@ def _bbox(pdf) -> str:
     import subprocess
     return subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
+
+
+def test_front_and_back_matter_keep_their_kind_and_readers_start_at_the_first_chapter(tmp_path, java):
+    """Standard Ebooks' title page, dedication and colophon were each set as a chapter (epub:type chapter,
+    role doc-chapter), and the bodymatter landmark, where reading systems open a book, pointed at the title
+    page. A Markdown chapter says what it is with `type:` in its front matter."""
+    book = tmp_path / "book"
+    (book / "text").mkdir(parents=True)
+    page = ('<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>{0}'
+            '</title></head><body epub:type="{1}"><section id="{2}" epub:type="{2}"><h2>{0}</h2><p>Text.</p>'
+            '</section></body></html>')
+    for name, matter, kind in [("Titlepage", "frontmatter", "titlepage"),
+                               ("Dedication", "frontmatter", "dedication"),
+                               ("Loomings", "bodymatter z3998:fiction", "chapter"),
+                               ("Colophon", "backmatter", "colophon")]:
+        (book / "text" / f"{kind}.xhtml").write_text(page.format(name, matter, kind), encoding="utf-8")
+    (book / "text" / "preface.md").write_text("---\ntype: preface\n---\n# Preface\n\nWhy.\n", encoding="utf-8")
+    chapters = '"text/preface.md", "text/titlepage.xhtml", "text/dedication.xhtml", "text/chapter.xhtml", ' \
+               '"text/colophon.xhtml"'
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    f'chapters = [{chapters}]\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    members = epub_members(tmp_path / "out" / "t.epub")
+    found = []
+    for n in range(1, 6):
+        doc = xml(members[f"EPUB/ch-0{n}.xhtml"])
+        section = doc.find(".//x:section", NS)
+        found.append((doc.find("x:body", NS).get("class"), section.get(f"{{{NS['epub']}}}type"), section.get("role")))
+    assert found == [("frontmatter", "preface", "doc-preface"), ("frontmatter", "titlepage", None),
+                     ("frontmatter", "dedication", "doc-dedication"), ("bodymatter", "chapter", "doc-chapter"),
+                     ("backmatter", "colophon", "doc-colophon")]
+    start = xml(members["EPUB/nav.xhtml"]).find(".//x:nav[@epub:type='landmarks']//x:a[@epub:type='bodymatter']", NS)
+    assert start.get("href") == "ch-04.xhtml"
+    code, report = epubcheck(tmp_path / "out" / "t.epub", tmp_path / "report.json")
+    assert code == 0 and not report["messages"], report["messages"]
+    (book / "text" / "preface.md").write_text("---\ntype: prefice\n---\n# Preface\n", encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out2"))
+    assert proc.returncode == 1 and "preface.md:2:1: error[SRC003]: front matter 'type' 'prefice'" in proc.stderr
+    assert "did you mean 'preface'?" in proc.stderr and not (tmp_path / "out2" / "t.epub").exists()
