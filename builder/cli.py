@@ -26,7 +26,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build the editions of a book")
     build.add_argument("book_dir", nargs="?", default="book", type=Path, help="book folder (default: book)")
-    build.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
+    build.add_argument("-o", "--out", default="dist", type=Path, help="output folder (default: dist)")
     build.add_argument("--edition", action="append", metavar="NAME",
                        help="edition to build: a name from book.toml's [editions.NAME] tables, or epub or print "
                             "for a book without them; repeat for several (default: all)")
@@ -59,7 +59,7 @@ def add_check_parser(sub) -> None:
                     "checks each edition's file in --out: EPUBs as above, PDFs against their edition's profile "
                     "and the book's bleed; a file not built is an error CHK000.")
     check.add_argument("file", type=Path, help="the EPUB or PDF to check, or a book folder")
-    check.add_argument("--out", type=Path, metavar="OUT",
+    check.add_argument("-o", "--out", type=Path, metavar="OUT",
                        help="for a book folder: the folder its build wrote to (default: dist)")
     check.add_argument("--edition", action="append", metavar="NAME",
                        help="for a book folder: an edition to check; repeat for several (default: all)")
@@ -79,7 +79,7 @@ def add_cover_parser(sub) -> None:
     cover.add_argument("--profile", required=True, choices=("kdp", "ingram", "press"),
                        type=_choice(("kdp", "ingram", "press")),
                        help="the printer the cover is for")
-    cover.add_argument("--out", default="dist", type=Path, help="output folder (default: dist)")
+    cover.add_argument("-o", "--out", default="dist", type=Path, help="output folder (default: dist)")
     cover.add_argument("--pages", type=_count("a page count", "320"), metavar="N",
                        help="the print edition's page count (default: lay the edition out to count them)")
     cover.add_argument("--strict", action="store_true", help="treat every warning as an error")

@@ -64,10 +64,11 @@ def test_no_progress_in_ci_or_with_quiet_or_through_a_pipe(tmp_path):
     (book / "chapters" / "01-when-siberia-calls.md").open("a", encoding="utf-8").write("\nAnd another.\n")
     code, stdout, terminal = build_on_terminal(book, tmp_path / "b", "--edition", "epub", "-q")  # as with ls, cp
     assert code == 0 and terminal == "" and stdout == ""
-    piped = subprocess.run([sys.executable, "-m", "builder", "build", str(book), "--out", str(tmp_path / "c"),
-                            "--edition", "epub"], cwd=ROOT, capture_output=True, text=True,
+    piped = subprocess.run([sys.executable, "-m", "builder", "build", str(book), "-o", str(tmp_path / "c"),
+                            "--edition", "epub"], cwd=ROOT, capture_output=True, text=True,  # -o: as in pandoc
                            env={k: v for k, v in os.environ.items() if k != "CI"})
     assert piped.returncode == 0 and not STAGE.search(piped.stderr) and "parsing" not in piped.stderr
+    assert (tmp_path / "c" / "when-siberia-calls.epub").is_file()
 
 
 def test_a_warning_on_a_terminal_stands_on_its_own_line(tmp_path):
