@@ -73,12 +73,14 @@ class FontStack:
     faces: list[Face] = field(default_factory=list)
     _cmaps: dict[str, frozenset[int]] = field(default_factory=dict)
     # Memos: a long book asks about the same (language, character) pairs about a million times.
-    _families: dict[tuple[str, str, bool], str | None] = field(default_factory=dict)
+    _families: dict[tuple[str, str, bool, bool], str | None] = field(default_factory=dict)
     _best: dict[tuple[str, bool, bool], Face] = field(default_factory=dict)
 
-    def stack_for(self, lang: str, *, with_emoji: bool = True, mono: bool = False) -> list[str]:
+    def stack_for(self, lang: str, *, with_emoji: bool = True, mono: bool = False, emoji: bool = False) -> list[str]:
         """Families in fallback order for text in `lang`; `mono`: for code, whose face comes first, then the
-        text's (which draw what it lacks)."""
+        text's (which draw what it lacks); `emoji`: for an emoji sequence (↩️, 1️⃣), whose face comes first."""
+        if emoji:
+            return [self.emoji, *self.stack_for(lang, with_emoji=False, mono=mono)]
         key = cjk_key(lang)
         # The fallback faces come before the emoji face, which would draw ↩ in colour, and in text that is not
         # CJK before the CJK face too, which drew ≤ → ∑ a full em wide (as CJK text wants them).
@@ -89,13 +91,14 @@ class FontStack:
             stack = [family for family in faces if family] + stack
         return stack + [self.emoji] if with_emoji else stack
 
-    def family_for(self, lang: str, char: str, mono: bool = False) -> str | None:
-        """The first family in the stack for `lang` (for code when `mono`) that has a glyph for `char`."""
-        if (lang, char, mono) not in self._families:
+    def family_for(self, lang: str, char: str, mono: bool = False, emoji: bool = False) -> str | None:
+        """The first family in the stack for `lang` (for code when `mono`, an emoji sequence when `emoji`) that
+        has a glyph for `char`."""
+        if (lang, char, mono, emoji) not in self._families:
             code = ord(char)
-            self._families[lang, char, mono] = next((fam for fam in self.stack_for(lang, mono=mono)
-                                                     if code in self.cmap(fam)), None)
-        return self._families[lang, char, mono]
+            self._families[lang, char, mono, emoji] = next(
+                (fam for fam in self.stack_for(lang, mono=mono, emoji=emoji) if code in self.cmap(fam)), None)
+        return self._families[lang, char, mono, emoji]
 
     def cmap(self, family: str) -> frozenset[int]:
         """Code points the family's regular face maps (the other faces cover the same)."""

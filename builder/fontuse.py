@@ -40,17 +40,17 @@ def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None 
     processes."""
     # Gather characters per (language, bold, italic) first, then ask the font stack once per distinct
     # character: a long book has millions of characters but only thousands of distinct ones.
-    texts: dict[tuple[str, bool, bool, bool], set[str]] = defaultdict(set)
+    texts: dict[tuple[str, bool, bool, bool, bool], set[str]] = defaultdict(set)
     datas = [xhtml.encode("utf-8") for xhtml in documents]
     entries = [(memo_dir, ("usage", tool_digest(), hashlib.sha256(data).hexdigest())) for data in datas]
     for found in memo_map(entries, lambda at: _document_texts(datas[at]), jobs, [len(d) for d in datas]):
-        for lang, bold, italic, mono, chars in json.loads(found):
-            texts[lang, bold, italic, mono].update(chars)
+        for lang, bold, italic, mono, emoji, chars in json.loads(found):
+            texts[lang, bold, italic, mono, emoji].update(chars)
     usage: dict[Face, set[str]] = defaultdict(set)
     langs: dict[Face, set[str]] = defaultdict(set)
-    for (lang, bold, italic, mono), chars in texts.items():
+    for (lang, bold, italic, mono, emoji), chars in texts.items():
         for char in chars:
-            family = None if is_ignorable(char) else fonts.family_for(lang, char, mono)
+            family = None if is_ignorable(char) else fonts.family_for(lang, char, mono, emoji)
             if family:
                 face = fonts.best_face(family, bold, italic)
                 usage[face].add(char)
@@ -59,23 +59,24 @@ def collect_usage(documents: list[str], fonts: FontStack, memo_dir: Path | None 
 
 
 def _document_texts(data: bytes) -> bytes:
-    """One document's characters per (language, bold, italic, code), as JSON."""
-    texts: dict[tuple[str, bool, bool, bool], set[str]] = defaultdict(set)
+    """One document's characters per (language, bold, italic, code, emoji sequence), as JSON."""
+    texts: dict[tuple[str, bool, bool, bool, bool], set[str]] = defaultdict(set)
     root = etree.fromstring(data, safe_parser())
-    _walk(root, root.get(XML_LANG) or root.get("lang") or "en", (False, False, False), texts)
+    _walk(root, root.get(XML_LANG) or root.get("lang") or "en", (False, False, False, False), texts)
     return json.dumps([[*key, "".join(sorted(chars))] for key, chars in sorted(texts.items())],
                       ensure_ascii=False).encode("utf-8")
 
 
-def _walk(elem, lang: str, style: tuple[bool, bool, bool], texts) -> None:
+def _walk(elem, lang: str, style: tuple[bool, bool, bool, bool], texts) -> None:
     """Visit an element's text, its children, and their tails, carrying language and style (bold, italic,
-    code)."""
+    code, emoji sequence: a `span.emoji`, set in the emoji face first)."""
     tag = etree.QName(elem).localname if isinstance(elem.tag, str) else ""
     if tag in SKIP:
         return
     lang = elem.get(XML_LANG) or elem.get("lang") or lang
-    bold, italic, mono = style
-    style = (bold or tag in BOLD, italic or tag in ITALIC, mono or tag in MONO)
+    bold, italic, mono, emoji = style
+    emoji = emoji or tag == "span" and "emoji" in (elem.get("class") or "").split()
+    style = (bold or tag in BOLD, italic or tag in ITALIC, mono or tag in MONO, emoji)
     _add(elem.text, lang, style, texts)
     if tag == "hr":
         _add(ASTERISM, lang, style, texts)
@@ -117,6 +118,6 @@ def add_emoji_joiners(usage: dict[Face, set[str]], fonts: FontStack) -> None:
             usage[face] |= {"\u200d", "\ufe0f"} | (set(KEYCAP_BASES) if KEYCAP in usage[face] else set())
 
 
-def _add(text: str | None, lang: str, style: tuple[bool, bool, bool], texts) -> None:
+def _add(text: str | None, lang: str, style: tuple[bool, bool, bool, bool], texts) -> None:
     if text:
         texts[(lang, *style)].update(text)

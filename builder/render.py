@@ -142,6 +142,8 @@ def font_css(book: Book, fonts: FontStack, faces: list[Face], edition: str) -> s
     with_emoji = edition == "epub"  # see fonts/fonts.toml: never name the emoji font for WeasyPrint
     stacks = [(Markup("html"), fonts.stack_for(book.config.language, with_emoji=with_emoji))]
     stacks += [(Markup(f":lang({lang})"), fonts.stack_for(lang, with_emoji=with_emoji)) for lang in book.langs()]
+    if with_emoji:  # an emoji sequence (markdown.text.render_text), drawn in colour though a text face has ↩
+        stacks.append((Markup("span.emoji"), fonts.stack_for(book.config.language, emoji=True)))
     # Code's rules name the element: `:lang(x)` alone (0,1,0) would win over `code` (0,0,1) on code in text x,
     # and over `code` on an element inside it (a `<b>` in a `<pre>`, a Kobo reader's span).
     mono = [(Markup(", ".join(MONO_ELEMENTS)), fonts.stack_for(book.config.language, with_emoji=with_emoji,

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 import pytest
 from fontTools.ttLib import TTFont
 
-from helpers import NS, missing_tool, xml
+from helpers import NS, missing_tool, one_chapter_book, run_folio, xml
 
 WINDOW = (700, 1100)
 TIMEOUT = 60  # seconds for any one DevTools answer
@@ -239,3 +239,27 @@ def test_every_glyph_comes_from_the_epubs_own_fonts(request, browser, tmp_path, 
     print(f"\n{built.epub.name} ({sentinel} as the only system font; screenshots in {shots}):\n  "
           + "\n  ".join(report))
     assert {ps for _, ps, _ in total} <= set(embedded)
+
+
+def test_an_emoji_sequence_is_drawn_in_colour_though_a_text_face_has_its_character(browser, tmp_path):
+    """↩️ ☎️ ✔️ ask for emoji (U+FE0F), but a reading system draws a sequence with the first face in the stack
+    that has its character: the math face's black ↩, the CJK face's ☎. Each sequence is a `span.emoji` whose
+    stack starts with the emoji face; a plain ↩ stays in the math face. Print is left alone: its engine picks
+    the emoji face for the sequence, and must never name that face (WeasyPrint then draws digits in it)."""
+    chromium, _ = browser
+    book = one_chapter_book(tmp_path / "book", "# E\n\nBack ↩️, phone ☎️, check ✔️, key 1️⃣; a plain ↩ and 12.\n\n"
+                                               "中文 ☺️ 和 ❤️。\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    _, spine, embedded = unzip(tmp_path / "out" / "t.epub", tmp_path / "epub")
+    chapter = next(doc for doc in spine if doc.name == "ch-01.xhtml")
+    assert chapter.read_text(encoding="utf-8").count('<span class="emoji">') == 6
+    chromium.open(chapter)
+    root = chromium.page("DOM.getDocument", depth=-1)["root"]
+    drawn = {}
+    for selector in ("span.emoji", "p"):
+        for node in chromium.page("DOM.querySelectorAll", nodeId=root["nodeId"], selector=selector)["nodeIds"]:
+            fonts = chromium.page("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
+            drawn.setdefault(selector, []).append({f["familyName"] for f in fonts if f["isCustomFont"]})
+    assert len(drawn["span.emoji"]) == 6 and all(fams == {"Noto Color Emoji"} for fams in drawn["span.emoji"]), drawn
+    assert "Noto Sans Math" in drawn["p"][0]  # the plain ↩, text presentation

@@ -12,7 +12,9 @@ from builder.markdown.typography import CJK_CLOSING, CJK_OPENING, CJK_RE, HAN_KA
 # the closing one is already compressed): one half em goes, as JIS X 4051 asks.
 PUNCT_PAIR_RE = re.compile(f"[{CJK_CLOSING}](?=[{CJK_CLOSING}{CJK_OPENING}])|(?<=[{CJK_OPENING}])[{CJK_OPENING}]")
 # Numbers of one or two digits set upright in vertical text (tate-chu-yoko); longer ones stay sideways.
-TCY_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{1,2}(?![0-9A-Za-z.,])")
+TCY_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{1,2}(?![0-9A-Za-z.,\ufe0f\u20e3])")  # not a keycap's digit
+# An emoji sequence: a keycap (1️⃣), or a character asked for as emoji (↩️ ☺️ ✔️), perhaps joined to more.
+EMOJI_SEQ_RE = re.compile("[0-9#*]\ufe0f?\u20e3|[^\\s<>&;]\ufe0f(?:\u200d[^\\s<>&;]\ufe0f?)*")
 LONG_RUN = 100
 LONG_CODE = 24  # characters: inline code this long may break anywhere (styles/book.css `code.long-code`)
 # Before an opening quote and after a closing one beside Han or kana, a line may break (UAX #14 LB19a): the
@@ -108,6 +110,10 @@ def render_text(self, tokens, idx, options, env) -> str:
     # layout time of a Chinese novel.
     if env.get("edition") != "print":
         text = PUNCT_PAIR_RE.sub(r'<span class="halt">\g<0></span>', text)
+        # A reading system draws ↩️ with the first face in the stack that has ↩ (the math face, in black)
+        # unless the emoji face comes first; print's engine picks the emoji face for the sequence itself.
+        if "\ufe0f" in text or "\u20e3" in text:
+            text = EMOJI_SEQ_RE.sub(r'<span class="emoji">\g<0></span>', text)
     if env.get("vertical"):  # two digits stand upright in one em (tate-chu-yoko); no Latin gap in columns
         return TCY_RE.sub(r'<span class="tcy">\g<0></span>', text)
     gap = _autospace(env)
