@@ -16,6 +16,7 @@ from builder.model import DIVISIONS, Chapter
 
 XHTML_SUFFIXES = (".xhtml", ".html", ".htm")  # chapters read by builder.xhtml, which loads only for them
 FRONT_MATTER_KEYS = {"title": str, "lang": str, "type": str}
+FILE_NAME_RE = re.compile(r"[\w.-]+\.(?:x?html?|xml)", re.IGNORECASE)
 MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
 # A first `---` line, then a `key:` line: front matter, not a thematic break.
 UNCLOSED_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
@@ -29,6 +30,9 @@ def parse_chapters(config: Config, sources: list[Source], reporter: Reporter, pr
             progress.count(index, len(sources), f"parsing {source.rel}")
         if source.path.suffix.lower() in XHTML_SUFFIXES:
             meta, parsed = _parse_xhtml(source, config.language, reporter)
+            if _placeholder_title(meta.get("title", ""), source, config.title) and \
+                    any(tok.type == "heading_open" for tok in parsed.tokens):
+                meta.pop("title")  # the first heading names the chapter instead
         else:
             front, front_line = _peek_front_matter(source.text)
             if front is None and UNCLOSED_FRONT_MATTER_RE.match(source.text):
@@ -63,7 +67,7 @@ def _parse(source: Source, lang: str, reporter: Reporter):
     converted = to_markdown(source.text)
     for line, message in converted.notes:
         reporter.warning("AOZ001", message, source.path, line)
-    return _map_lines(parse_markdown(converted.text, lang, plain=True), converted.lines)
+    return _map_lines(parse_markdown(converted.text, lang, plain=True, typeset=False), converted.lines)
 
 
 def _map_lines(parsed, lines: list[int]):
@@ -73,6 +77,12 @@ def _map_lines(parsed, lines: list[int]):
         if tok.map and last >= 0:
             tok.map = [lines[min(tok.map[0], last)] - 1, lines[min(tok.map[1] - 1, last)]]
     return parsed
+
+
+def _placeholder_title(title: str, source: Source, book_title: str) -> bool:
+    """A <title> another tool filled in: Pandoc's EPUB writes the file's name, Calibre the book's title."""
+    return bool(title) and (title in (source.path.name, source.path.stem, book_title)
+                            or bool(FILE_NAME_RE.fullmatch(title)))
 
 
 def _parse_xhtml(source: Source, book_lang: str, reporter: Reporter):
@@ -93,7 +103,7 @@ def _parse_xhtml(source: Source, book_lang: str, reporter: Reporter):
     elif converted.lang:
         reporter.error("SRC003", f"xml:lang must be a BCP 47 tag such as zh-Hans, got {converted.lang!r}",
                        source.path, 1)
-    parsed = parse_markdown(converted.text, meta.get("lang", book_lang))
+    parsed = parse_markdown(converted.text, meta.get("lang", book_lang), typeset=False)
     return meta, _map_lines(parsed, converted.lines)
 
 

@@ -53,6 +53,14 @@ doc-bibliography doc-biblioref doc-chapter doc-colophon doc-conclusion doc-cover
 doc-dedication doc-endnote doc-endnotes doc-epigraph doc-epilogue doc-errata doc-example doc-footnote doc-foreword
 doc-glossary doc-glossref doc-index doc-introduction doc-noteref doc-notice doc-pagebreak doc-pagelist doc-part
 doc-preface doc-prologue doc-pullquote doc-qna doc-subtitle doc-tip doc-toc""".split())
+# Values HTML allows, where EPUBCheck rejects others (an EPUB with dir="sideways" is invalid).
+ENUMERATED = {"dir": {"ltr", "rtl", "auto"}, "aria-hidden": {"true", "false"},
+              "scope": {"row", "col", "rowgroup", "colgroup"}, "type": {"1", "a", "A", "i", "I"}}
+COUNTS = {"colspan": r"[1-9][0-9]{0,3}", "rowspan": r"[0-9]{1,5}", "span": r"[1-9][0-9]{0,3}",
+          "width": r"[0-9]{1,5}", "height": r"[0-9]{1,5}"}
+DATETIME_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?"
+                         r"|\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?|\d{4}-W\d{2}|--\d{2}-\d{2}"
+                         r"|P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?")
 URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"  # what a URL may hold as it is; anything else is percent-encoded
 
 
@@ -71,6 +79,14 @@ def kept_value(attr: str, value: str) -> tuple[str | None, str]:
         return urllib.parse.quote(value.strip(), safe=URL_SAFE), ""
     if attr in ("start", "value") and not re.fullmatch(r"-?[0-9]{1,9}", value.strip()):
         return None, "is not a whole number"
+    if attr in ENUMERATED:  # matched without regard to case, but a list type's a and A differ
+        wanted = value.strip() if attr == "type" else value.strip().lower()
+        return (wanted, "") if wanted in ENUMERATED[attr] else (None, "is not one of " + ", ".join(
+            sorted(ENUMERATED[attr])))
+    if attr in COUNTS and not re.fullmatch(COUNTS[attr], value.strip()):
+        return None, "is not a whole number of " + ("pixels" if attr in ("width", "height") else "cells")
+    if attr == "datetime" and not DATETIME_RE.fullmatch(value.strip()):
+        return None, "is not a date, time or duration (2026-12-02, 14:30, 2026-12-02T14:30Z, PT2H)"
     return value, ""
 
 
@@ -92,6 +108,8 @@ def to_markup(fragment: str, xhtml: bool, adjust: Callable | None = None) -> str
     """Serialise sanitised HTML as XHTML (EPUB) or HTML (print): always well-formed, whatever came in."""
     container = lxml_html.fragment_fromstring(close_wbr(fragment or ""), create_parent="div", parser=HTML_PARSER)
     unwrap_misplaced_blocks(container)
+    for bdo in container.xpath(".//bdo[not(@dir)]"):  # an override needs a direction: without one, invalid
+        bdo.drop_tag()
     for ruby in container.xpath(".//ruby[not(rt)]"):  # a ruby with no reading is invalid: its text stays
         ruby.drop_tag()
     if adjust:

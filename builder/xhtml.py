@@ -49,8 +49,10 @@ LANG_OK = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 CJK_BREAK = re.compile(f"(?<=[{CJK}])[ \\t\\r\\f]*\\n[ \\t\\n\\r\\f]*(?=[{CJK}])")
 SPACES = re.compile(r"[ \t\n\r\f]+")
+WRAPPED_URL = re.compile(r"[\t\n\r][ \t\n\r]*|  +")
 ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 DECLARATION = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
+XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 MAX_DEPTH = 100  # elements nested deeper are an attack or an accident; Markdown nests 40 blocks at most
 # Verse as other tools mark it: Standard Ebooks' z3998 types, Pandoc's line blocks, common class names.
 VERSE_TYPES = {"z3998:verse", "z3998:poem", "z3998:song", "z3998:hymn", "z3998:lyrics"}
@@ -114,7 +116,9 @@ def parse(text: str, as_html: bool):
     try:
         if as_html:
             parser = lxml_html.HTMLParser(no_network=True, huge_tree=True, remove_comments=True, remove_pis=True)
-            root = lxml_html.document_fromstring(close_wbr(text), parser=parser)
+            # Calibre's split files open with an XML declaration naming an encoding, which lxml refuses in a
+            # string it has already decoded.
+            root = lxml_html.document_fromstring(close_wbr(XML_DECLARATION.sub("", text, count=1)), parser=parser)
         else:
             parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
                                      remove_comments=True, remove_pis=True, encoding="utf-8")
@@ -144,8 +148,25 @@ def _name(el) -> str:
     """Local name of an HTML element; "" for comments and elements of other namespaces (SVG, MathML …)."""
     if not isinstance(el.tag, str):
         return ""
+    if ":" in el.tag and not el.tag.startswith("{"):
+        return el.tag.lower()  # the HTML parser keeps a prefix (Word's <o:p>, <st1:place>): an unknown element
     qname = etree.QName(el)
     return qname.localname.lower() if qname.namespace in (None, XHTML_NS) else "#foreign"
+
+
+def _one_line(value: str, url: bool) -> str:
+    """An attribute value on one line, as a Markdown line holds its element: a title wrapped in the source
+    keeps a space at the break; a URL loses the break and its indent (the XML parser made both spaces)."""
+    return WRAPPED_URL.sub("", value.strip()) if url else SPACES.sub(" ", value)
+
+
+def _pre_text(el) -> str:
+    """A pre's text as it shows: a <br> inside is a line break; removed elements (script …) add nothing."""
+    parts = [el.text or ""]
+    for child in el:
+        name = _name(child)
+        parts += ["\n" if name == "br" else "" if name in DROPPED else _pre_text(child), child.tail or ""]
+    return "".join(parts)
 
 
 def _lang(el) -> str | None:
@@ -168,6 +189,7 @@ def _escape(text: str) -> str:
 
 
 def _html_attr(value: str) -> str:
+    """Text or an attribute value escaped for one line of HTML."""
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -283,6 +305,8 @@ class _Writer:
 
     def listing(self, el, name: str, lang: str, ids: list[str]) -> list[tuple[str, int]]:
         """ul/ol as a Markdown list; loose (paragraphs in items) when an item holds blocks or carries an id."""
+        if not any(_name(c) == "li" for c in el):  # a bare list around text, as old pages indented a paragraph
+            return [(f"> {t}" if t else ">", n) for t, n in self.flow(el, lang, ids)]
         ids.extend(self._own_id(el))
         lang = _lang(el) or lang
         number = int(el.get("start")) if (el.get("start") or "").isdigit() else 1
@@ -292,16 +316,20 @@ class _Writer:
         # their markers differ: - and *, 1. and 1). Counted per depth: a nested list comes between two others.
         self.lists[self.in_list] = self.lists.get(self.in_list, 0) + 1
         bullet, delimiter = ("- ", ". ") if self.lists[self.in_list] % 2 else ("* ", ") ")
-        items = []
+        items = [stray for stray in [self._stray(el, el.text, lang, ids)] if stray]
         self.in_list += 1
         for child in el:
             value = child.get("value") if _name(child) == "li" and name == "ol" else None
             if value and value.strip() != str(number + len(items)):  # Markdown numbers items on from the first
                 self._note(child, "XHT002", f"<li value=\"{value}\"> is not carried: the item is numbered "
                                             f"{number + len(items)}, counting on from the list's start")
-            lines = self.flow(child, lang, ids) if _name(child) == "li" else self.block(child, _name(child), lang, ids)
+            kind = _name(child)
+            lines = self.flow(child, lang, ids) if kind == "li" else self.block(child, kind, lang, ids) \
+                if kind in BLOCK_TAGS or kind in DROPPED else self.paragraph([child], _line(child, 1), lang, ids)
             if lines or _name(child) == "li":
                 items.append(lines or [("", _line(child, 1))])
+            stray = self._stray(child, child.tail, lang, ids)
+            items += [stray] if stray else []
         self.in_list -= 1
         loose = any(not t for item in items for t, _ in item)
         out: list[tuple[str, int]] = []
@@ -314,21 +342,32 @@ class _Writer:
                     for i, (t, n) in enumerate(item)]
         return out
 
+    def _stray(self, el, text: str | None, lang: str, ids: list[str]) -> list[tuple[str, int]] | None:
+        """Text in a list outside its items: an item of its own, reported, rather than lost."""
+        if not text or not text.strip():
+            return None
+        self._note(el, "XHT002", "text in a list outside its <li> items is kept as an item of its own")
+        return self.paragraph([text], _line(el, 1), lang, ids)
+
     def fence(self, el, line: int) -> list[tuple[str, int]]:
         """pre: its text, verbatim, in a code fence longer than any backtick run inside."""
-        text = "".join(el.itertext()).removeprefix("\n").rstrip("\n")
+        text = _pre_text(el).removeprefix("\n").rstrip("\n")
         ticks = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
         body = text.split("\n")
         return [(ticks, line)] + [(t, line + i) for i, t in enumerate(body)] + [(ticks, line + len(body) - 1)]
 
-    def raw(self, el, lang: str | None, tail: bool = True) -> str:
-        """A table or definition list as one line of allowed HTML (an HTML block ends at a blank line)."""
+    def raw(self, el, lang: str | None, tail: bool = True, pre: bool = False) -> str:
+        """A table or definition list as one line of allowed HTML (an HTML block ends at a blank line); in a
+        `pre` the text keeps its spaces, and its line breaks as character references."""
         name = _name(el)
         if name in DROPPED or name == "#foreign":
             self._dropped(el, _line(el, 1))
             return _html_attr(_collapse(el.tail or ""))
-        inner = _html_attr(_collapse(el.text or "")) + "".join(self.raw(c, None) for c in el)
-        tail = _html_attr(_collapse(el.tail or "")) if tail else ""
+        inside = pre or name == "pre"
+        text = _html_attr(el.text or "").replace("\n", "&#10;") if inside else _html_attr(_collapse(el.text or ""))
+        inner = text + "".join(self.raw(c, None, pre=inside) for c in el)
+        tail = (_html_attr(el.tail or "").replace("\n", "&#10;") if pre else _html_attr(_collapse(el.tail or ""))) \
+            if tail else ""
         if name not in TAGS:
             self._unknown(el, name)
             return inner + tail
@@ -388,7 +427,8 @@ class _Writer:
         ids = self._own_id(el)
         attrs = f'{{id="{ids[0]}"}}' if ids else ""
         text = f"[{inner}]({self._destination(href)}){attrs}"
-        return f"<sup>{text}</sup>" if "noteref" in _epub_types(el) else text
+        raised = any(_name(a) == "sup" for a in el.iterancestors()) or any(_name(c) == "sup" for c in el)
+        return f"<sup>{text}</sup>" if "noteref" in _epub_types(el) and not raised else text  # raised once
 
     def _span(self, el, inner: str) -> str:
         """Wrap inline Markdown in a span that carries the element's id and language, if any."""
@@ -399,7 +439,8 @@ class _Writer:
 
     @staticmethod
     def _destination(url: str) -> str:
-        return "<" + url.strip().replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>") + ">"
+        url = _one_line(url, True)
+        return "<" + url.replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>") + ">"
 
     def _with_attrs(self, text: str, line: int, lang: str, ids: list[str],
                     kind: str | None = None) -> list[tuple[str, int]]:
@@ -409,7 +450,7 @@ class _Writer:
         first, rest = ([], ids[:]) if self.in_list else (ids[:1], ids[1:])
         ids.clear()
         lang = lang if lang != self.lang else None
-        head, text = re.match(r"(#+ )?(.*)", text).groups()
+        head, text = re.match(r"(#+ )?(.*)", text, re.DOTALL).groups()
         if self.in_list and lang:
             text, lang = f"[{text}]{self._attr_text([], lang)}", None
         text = (head or "") + "".join(f'<span id="{i}"></span>' for i in rest) + text
@@ -436,7 +477,8 @@ class _Writer:
         for key, value in el.attrib.items():
             local = key.rsplit("}", 1)[-1].lower()
             if "}" not in key and local in allowed:
-                out[local] = value
+                # on one line (a Markdown line holds the element): a wrapped title's break is a space
+                out[local] = _one_line(value, local in ("href", "src"))
         own = self._own_id(el)
         if own and name not in INLINE_HTML:
             out["id"] = own[0]
@@ -462,7 +504,7 @@ class _Writer:
         return min((int(_name(c)[1]) for c in el if _name(c) in HEADINGS), default=2)
 
     def _dropped(self, el, line: int) -> None:
-        name = etree.QName(el).localname if isinstance(el.tag, str) else "?"
+        name = _name(el) if isinstance(el.tag, str) else "?"
         if name in ("head", "title", "meta", "link", "base"):
             return  # document metadata: the title is read, the rest (stylesheets …) has no use here
         self.notes.append((line, "HTM001", f"<{name}> is not allowed in a book and is removed with its content"))

@@ -348,3 +348,54 @@ def test_front_and_back_matter_keep_their_kind_and_readers_start_at_the_first_ch
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out2"))
     assert proc.returncode == 1 and "preface.md:2:1: error[SRC003]: front matter 'type' 'prefice'" in proc.stderr
     assert "did you mean 'preface'?" in proc.stderr and not (tmp_path / "out2" / "t.epub").exists()
+
+
+def test_html_as_word_calibre_and_pandoc_write_it_builds_whole_and_valid(tmp_path, java):
+    """Files from other tools that crashed the build, lost text without a word, or made an invalid EPUB:
+    Word's <o:p> (a prefixed tag) and Calibre's XML declaration with an encoding crashed it; a title or href
+    wrapped over two lines cut the paragraph off there; text in a bare <ul> (an old way to indent), a <br> or
+    the line breaks of a <pre> in a definition list were lost; Sigil's <a><sup>1</sup></a> note call was raised
+    twice; the Markdown typographer rewrote the source's ???? and ,,; dir="sideways", aria-hidden="yes",
+    colspan="abc", scope="everything" and a datetime in words made EPUBCheck fail; Pandoc's <title>, the file's
+    name, named the chapter in the contents."""
+    book = tmp_path / "book"
+    (book / "text").mkdir(parents=True)
+    files = {
+        "word.htm": '<html><body><h1>Word</h1><p>Hello<o:p></o:p> <st1:place>Paris</st1:place>.</p></body></html>',
+        "calibre.html": "<?xml version='1.0' encoding='utf-8'?>\n<html><body><h1>Calibre</h1><p>Split.</p>"
+                        "<ul>A paragraph indented by a bare list.</ul><ol><li>one</li>stray</ol></body></html>",
+        "ch001.xhtml": '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>ch001.xhtml</title></head><body>'
+                       '<h1>Wrapped</h1><p>The <abbr title="World Health\n  Organization">WHO</abbr> said the '
+                       'rest matters; <a href="https://example.com/a/\n  b.html">read</a> on.</p>'
+                       '<pre>line one<br/>line two</pre><dl><dt>--verbose</dt><dd><pre>$ tool\n    indented</pre>'
+                       '</dd></dl><p>Really???? no,, way -- (c)<a href="#n1" epub:type="noteref" '
+                       'xmlns:epub="http://www.idpf.org/2007/ops"><sup>1</sup></a></p><p id="n1">Note.</p>'
+                       '<p><span dir="sideways">d</span> <span aria-hidden="yes">a</span> <bdo>b</bdo> '
+                       '<time datetime="last week">t</time> <time datetime="2026-12-02T14:30Z">now</time></p>'
+                       '<table><tr><th scope="everything">h</th><td colspan="abc">c</td></tr></table>'
+                       '</body></html>',
+    }
+    for name, text in files.items():
+        (book / "text" / name).write_text(text, encoding="utf-8")
+    chapters = ", ".join(f'"text/{name}"' for name in files)
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    f'chapters = [{chapters}]\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    warned = [(m["path"].rsplit("/", 1)[-1], m["code"], m["msg"]) for m in LOCATED.finditer(proc.stderr)]
+    assert sum("outside its <li> items" in msg for _, _, msg in warned) == 1, warned
+    assert sum(code == "HTM001" and "ch001.xhtml" == path for path, code, _ in warned) == 5, warned
+    members = epub_members(tmp_path / "out" / "t.epub")
+    word, calibre, wrapped = (members[f"EPUB/ch-0{n}.xhtml"].decode() for n in (1, 2, 3))
+    assert "<p>Hello Paris.</p>" in word
+    assert "<p>Split.</p>" in calibre and "<blockquote>\n<p>A paragraph indented by a bare list.</p>" in calibre
+    assert "<li>one</li>\n<li>stray</li>" in calibre
+    assert '<abbr title="World Health Organization">WHO</abbr> said the rest matters; <a href="https://example.' \
+           'com/a/b.html">read</a> on.' in wrapped
+    assert "line one\nline two\n</code></pre>" in wrapped and "<pre>$ tool\n    indented</pre>" in wrapped
+    assert 'Really???? no,, way -- (c)<a href="#n1"><sup>1</sup></a>' in wrapped  # as written, raised once
+    assert '<time datetime="2026-12-02T14:30Z">' in wrapped and "sideways" not in wrapped and "<bdo" not in wrapped
+    titles = [a.text for a in xml(members["EPUB/nav.xhtml"]).iterfind(".//x:nav[@epub:type='toc']//x:a", NS)]
+    assert titles == ["Word", "Calibre", "Wrapped"]
+    code, report = epubcheck(tmp_path / "out" / "t.epub", tmp_path / "report.json")
+    assert code == 0 and not report["messages"], report["messages"]

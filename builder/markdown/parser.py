@@ -38,9 +38,11 @@ class Parsed:
     notes: dict[str, int] = field(default_factory=dict)  # footnote label -> its id, -1 when never called
 
 
-def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
+def _make_parser(lang: str, plain: bool = False, typeset: bool = True) -> MarkdownIt:
     """CommonMark + GFM tables + strikethrough + footnotes + front matter; raw HTML is sanitised at render.
-    `plain`: only the block rules of PLAIN_BLOCK_RULES, for Markdown written by the plain-text reader."""
+    `plain`: only the block rules of PLAIN_BLOCK_RULES, for Markdown written by the plain-text reader;
+    `typeset`: (c) → ©, -- → –, ... → …, ???? → ???, as an author typing Markdown wants, but not in text that
+    another tool or the author already set (plain text, imported XHTML)."""
     quotes = quotes_for(lang)
     md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": True, "typographer": True, "quotes": quotes,
                                    "maxNesting": MAX_NESTING})
@@ -68,16 +70,19 @@ def _make_parser(lang: str, plain: bool = False) -> MarkdownIt:
         md.add_render_rule(name, rule)
     if plain:
         md.block.ruler.enableOnly(PLAIN_BLOCK_RULES)
+    if not typeset:
+        md.disable("replacements")
     return md
 
 
-_PARSERS: dict[tuple[str, bool], MarkdownIt] = {}
+_PARSERS: dict[tuple, MarkdownIt] = {}
 
 
-def parse_markdown(text: str, lang: str, plain: bool = False) -> Parsed:
+def parse_markdown(text: str, lang: str, plain: bool = False, typeset: bool = True) -> Parsed:
     """Parse one chapter; quotes follow the chapter's language. `plain`: the text comes from the plain-text
-    reader, which escapes every block marker but those of PLAIN_BLOCK_RULES."""
-    md = _PARSERS.get((lang, plain)) or _PARSERS.setdefault((lang, plain), _make_parser(lang, plain))
+    reader, which escapes every block marker but those of PLAIN_BLOCK_RULES; `typeset`: see _make_parser."""
+    key = (lang, plain, typeset)
+    md = _PARSERS.get(key) or _PARSERS.setdefault(key, _make_parser(lang, plain, typeset))
     env: dict = {}
     tokens = md.parse(text, env)
     front, line = None, 1
@@ -99,7 +104,7 @@ def nesting_overflow(tokens: list[Token]) -> int | None:
 def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callable[[Token], str],
                   doc_id: str, edition: str, vertical: bool = False) -> str:
     """Render tokens to XHTML; `href` and `src` map internal links and images for one edition."""
-    md = _PARSERS.get(("en", False)) or _PARSERS.setdefault(("en", False), _make_parser("en"))
+    md = _PARSERS.get(("en", False, True)) or _PARSERS.setdefault(("en", False, True), _make_parser("en"))
     renderer = md.renderer
 
     def link_open(self, toks, idx, options, env):
