@@ -159,6 +159,19 @@ def test_overflow_detector_finds_text_beyond_the_text_block():
     assert found and found[0][0] == 1 and found[0][1].startswith("text runs off the text block: 'word")
 
 
+def test_spaces_at_the_end_of_a_line_of_code_are_no_overflow(tmp_path):
+    """A wrapped line of code keeps its last space (pre-wrap), which hangs past the text block: a 5 × 8 in book
+    warned that `, argument_two, argument_three,` ran off it, though the text fitted (QA helper-29)."""
+    code = "def very_long_function_name_codeline1(argument_one, argument_two, argument_three, argument_four, " \
+           "argument_five):"
+    book = write_book(tmp_path / "book", {"01.md": f"# Code\n\n```\n{code}\n    return 1\n```\n"})
+    with open(book / "book.toml", "a", encoding="utf-8") as toml:
+        toml.write('\n[print]\ntrim = "5in x 8in"\nfont_size = "10pt"\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0 and "PDF003" not in proc.stderr, proc.stderr
+    assert ", argument_two, argument_three, argument_four," in pdftotext(tmp_path / "out" / "limits.pdf")
+
+
 def test_five_thousand_chapters_epub(tmp_path):
     count = 5000
     chapters = {f"{i:04d}.md": f"# Chapter {i}\n\nText {i}, [next]({(i % count) + 1:04d}.md).\n\n## Part {i}.1\n\nMore.\n"

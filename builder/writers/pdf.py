@@ -258,8 +258,10 @@ def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
 
 
 def _hangs(box, overhang: float) -> bool:
-    """A closing CJK mark may hang into the margin by less than an em (burasage): that is not overflow."""
-    return box.text.rstrip()[-1:] in HANGING and 0 < overhang < box.style["font_size"]
+    """A closing CJK mark may hang into the margin by less than an em (burasage), and spaces at a line's end
+    (kept in code, `pre-wrap`) past it: neither is overflow."""
+    spaces = len(box.text) - len(box.text.rstrip(" "))
+    return 0 < overhang < box.style["font_size"] * max(spaces, box.text.rstrip()[-1:] in HANGING)
 
 
 @contextlib.contextmanager
