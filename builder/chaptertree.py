@@ -26,11 +26,51 @@ def mark_directions(container) -> None:
             element.set("dir", "rtl")
 
 
-def adjust_print(container) -> None:
-    """What the print edition's chapter tree needs besides the EPUB's: huge paragraphs split, list numbers."""
+def adjust_print(container, block_ems: tuple[float, float] | None = None) -> None:
+    """What the print edition's chapter tree needs besides the EPUB's: huge paragraphs split, list numbers,
+    ruby widths and, given the text block's size in ems, table rows too tall to keep whole."""
     split_long_paragraphs(container)
     number_lists(container)
     widen_ruby(container)
+    if block_ems:
+        mark_tall_rows(container, *block_ems)
+
+
+CELL_PADDING_EMS = 1.0  # a cell's padding, 0.5 em each side (styles/book.css `td`)
+WIDE_TABLE_SIZE = 0.75  # a wide table's type, of the body's (styles/book.css `table.wide-table`)
+LINE_HEIGHT = 1.45  # styles/print.css `html`
+
+
+def mark_tall_rows(container, width: float, height: float) -> None:
+    """Mark a row whose cells' text, set in its column's share of the text block, would be taller than half of
+    it: print lets such a row split across pages. Kept whole it cannot follow the header on an empty page, and
+    the engine dropped the table's header (nine narrow columns at 4 × 6 in: a row of 45 characters was a page
+    tall). markdown.tables.mark_long_rows counts characters alone and knows no page."""
+    for table in container.iter("table"):
+        rows = list(table.iter("tr"))
+        columns = max((sum(1 for cell in row if cell.tag in ("td", "th")) for row in rows), default=0)
+        if not columns:
+            continue
+        scale = WIDE_TABLE_SIZE if "wide-table" in (table.get("class") or "").split() else 1.0
+        cell_width = max(1.0, width / scale / columns - CELL_PADDING_EMS)
+        for row in rows:
+            lines = max((_lines(cell.text_content(), cell_width) for cell in row if cell.tag in ("td", "th")),
+                        default=0)
+            if lines * LINE_HEIGHT * scale > height / 2 and "long-row" not in (row.get("class") or "").split():
+                row.set("class", " ".join(filter(None, [row.get("class"), "long-row"])))
+
+
+def _lines(text: str, width: float) -> int:
+    """Roughly how many lines `text` takes in a column `width` ems wide (a word wider than it breaks anywhere)."""
+    lines, used = 1, 0.0
+    for word in text.split():
+        size = _ems(word) + 0.3
+        if used and used + size > width:
+            lines, used = lines + 1, 0.0
+        while size > width:
+            lines, size = lines + 1, size - width
+        used += size
+    return lines
 
 
 RT_SIZE = 0.5  # a reading's size in ems of its base (styles/print.css `rt`)

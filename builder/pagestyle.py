@@ -41,6 +41,17 @@ def front_spacing(config) -> dict[str, float]:
     return {name: round(inches * scale, 3) for name, inches in FRONT_SPACING_IN.items()}
 
 
+# The print page's side margins (styles/print.css: 0.875 in inside, 0.625 in outside; profiles move the gutter).
+SIDE_MARGINS_IN = 1.5
+
+
+def text_block_ems(config) -> tuple[float, float]:
+    """The text block's width and height in ems of the body type."""
+    size = to_inches(config.font_size)
+    return ((to_inches(config.trim[0]) - SIDE_MARGINS_IN) / size,
+            (to_inches(config.trim[1]) - sum(PAGE_MARGINS_IN)) / size)
+
+
 def image_max_height(config) -> float:
     """The tallest an image may print: the text block's height less its line's room; a taller one ran off the
     page through the folio and the trim."""

@@ -20,7 +20,7 @@ from builder.forked import memo_map
 from builder.fontuse import MONO as MONO_ELEMENTS, safe_parser
 from builder.markdown import render_tokens
 from builder.model import Book, Chapter
-from builder.pagestyle import PAGE_MARGINS_IN, front_spacing, image_max_height
+from builder.pagestyle import PAGE_MARGINS_IN, front_spacing, image_max_height, text_block_ems
 from builder.paths import folio_folder, is_remote
 from builder.sanitize import clean_html, to_markup
 from builder.templating import Environment, make_env
@@ -132,7 +132,7 @@ def chapter_body(book: Book, chapter: Chapter, edition: str) -> Markup:
         mark_glyph_images(container, glyphs)
         mark_directions(container)
         if edition == "print":
-            adjust_print(container)
+            adjust_print(container, text_block_ems(book.config))
 
     return Markup(to_markup(clean_html(html, check_url), xhtml=edition == "epub", adjust=adjust))
 

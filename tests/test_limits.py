@@ -130,6 +130,24 @@ def test_a_table_row_longer_than_a_page_is_split_under_its_repeated_header(tmp_p
     assert re.search(r"\bColour\b", text) and re.search(r"\bKey\b", text), "short columns keep their words"
 
 
+def test_a_short_row_of_narrow_columns_taller_than_the_page_keeps_the_header_above_it(tmp_path):
+    """Nine columns at 4 × 6 in, 14 pt: a cell of 18 characters wraps to a page's height in its narrow column,
+    but the row held too few characters to be marked splittable, and the engine, unable to set it whole under
+    the header, dropped the header from every page (QA helper-29)."""
+    head = "| " + " | ".join(f"Q{i}" for i in range(9)) + " |\n|" + "---|" * 9 + "\n"
+    rows = "".join("| " + " | ".join(f"r{r}c{c}" + "x" * (14 if c == 5 else 3) for c in range(9)) + " |\n"
+                   for r in range(3))
+    book = write_book(tmp_path / "book", {"01.md": f"# Table\n\nIntro paragraph.\n\n{head}{rows}\nAfter.\n"})
+    with open(book / "book.toml", "a", encoding="utf-8") as toml:
+        toml.write('\n[print]\ntrim = "4in x 6in"\nfont_size = "14pt"\n')
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr
+    pages = [page.split() for page in pdftotext(tmp_path / "out" / "limits.pdf").split("\f")]
+    table = [words for words in pages if "Intro" in words or "x" in words]
+    assert len(table) >= 2 and all(words.count("Q") == 9 for words in table), table  # the header on each
+    assert all(words.index("Q") < words.index("x") for words in table if "x" in words)
+
+
 def test_a_code_block_or_quotation_longer_than_a_page_starts_where_the_text_before_it_ends(tmp_path):
     """Kept whole (`break-inside: avoid`), a listing or quotation longer than a page moved to the next page and
     then broke anyway, leaving the page before it empty but for one line, and the heading alone on a page."""
