@@ -7,6 +7,7 @@ import copy
 import hashlib
 import dataclasses
 import functools
+import re
 
 import opencc
 
@@ -17,6 +18,12 @@ from builder.model import Book
 from builder.toc import build_toc
 
 TEXT_TOKENS = ("text",)  # code spans, code blocks and URLs are never converted
+HTML_PART_RE = re.compile(r"(<[^>]*>)|([^<]+)")
+TAG_NAME_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+LANG_ATTR_RE = re.compile(r"(\blang=[\"'])([^\"']*)([\"'])")
+ALT_TITLE_RE = re.compile(r"(\b(?:title|alt)=\")([^\"]*)(\")")
+VERBATIM = {"code", "pre", "kbd", "samp", "var"}
+VOID = {"br", "hr", "img", "wbr", "col", "input", "meta", "link", "area", "base", "source", "track", "embed"}
 
 
 @functools.cache
@@ -92,8 +99,33 @@ def _convert_tokens(tokens, convert, target: str, lang: str) -> None:
             stack.pop()
         if tok.type in TEXT_TOKENS and _convertible(here):
             tok.content = _convert_text(convert, here, target, tok.content)
+        elif tok.type in ("html_block", "html_inline"):  # raw HTML: an imported table, an <abbr title>
+            tok.content = _convert_html(functools.partial(_convert_text, convert), tok.content, here, target)
         if tok.children:
             _convert_tokens(tok.children, convert, target, here)
+
+
+def _convert_html(convert_text, html: str, lang: str, target: str) -> str:
+    """Raw HTML's text and title and alt values converted as the Markdown's is: not in code, nor where a
+    `lang` says Japanese or Korean; its `zh` tags retagged."""
+    out, stack = [], [(None, lang)]
+    for tag, text in HTML_PART_RE.findall(html):
+        here = stack[-1][1]
+        verbatim = any(name in VERBATIM for name, _ in stack)
+        if text:
+            out.append(text if verbatim or not _convertible(here) else convert_text(here, target, text))
+            continue
+        name, given = TAG_NAME_RE.match(tag).group(1, 2), LANG_ATTR_RE.search(tag)
+        opened, closing = name[1].lower(), name[0] == "/"
+        here = given.group(2) if given else here
+        if closing and len(stack) > 1 and stack[-1][0] == opened:
+            stack.pop()
+        elif not closing and opened not in VOID and not tag.endswith("/>"):
+            stack.append((opened, here))
+        if not verbatim and _convertible(here):
+            tag = ALT_TITLE_RE.sub(lambda m: m.group(1) + convert_text(here, target, m.group(2)) + m.group(3), tag)
+        out.append(LANG_ATTR_RE.sub(lambda m: m.group(1) + _retag(m.group(2), target) + m.group(3), tag))
+    return "".join(out)
 
 
 def _convertible(lang: str) -> bool:

@@ -49,6 +49,9 @@ LANG_OK = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 CJK_BREAK = re.compile(f"(?<=[{CJK}])[ \\t\\r\\f]*\\n[ \\t\\n\\r\\f]*(?=[{CJK}])")
 SPACES = re.compile(r"[ \t\n\r\f]+")
+BREAK = "\x00"  # no XML or HTML text holds it
+EDGE_BREAK = re.compile(r"^[ \t\r\f]*\n[ \t\n\r\f]*|[ \t\r\f]*\n[ \t\n\r\f]*$")
+BREAK_BETWEEN_CJK = re.compile(f"(?<=[{CJK}])((?:<[^<>]*>)*){BREAK}(?=(?:<[^<>]*>)*[{CJK}])")
 WRAPPED_URL = re.compile(r"[\t\n\r][ \t\n\r]*|  +")
 ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 DECLARATION = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
@@ -92,8 +95,8 @@ def to_markdown(text: str, as_html: bool) -> Converted:
     writer.report_handlers(body)
     pairs = writer.flow(body, lang, [])
     division, matter = _division(body, writer.title_heading)
-    return Converted("\n".join(t for t, _ in pairs), [n for _, n in pairs], title, lang, division, matter,
-                     writer.notes)
+    return Converted("\n".join(_join_breaks(t) for t, _ in pairs), [n for _, n in pairs], title, lang, division,
+                     matter, writer.notes)
 
 
 def _division(body, heading) -> tuple[str, str]:
@@ -154,6 +157,11 @@ def _name(el) -> str:
     return qname.localname.lower() if qname.namespace in (None, XHTML_NS) else "#foreign"
 
 
+def _safe_id(value: str) -> str:
+    """Word's and LibreOffice's ids (`_Toc123`, `_ftn1`) start with "_", which a book's ids may not: `x_Toc123`."""
+    return "x" + value if value.startswith("_") and ID_OK.match("x" + value) else value
+
+
 def _one_line(value: str, url: bool) -> str:
     """An attribute value on one line, as a Markdown line holds its element: a title wrapped in the source
     keeps a space at the break; a URL loses the break and its indent (the XML parser made both spaces)."""
@@ -179,13 +187,23 @@ def _first_heading(body):
     return next((el for el in body.iter() if _name(el) in HEADINGS | {"hgroup"}), None)
 
 
-def _collapse(text: str) -> str:
-    """Source whitespace as a reader sees it; a line break between CJK characters is no space at all."""
-    return SPACES.sub(" ", CJK_BREAK.sub("", text))
+def _collapse(text: str, mark_breaks: bool = False) -> str:
+    """Source whitespace as a reader sees it; a line break between CJK characters is no space at all. With
+    `mark_breaks`, a line break at the text's edge is BREAK, resolved once the paragraph is whole (_join_breaks):
+    the CJK character beside it may be in the element before or after."""
+    text = CJK_BREAK.sub("", text)
+    if mark_breaks:
+        text = EDGE_BREAK.sub(BREAK, text)
+    return SPACES.sub(" ", text)
+
+
+def _join_breaks(text: str) -> str:
+    """A line break between CJK characters, with only tags between them and it, is no space; others are one."""
+    return BREAK_BETWEEN_CJK.sub(r"\1", text).replace(BREAK, " ")
 
 
 def _escape(text: str) -> str:
-    return MD_ESCAPE.sub(r"\\\1", _collapse(text))
+    return MD_ESCAPE.sub(r"\\\1", _collapse(text, mark_breaks=True))
 
 
 def _html_attr(value: str) -> str:
@@ -276,12 +294,13 @@ class _Writer:
         if name == "blockquote":
             lines = self.flow(el, lang, ids)
             return [(f"> {t}" if t else ">", n) for t, n in lines]
-        if name == "pre":
-            return self.fence(el, line)
-        if name == "hr":
-            return [("***", line)]
+        if name in ("pre", "hr"):  # pending ids (a section's) and a language go on the block itself
+            ids.extend(self._own_id(el))
+            attrs = self._attr_text(ids[:1], _lang(el) if _lang(el) != lang else None)
+            del ids[:1]
+            return ([(attrs, line)] if attrs else []) + (self.fence(el, line) if name == "pre" else [("***", line)])
         if name in RAW_BLOCKS:
-            return [(self.raw(el, lang if lang != self.lang else None, tail=False), line)]
+            return [(self.raw(el, lang if lang != self.lang else None, tail=False, ids=ids), line)]
         return self.flow(el, lang, ids)
 
     def paragraph(self, run: list, line: int, lang: str, ids: list[str]) -> list[tuple[str, int]]:
@@ -299,7 +318,9 @@ class _Writer:
         parts = [el] if _name(el) in HEADINGS else [c for c in el if _name(c) in HEADINGS | {"p"}]
         for part in parts if parts and parts[0] is not el else []:
             ids.extend(self._own_id(part))
-        text = ": ".join(t for t in (self.inline_children(p, lang).strip(" ") for p in parts) if t)
+        texts = [(self.inline_children(p, _lang(p) or lang).strip(" "), _lang(p)) for p in parts]
+        text = ": ".join(f"[{t}]{self._attr_text([], part)}" if part and part != lang and p is not el else t
+                         for p, (t, part) in zip(parts, texts) if t)
         level = 1 if el is self.title_heading else min(6, max(2, self._level(el) - self.base + 1))
         return self._with_attrs("#" * level + " " + text, _line(el, 1), lang, ids)
 
@@ -356,22 +377,24 @@ class _Writer:
         body = text.split("\n")
         return [(ticks, line)] + [(t, line + i) for i, t in enumerate(body)] + [(ticks, line + len(body) - 1)]
 
-    def raw(self, el, lang: str | None, tail: bool = True, pre: bool = False) -> str:
+    def raw(self, el, lang: str | None, tail: bool = True, pre: bool = False, ids: list[str] | None = None) -> str:
         """A table or definition list as one line of allowed HTML (an HTML block ends at a blank line); in a
         `pre` the text keeps its spaces, and its line breaks as character references."""
         name = _name(el)
         if name in DROPPED or name == "#foreign":
             self._dropped(el, _line(el, 1))
-            return _html_attr(_collapse(el.tail or ""))
+            return _html_attr(_collapse(el.tail or "", mark_breaks=True))
         inside = pre or name == "pre"
-        text = _html_attr(el.text or "").replace("\n", "&#10;") if inside else _html_attr(_collapse(el.text or ""))
+        text = _html_attr(el.text or "").replace("\n", "&#10;") if inside else _html_attr(_collapse(el.text or "", True))
         inner = text + "".join(self.raw(c, None, pre=inside) for c in el)
-        tail = (_html_attr(el.tail or "").replace("\n", "&#10;") if pre else _html_attr(_collapse(el.tail or ""))) \
+        tail = (_html_attr(el.tail or "").replace("\n", "&#10;") if pre else _html_attr(_collapse(el.tail or "", True))) \
             if tail else ""
         if name not in TAGS:
             self._unknown(el, name)
             return inner + tail
         attrs = self._attrs(el, name)
+        if ids and "id" not in attrs:  # a section's id, pending, names the table it holds
+            attrs["id"] = ids.pop(0)
         if lang:
             attrs["lang"] = lang
         if name == "a" and not re.match(r"(#|https?:|mailto:)", attrs.get("href", "#"), re.IGNORECASE):
@@ -424,9 +447,7 @@ class _Writer:
         href = (el.get("href") or "").strip()
         if not href:
             return self._span(el, inner)
-        ids = self._own_id(el)
-        attrs = f'{{id="{ids[0]}"}}' if ids else ""
-        text = f"[{inner}]({self._destination(href)}){attrs}"
+        text = f"[{inner}]({self._destination(href)}){self._attr_text(self._own_id(el), _lang(el))}"
         raised = any(_name(a) == "sup" for a in el.iterancestors()) or any(_name(c) == "sup" for c in el)
         return f"<sup>{text}</sup>" if "noteref" in _epub_types(el) and not raised else text  # raised once
 
@@ -440,6 +461,8 @@ class _Writer:
     @staticmethod
     def _destination(url: str) -> str:
         url = _one_line(url, True)
+        path, mark, fragment = url.partition("#")
+        url = path + mark + _safe_id(fragment)  # the target's id as _own_id gave it
         return "<" + url.replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>") + ">"
 
     def _with_attrs(self, text: str, line: int, lang: str, ids: list[str],
@@ -467,7 +490,8 @@ class _Writer:
 
     @staticmethod
     def _own_id(el) -> list[str]:
-        value = (el.get("id") or "").strip()
+        """The element's id; an old page's `<a name>` is one too."""
+        value = _safe_id((el.get("id") or (el.get("name") if _name(el) == "a" else "") or "").strip())
         return [value] if ID_OK.match(value) else []
 
     def _attrs(self, el, name: str) -> dict[str, str]:

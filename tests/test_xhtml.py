@@ -399,3 +399,39 @@ def test_html_as_word_calibre_and_pandoc_write_it_builds_whole_and_valid(tmp_pat
     assert titles == ["Word", "Calibre", "Wrapped"]
     code, report = epubcheck(tmp_path / "out" / "t.epub", tmp_path / "report.json")
     assert code == 0 and not report["messages"], report["messages"]
+
+
+def test_imported_ids_languages_and_line_breaks_land_where_the_source_put_them(tmp_path):
+    """A section's id before a <pre> or <table> went to the next, unrelated paragraph; `<a name>` and Word's
+    `_Toc` ids were dropped, so links to them failed the build (LNK002); `lang` on a link, an hgroup's part and a
+    <pre> was lost; a line break beside <ruby> or <em> in Japanese became a space (猫 である); and a converted
+    edition (s2twp) left raw tables, definition lists and titles in Simplified characters (QA helper-30)."""
+    book = tmp_path / "book"
+    (book / "text").mkdir(parents=True)
+    (book / "text" / "a.xhtml").write_text(
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>A</title></head><body><h1>A</h1>\n'
+        '<p><a href="#code">code</a> <a href="#tbl">table</a> <a href="#sec1">old</a> <a href="#_Toc1">toc</a></p>\n'
+        '<section id="code"><pre lang="ja">x = 1</pre></section>\n'
+        '<section id="tbl"><table><tr><td>cell</td></tr></table></section>\n<p>Unrelated.</p>\n'
+        '<h2><a name="sec1"></a>Old</h2><h2 id="_Toc1">Word</h2>\n'
+        '<p>A <a href="https://example.jp/" lang="ja">直角</a> link.</p>\n'
+        '<hgroup><h2>Part</h2><p lang="ja">日本語の副題</p></hgroup>\n'
+        '<p lang="ja">吾輩は<ruby>猫<rt>ねこ</rt></ruby>\nである。どこで<em>見当</em>\nがつかぬ。</p>\n'
+        '<p lang="zh-Hans">软件\n<em>网络</em>\nand <b>more</b>\n英文</p>\n'
+        '<table lang="zh-Hans"><tr><th>软件</th><td><abbr title="软件">网络</abbr> <code>软件</code></td></tr>'
+        '</table></body></html>\n', encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\nchapters = ["text/a.xhtml"]'
+                                    '\n\n[editions.epub]\nformat = "epub"\n\n[editions.tw]\nformat = "epub"\n'
+                                    'convert = "s2twp"\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--strict")
+    assert proc.returncode == 0, proc.stderr
+    page = epub_members(tmp_path / "out" / "t.epub")["EPUB/ch-01.xhtml"].decode()
+    assert '<pre><code id="code" lang="ja">x = 1' in page and '<table id="tbl">' in page
+    assert "<p>Unrelated.</p>" in page and '<span id="sec1"/>Old' in page and 'id="x_Toc1"' in page
+    assert '<a href="#x_Toc1">toc</a>' in page and '<a href="https://example.jp/" lang="ja">直角</a>' in page
+    assert 'Part: <span lang="ja">日本語の副題</span>' in page
+    assert "</ruby>である。どこで<em>見当</em>がつかぬ。" in page
+    assert "软件<em>网络</em> and <b>more</b> 英文" in page  # beside Latin a line break is still a space
+    converted = epub_members(tmp_path / "out" / "t-tw.epub")["EPUB/ch-01.xhtml"].decode()
+    assert '<th>軟體</th><td><abbr title="軟體">網路</abbr> <code>软件</code></td>' in converted
+    assert '<table lang="zh-Hant">' in converted
