@@ -60,6 +60,9 @@ def write_all(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
     """Write every file to a temporary name first, then rename them all into place."""
     temps: list[tuple[Path, Path]] = []
     try:
+        for name in outputs:  # a folder in a file's place would fail its rename after others were done
+            if (out_dir / name).is_dir() and not (out_dir / name).is_symlink():
+                raise IsADirectoryError(errno.EISDIR, f"{name} is a folder")
         for name, data in outputs.items():
             temps.append((_write_temp(out_dir, name, data), out_dir / name))
         with interrupt.held("folio: interrupted after the new files were written"):  # all of them, or none

@@ -242,7 +242,7 @@ def chapter_keys(book: Book) -> dict[int, tuple]:
     unchanged, so only the edited chapter is rendered again."""
     table = [(c.index, c.rel, c.id, c.title, c.lang, c.has_h1, [(h.level, h.text, h.id) for h in c.headings],
               sorted(c.anchors)) for c in book.chapters]
-    images = sorted((str(path), image.name) for path, image in book.images.items())
+    images = sorted((str(path), image.name, image.glyph) for path, image in book.images.items())  # glyph: how set
     shared = hashlib.sha256(repr((tool_digest(), repr(book.config), table, images)).encode()).hexdigest()
     return {c.index: ("chapter", shared, c.index, c.digest) for c in book.chapters}
 

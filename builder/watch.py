@@ -11,7 +11,7 @@ from pathlib import Path
 from threading import Thread
 
 from builder.build import make_epub_edition, read_book
-from builder.cache import CACHE_DIR, memo_folder, prune_memos
+from builder.cache import CACHE_DIR, VCS_DIRS, memo_folder, prune_memos
 from builder.config import Config, Edition, load_config, select_editions
 from builder.convert import convert_book
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
@@ -22,7 +22,7 @@ from builder.transforms import PassContext
 
 POLL_SECONDS = 0.25  # how often the book folder is scanned: a save shows within about a second
 SETTLE_SECONDS = 0.05  # editors that truncate, then write, leave a short window with half a file
-SKIPPED_DIRS = {CACHE_DIR, "__pycache__", "node_modules"}
+SKIPPED_DIRS = {CACHE_DIR, "__pycache__", "node_modules", ".venv"}
 
 Signature = dict[str, tuple[int, int]]
 
@@ -66,10 +66,11 @@ def run_loop(book_dir: Path, build) -> None:
 
 
 def scan(book_dir: Path) -> Signature:
-    """Modification time and size of every file in the book folder but hidden ones, editors' backups and caches."""
+    """Modification time and size of every file in the book folder but editors' backups and hidden files, and
+    caches and version control: a chapter or image may sit in a hidden folder (`.drafts/`), as builds allow."""
     found: Signature = {}
     for folder, dirs, files in os.walk(book_dir):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS]
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and d not in VCS_DIRS]
         for name in files:
             if name.startswith(".") or name.endswith("~"):  # editors' swap and backup files
                 continue

@@ -179,3 +179,32 @@ def test_a_source_saved_during_a_build_is_not_kept_under_the_key_of_the_sources_
     proc = run_folio("build", str(book), "--out", str(tmp_path / "b"), "--edition", "epub")
     assert proc.returncode == 0 and REUSED not in proc.stdout
     assert "第一句" in epub_members(tmp_path / "b" / "t.epub")["EPUB/ch-01.xhtml"].decode()
+
+
+def test_an_svg_replaced_under_its_name_is_set_as_the_new_one_says(tmp_path):
+    """A sized SVG replaced by a sizeless one (or back) under the same name: the cached chapter kept the old
+    rendering, no `glyph` class, and the rebuilt PDF set the icon as wide as the text block (QA helper-31)."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    book = make_book(tmp_path)
+    (book / "chapters" / "01.md").write_text("# Icon\n\nAn icon ![star](../images/icon.svg) in a sentence.\n")
+    (book / "images").mkdir()
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"{} viewBox="0 0 10 10"><rect width="10" height="10"/></svg>'
+    (book / "images" / "icon.svg").write_text(svg.format(' width="100" height="100"'))
+    build_epub(book, tmp_path / "out", env)
+    assert 'class="glyph"' not in epub_members(tmp_path / "out" / "t.epub")["EPUB/ch-01.xhtml"].decode()
+    (book / "images" / "icon.svg").write_text(svg.format(""))
+    incremental = build_epub(book, tmp_path / "out", env)
+    assert 'class="glyph"' in epub_members(tmp_path / "out" / "t.epub")["EPUB/ch-01.xhtml"].decode()
+    assert incremental == build_epub(copy_book(book, tmp_path / "cold"), tmp_path / "cold-out", env)
+
+
+def test_a_folder_in_an_editions_place_fails_the_build_before_any_file_is_replaced(tmp_path):
+    """An output name taken by a folder failed at its rename, after the EPUB had been replaced, and the message
+    said the previous editions were unchanged (QA helper-31)."""
+    book = make_book(tmp_path)
+    out = tmp_path / "out"
+    (out / "t.pdf" / "x").mkdir(parents=True)
+    (out / "t.epub").write_text("OLD")
+    proc = run_folio("build", str(book), "--out", str(out))
+    assert proc.returncode == 2 and "error[OUT001]" in proc.stderr and "t.pdf is a folder" in proc.stderr
+    assert (out / "t.epub").read_text() == "OLD" and sorted(p.name for p in out.iterdir()) == ["t.epub", "t.pdf"]

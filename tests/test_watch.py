@@ -234,11 +234,13 @@ def epub_bytes() -> bytes:
 
 
 def test_scan_sees_the_books_files_but_not_hidden_ones_or_the_cache(tmp_path):
+    """A chapter in a hidden folder (`.drafts/`, which builds allow) was never watched: its edits showed nothing
+    (QA helper-31). Editors' swap and backup files, the cache and version control are still left out."""
     from builder.watch import scan
 
     for name in ("book.toml", "chapters/01.md", "images/a.png", ".folio-cache/fonts/x.otf", ".git/HEAD",
-                 "chapters/.01.md.swp", "chapters/01.md~"):
+                 "chapters/.01.md.swp", "chapters/01.md~", ".drafts/04.md"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(name)
     assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in scan(tmp_path)) == [
-        "book.toml", "chapters/01.md", "images/a.png"]
+        ".drafts/04.md", "book.toml", "chapters/01.md", "images/a.png"]
