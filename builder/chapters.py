@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import re
 
-from builder.config import LANG_RE, Config
+from builder.config import LANG_RE, Config, lang_hint
 from builder.diagnostics import Reporter, did_you_mean
 from builder.loader import Source
 from builder.markdown import (MAX_NESTING, cut_table_rows, map_columns, nesting_overflow, note_problems, parse_markdown,
@@ -101,7 +101,8 @@ def _parse_xhtml(source: Source, book_lang: str, reporter: Reporter):
     if converted.lang and LANG_RE.match(converted.lang):
         meta["lang"] = converted.lang
     elif converted.lang:
-        reporter.error("SRC003", f"xml:lang must be a BCP 47 tag such as zh-Hans, got {converted.lang!r}",
+        reporter.error("SRC003", f"xml:lang must be a BCP 47 tag such as zh-Hans, got {converted.lang!r}"
+                       f"{lang_hint(converted.lang)}",
                        source.path, 1)
     parsed = parse_markdown(converted.text, meta.get("lang", book_lang), typeset=False)
     return meta, _map_lines(parsed, converted.lines)
@@ -169,7 +170,8 @@ def _check_front_matter(source: Source, data: dict, text: str, line: int, report
             if key == "title":  # said once: a second error that the chapter has no title would add nothing
                 meta[key] = str(value).strip() or source.path.stem
         elif key == "lang" and not LANG_RE.match(value):
-            reporter.error("SRC003", f"front matter 'lang' must be a BCP 47 tag such as zh-Hans, got {value!r}",
+            reporter.error("SRC003", f"front matter 'lang' must be a BCP 47 tag such as zh-Hans, got {value!r}"
+                           f"{lang_hint(value)}",
                            source.path, where, col=col)
         elif key == "type" and value.strip() not in DIVISIONS:
             reporter.error("SRC003", f"front matter 'type' {value!r} is not a division Folio knows; "

@@ -53,7 +53,24 @@ EDITION_KEYS = {
 TABLES = {"book": BOOK_KEYS, "print": PRINT_KEYS}
 EDITION_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
-LANG_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+# ISO 639-1: a two-letter primary language subtag is one of these ("jp" and "cn" are countries' codes, which
+# readers and Ace refuse as languages); three letters (ISO 639-2/3) are taken as written.
+ISO_639_1 = frozenset("""aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv
+cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig
+ii ik in io is it iu iw ja ji jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi
+mk ml mn mo mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd
+se sg sh si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa
+wo xh yi yo za zh zu""".split())
+LANG_RE = re.compile(r"^(?:" + "|".join(sorted(ISO_639_1)) + r"|[A-Za-z]{3})(-[A-Za-z0-9]{1,8})*$", re.IGNORECASE)
+# Country codes written for languages, and the language meant.
+LANG_MEANT = {"jp": "ja", "cn": "zh", "gr": "el", "dk": "da", "ua": "uk", "cz": "cs", "kp": "ko", "ir": "fa",
+              "il": "he", "us": "en", "gb": "en", "uk-": "en"}
+
+
+def lang_hint(tag: str) -> str:
+    """"; did you mean 'ja'?" for a country's code written as a language ("jp", "cn-TW"), else ""."""
+    primary = tag.strip().split("-")[0].lower()
+    return f"; did you mean '{LANG_MEANT[primary]}'?" if primary in LANG_MEANT else ""
 LENGTH_RE = r"(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)"
 TRIM_RE = re.compile(rf"^\s*{LENGTH_RE}\s*[x×]\s*{LENGTH_RE}\s*$")
 FONT_SIZE_RE = re.compile(r"^\d+(\.\d+)?pt$")
@@ -158,7 +175,8 @@ def _check_tables(path: Path, text: str, data: dict):
                                      *find_position(text, table, None))
                 continue
             if not _valid(key, values[key], kind):
-                yield Diagnostic("error", "CFG004", f"[{table}] {key} must be {expected}, got {values[key]!r}",
+                hint = lang_hint(values[key]) if key == "language" and isinstance(values[key], str) else ""
+                yield Diagnostic("error", "CFG004", f"[{table}] {key} must be {expected}, got {values[key]!r}{hint}",
                                  path, *find_position(text, table, key))
     yield from _check_measure(path, text, data.get("print"))
 

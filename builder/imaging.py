@@ -32,6 +32,15 @@ def check_raster(data: bytes, suffix: str) -> str | None:
     except (OSError, SyntaxError, ValueError) as exc:
         return f"is corrupt ({exc})"
     return None
+def is_animated(data: bytes) -> bool:
+    """Whether a raster image moves (a GIF, APNG or WebP of several frames)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return bool(getattr(image, "is_animated", False))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+
+
 BACKGROUND = (24, 45, 66)
 INK = (240, 236, 226)
 ACCENT = (190, 160, 100)

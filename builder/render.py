@@ -220,7 +220,7 @@ def _epub_documents(env: Environment, book: Book, keys: dict[int, tuple], memo_d
         Document("titlepage.xhtml", labels["title_page"], book.config.language,
                  env.get_template("titlepage.xhtml.j2").render(**common), "titlepage"),
         Document("nav.xhtml", labels["contents"], book.config.language,
-                 env.get_template("nav.xhtml.j2").render(toc=book.toc, names=names, start=_start(book), **common),
+                 env.get_template("nav.xhtml.j2").render(toc=book.toc, names=names, start=start_chapter(book), **common),
                  "nav"),
     ]
     xhtml = _chapter_texts(book, keys, memo_dir, "epub", lambda chapter: env.get_template("chapter.xhtml.j2").render(
@@ -229,7 +229,7 @@ def _epub_documents(env: Environment, book: Book, keys: dict[int, tuple], memo_d
     return docs
 
 
-def _start(book: Book) -> int | None:
+def start_chapter(book: Book) -> int | None:
     """The chapter a reader starts at (the bodymatter landmark): the first of the body, past any front matter."""
     first = next((c for c in book.chapters if c.matter == "bodymatter"), book.chapters[0] if book.chapters else None)
     return first.index if first else None

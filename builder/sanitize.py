@@ -9,7 +9,7 @@ from collections.abc import Callable
 import nh3
 from lxml import etree, html as lxml_html
 
-from builder.config import LANG_RE
+from builder.config import LANG_RE, lang_hint
 
 # What our own Markdown rendering produces, plus the inline HTML authors reasonably use.
 TAGS = {
@@ -67,7 +67,7 @@ URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"  # what a URL may hold as it is; anything e
 def kept_value(attr: str, value: str) -> tuple[str | None, str]:
     """The value an allowed attribute keeps (None: removed) and, when it changes, why, for the author."""
     if attr == "lang" and not LANG_RE.match(value.strip()):
-        return None, "is not a BCP 47 language tag (en, zh-Hans, ja)"
+        return None, "is not a BCP 47 language tag (en, zh-Hans, ja)" + lang_hint(value)
     if attr == "epub:type":
         kept = " ".join(v for v in value.split() if ":" not in v)
         why = "holds prefixed values (z3998:, se:), which need vocabulary declarations Folio does not write"
@@ -151,6 +151,11 @@ def is_sizeless_svg(data: bytes) -> bool:
     as the text block."""
     root = SVG_ROOT_RE.search(data[:4096])
     return bool(root) and not (re.search(rb"\swidth\s*=", root.group()) and re.search(rb"\sheight\s*=", root.group()))
+
+
+def is_animated_svg(data: bytes) -> bool:
+    """Whether an SVG moves (SMIL or CSS animation)."""
+    return any(mark in data for mark in (b"<animate", b"<set ", b"@keyframes", b"animation:"))
 
 
 def clean_svg(data: bytes) -> tuple[bytes, list[str]]:

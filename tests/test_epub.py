@@ -8,7 +8,8 @@ import re
 import pytest
 from fontTools.ttLib import TTFont
 
-from helpers import NS, ROOT, epub_members, epubcheck, subset_shaping_differences, xml
+from helpers import (NS, ROOT, epub_members, epubcheck, one_chapter_book, run_folio, subset_shaping_differences,
+                     xml)
 
 
 @pytest.mark.parametrize("which", ["sample", "features"])
@@ -127,6 +128,36 @@ def test_accessibility_metadata_is_derived_from_the_content(features):
     assert props["schema:accessModeSufficient"][0] == "textual"
     assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
     assert props["schema:accessibilityHazard"] == ["none"]
+
+
+def test_metadata_says_what_it_cannot_promise_and_where_reading_starts(tmp_path, java):
+    """An animated GIF (it may flash) was declared no hazard; the English summary was labelled with the book's
+    language; the guide's start pointed at a preface while the landmark skipped it; a Hebrew book's pages turned
+    left to right; `lang=jp` passed, which readers and Ace refuse (QA helper-32)."""
+    from PIL import Image
+
+    book = one_chapter_book(tmp_path / "book", "# פתיחה\n\nשלום ![flash](flash.gif)\n", language="he")
+    frames = [Image.new("RGB", (20, 20), colour) for colour in ("red", "black") * 4]
+    frames[0].save(book / "chapters" / "flash.gif", save_all=True, append_images=frames[1:], duration=60, loop=0)
+    (book / "chapters" / "00.md").write_text("---\ntype: preface\n---\n# הקדמה\n\nמילים.\n", encoding="utf-8")
+    toml = (book / "book.toml").read_text(encoding="utf-8")
+    (book / "book.toml").write_text(toml.replace('chapters = ["chapters/01.md"]',
+                                                 'chapters = ["chapters/00.md", "chapters/01.md"]'), encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    _, opf = _opf(epub_members(tmp_path / "out" / "t.epub"))
+    hazards = opf.xpath("//opf:meta[@property='schema:accessibilityHazard']/text()", namespaces=NS)
+    assert hazards == ["unknownFlashingHazard", "noMotionSimulationHazard", "noSoundHazard"]
+    summary = opf.xpath("//opf:meta[@property='schema:accessibilitySummary']", namespaces=NS)[0]
+    assert summary.get("{http://www.w3.org/XML/1998/namespace}lang") == "en" and "1 image" in summary.text
+    assert opf.xpath("//opf:guide/opf:reference[@type='text']/@href", namespaces=NS) == ["ch-02.xhtml"]
+    assert opf.xpath("//opf:spine/@page-progression-direction", namespaces=NS) == ["rtl"]
+    code, report = epubcheck(tmp_path / "out" / "t.epub", tmp_path / "report.json")
+    assert code == 0 and not report["messages"], report["messages"]
+    (book / "chapters" / "01.md").write_text("# T\n\n[こんにちは]{lang=jp}\n", encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out2"), "--edition", "epub")
+    assert proc.returncode == 1 and "01.md:3: error[SRC003]: lang='jp' is not a BCP 47 tag" in proc.stderr
+    assert "did you mean 'ja'?" in proc.stderr
 
 
 def test_large_members_are_deflated_in_pieces_that_join_into_one_stream(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from builder.config import LANG_RE
+from builder.config import LANG_RE, lang_hint
 from builder.model import Book
 
 
@@ -14,7 +14,8 @@ def collect_langs(book: Book, ctx) -> Book:
             if lang is None:
                 continue
             if not LANG_RE.match(str(lang)):
-                ctx.reporter.error("SRC003", f"lang={lang!r} is not a BCP 47 tag such as ja or zh-Hant",
+                ctx.reporter.error("SRC003", f"lang={lang!r} is not a BCP 47 tag such as ja or zh-Hant"
+                                   f"{lang_hint(str(lang))}",
                                    chapter.path, line)
                 tok.attrs.pop("lang", None)
             elif lang not in chapter.extra_langs:

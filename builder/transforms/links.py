@@ -16,7 +16,7 @@ from builder.paths import Refused, resolve_inside, url_path
 from builder.remote import RemoteRefused
 from builder.remote import check_url as check_remote_url
 from builder.remote import fetch as fetch_remote
-from builder.sanitize import clean_svg, is_sizeless_svg
+from builder.sanitize import clean_svg, is_animated_svg, is_sizeless_svg
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 
@@ -135,7 +135,7 @@ def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow
         stem = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", path.stem).lower()
                       .encode("ascii", "ignore").decode()).strip("-") or "image"
         book.images[path] = Image(path, f"{len(book.images) + 1:02d}-{stem}{path.suffix.lower()}", data,
-                                  glyph=is_sizeless_svg(data))
+                                  glyph=is_sizeless_svg(data), animated=_moves(data, path.suffix.lower()))
     tok.meta["image"] = path
     book.images[path].uses.append((chapter.path, line))
     if not "".join(c.content for c in tok.children or []).strip():
@@ -164,6 +164,14 @@ def _remote_key(book: Book, src: str) -> Path:
     digest = hashlib.sha256(src.encode()).hexdigest()[:16]
     check_remote_url(src)
     return book.config.root / ".folio-remote" / f"{digest}{Path(urlsplit(src).path).suffix.lower()}"
+
+
+def _moves(data: bytes, suffix: str) -> bool:
+    """Whether an image is animated: a book holding one cannot promise readers it has no flashing hazard."""
+    if suffix == ".svg":
+        return is_animated_svg(data)
+    from builder.imaging import is_animated  # Pillow loads only for a book with raster images
+    return is_animated(data)
 
 
 def _checked_image(path: Path, src: str, chapter: Chapter, line: int, reporter, remote: bool) -> bytes | None:

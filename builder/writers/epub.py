@@ -15,11 +15,10 @@ from ebooklib import epub
 from lxml import etree
 
 from builder.cache import memo_folder, memo_lookup, memo_store
-from builder.model import MEDIA_TYPES, Book
-from builder.render import Rendered, render_ncx
+from builder.model import MEDIA_TYPES, Book, is_rtl
+from builder.render import Rendered, render_ncx, start_chapter
 
-
-
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # EPUB OCF 3.x §4.3 "Font obfuscation": the algorithm's URI, and how many leading bytes it XORs.
 PIECE = 1 << 20  # larger members are deflated in pieces of this size, in parallel
 OBFUSCATION = "http://www.idpf.org/2008/embedding"
@@ -49,12 +48,13 @@ def make_epub(rendered: Rendered, fonts: dict[str, bytes], cover: tuple[bytes, s
                            MEDIA_TYPES[Path(image.name).suffix], image.data))
     _add_fonts(pub, fonts, book.config.identifier if obfuscate else None)
     pub.spine = spine
-    if book.config.writing_mode == "vertical-rl":
-        pub.set_direction("rtl")  # page-progression-direction="rtl" on the spine
+    if book.config.writing_mode == "vertical-rl" or is_rtl(book.config.language):
+        pub.set_direction("rtl")  # page-progression-direction="rtl" on the spine: pages turn to the left
     pub.guide = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
                  {"type": "toc", "href": "nav.xhtml", "title": "Contents"}]
-    if book.chapters:
-        first = next(d for d in rendered.epub_documents if d.kind == "chapter")
+    if book.chapters:  # where reading starts, as the bodymatter landmark says: past any front matter
+        chapters = [d for d in rendered.epub_documents if d.kind == "chapter"]
+        first = chapters[[c.index for c in book.chapters].index(start_chapter(book))]
         pub.guide.append({"type": "text", "href": first.name, "title": first.title})
     raw = io.BytesIO()
     writer = _Writer(raw, pub, {"mtime": rendered.modified, "epub3_landmark": False, "raise_exceptions": True,
@@ -125,7 +125,9 @@ def _set_metadata(pub: epub.EpubBook, rendered: Rendered) -> None:
     for lang in rendered.book.langs()[1:]:
         pub.add_metadata("DC", "language", lang)
     for prop, value in accessibility_metadata(rendered.book, bool(rendered.page_source)):
-        pub.add_metadata(None, "meta", value, {"property": prop})
+        # The summary is written in English, whatever the book's language: say so, for screen readers' voices.
+        lang = {XML_LANG: "en"} if prop == "schema:accessibilitySummary" else {}
+        pub.add_metadata(None, "meta", value, {"property": prop, **lang})
     if rendered.page_source:  # the print edition the page-list follows (EPUB Accessibility's page source)
         pub.add_metadata(None, "meta", rendered.page_source, {"property": "pageBreakSource"})
     # ebooklib adds a generator meta naming itself; name Folio instead.
@@ -143,11 +145,14 @@ def accessibility_metadata(book: Book, page_list: bool = False) -> list[tuple[st
     features += ["alternativeText"] if alt_complete else []
     features += ["printPageNumbers", "pageNavigation"] if page_list else []
     meta += [("schema:accessibilityFeature", f) for f in features]
-    meta.append(("schema:accessibilityHazard", "none"))
+    # A moving image may flash: Folio cannot tell how fast, so it says it does not know rather than "none".
+    moving = any(image.animated for image in book.images.values())
+    hazards = ["unknownFlashingHazard", "noMotionSimulationHazard", "noSoundHazard"] if moving else ["none"]
+    meta += [("schema:accessibilityHazard", hazard) for hazard in hazards]
     images = len(book.images)
-    summary = (f"Text with headings for every chapter and section, a table of contents, and "
-               f"{images} image{'s' if images != 1 else ''} besides the cover"
-               + (", each with a text alternative." if alt_complete else "; some images lack a text alternative."))
+    summary = "Text with headings for every chapter and section, a table of contents, and " + (
+        "no images besides the cover." if not images else f"{images} image{'s' if images != 1 else ''} besides "
+        "the cover" + (", each with a text alternative." if alt_complete else "; some images lack a text alternative."))
     meta.append(("schema:accessibilitySummary", summary))
     if alt_complete:
         meta.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"))
