@@ -158,6 +158,28 @@ def test_screen_is_tagged_with_bookmarks_and_links(editions):
         assert str(pdf.open_metadata().get("pdfuaid:part")) == "1"
 
 
+def test_a_decorative_image_is_no_figure_in_the_tagged_pdf(tmp_path):
+    """A decorative image (`{.decorative}`, alt="") was tagged a Figure with no Alt, which PDF/UA forbids, and the
+    engine's "no required alt description" came back to the author as PDF001 (QA helper-32)."""
+    moon = ROOT / "tests" / "books" / "features" / "images" / "moon.png"
+    book = one_chapter_book(tmp_path / "book", "# One\n\n![](moon.png){.decorative}\n\n![The moon](moon.png)\n",
+                            toml='\n[editions.screen]\nformat = "pdf"\nprofile = "screen"\n')
+    (book / "chapters" / "moon.png").write_bytes(moon.read_bytes())
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0 and "PDF001" not in proc.stderr, proc.stderr
+    found = []
+    with pikepdf.open(tmp_path / "out" / "t-screen.pdf") as pdf:
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            element = stack.pop()
+            kids = element.get("/K")
+            kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+            stack += [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
+            if str(element.get("/S")) == "/Figure":
+                found.append(str(element.get("/Alt", "")))
+    assert found == ["The moon"], found
+
+
 def test_one_edition_by_name_and_an_unknown_name_is_a_usage_error(tmp_path):
     book = copy_book(ROOT / "book", tmp_path / "book")
     with open(book / "book.toml", "a", encoding="utf-8") as toml:
