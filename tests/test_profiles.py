@@ -158,16 +158,18 @@ def test_screen_is_tagged_with_bookmarks_and_links(editions):
         assert str(pdf.open_metadata().get("pdfuaid:part")) == "1"
 
 
-def test_a_decorative_image_is_no_figure_in_the_tagged_pdf(tmp_path):
+def test_the_tagged_pdf_says_each_passages_language_and_a_decorative_image_is_no_figure(tmp_path):
     """A decorative image (`{.decorative}`, alt="") was tagged a Figure with no Alt, which PDF/UA forbids, and the
-    engine's "no required alt description" came back to the author as PDF001 (QA helper-32)."""
+    engine's "no required alt description" came back to the author as PDF001; no structure element said its
+    language, so a Chinese phrase was read with the English voice (QA helper-32)."""
     moon = ROOT / "tests" / "books" / "features" / "images" / "moon.png"
-    book = one_chapter_book(tmp_path / "book", "# One\n\n![](moon.png){.decorative}\n\n![The moon](moon.png)\n",
+    book = one_chapter_book(tmp_path / "book", "# One\n\n![](moon.png){.decorative}\n\n![The moon](moon.png)\n\n"
+                            "A [中文短语]{lang=zh-Hans} here.\n",
                             toml='\n[editions.screen]\nformat = "pdf"\nprofile = "screen"\n')
     (book / "chapters" / "moon.png").write_bytes(moon.read_bytes())
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
     assert proc.returncode == 0 and "PDF001" not in proc.stderr, proc.stderr
-    found = []
+    found, langs = [], set()
     with pikepdf.open(tmp_path / "out" / "t-screen.pdf") as pdf:
         stack = [pdf.Root.StructTreeRoot]
         while stack:
@@ -177,7 +179,10 @@ def test_a_decorative_image_is_no_figure_in_the_tagged_pdf(tmp_path):
             stack += [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid]
             if str(element.get("/S")) == "/Figure":
                 found.append(str(element.get("/Alt", "")))
+            if "/Lang" in element:
+                langs.add(str(element.Lang))
     assert found == ["The moon"], found
+    assert "zh-Hans" in langs, langs
 
 
 def test_one_edition_by_name_and_an_unknown_name_is_a_usage_error(tmp_path):

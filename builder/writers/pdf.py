@@ -46,8 +46,8 @@ with _libraries_by_soname():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
-from builder.writers import (cjk_justify, colour_glyphs, decorative, footnote_lines, lazy_faces, leaders,
-                             page_styles, tabs, trailing_space)
+from builder.writers import (cjk_justify, colour_glyphs, footnote_lines, lazy_faces, leaders, page_styles, tabs,
+                             tagging, trailing_space)
 from builder.printhtml import whole_print_css
 from builder.render import Rendered
 
@@ -67,12 +67,12 @@ class LaidOut:
 
 cjk_justify.install()
 colour_glyphs.install()
-decorative.install()
 footnote_lines.install()
 lazy_faces.install()
 leaders.install()
 page_styles.install()
 tabs.install()
+tagging.install()
 trailing_space.install()
 
 
