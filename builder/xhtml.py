@@ -61,6 +61,7 @@ MAX_DEPTH = 100  # elements nested deeper are an attack or an accident; Markdown
 VERSE_TYPES = {"z3998:verse", "z3998:poem", "z3998:song", "z3998:hymn", "z3998:lyrics"}
 VERSE_CLASSES = {"verse", "poem", "poetry", "stanza", "song", "lyrics", "line-block"}
 INDENT_CLASS = re.compile(r"^i([1-6])$")  # Standard Ebooks' indented verse line: <span class="i2">
+SMALL_CAPS = {"smallcaps", "small-caps", "smcp", "sc"}
 
 
 class XhtmlError(ValueError):
@@ -436,6 +437,8 @@ class _Writer:
             indent = next((m[1] for m in map(INDENT_CLASS.match, _classes(el)) if m), None)
             if name == "span" and self.verse and indent:
                 attrs["class"] = f"indent-{indent}"
+            elif set(_classes(el)) & SMALL_CAPS:  # Pandoc's [text]{.smallcaps}, Word's and Calibre's classes
+                attrs["class"] = "smallcaps"
             start = name + "".join(f' {k}="{_html_attr(v)}"' for k, v in attrs.items())
             inner = f"<{start} />" if name == "wbr" else f"<{start}>{inner}</{name}>"
         elif name not in BLOCK_TAGS:

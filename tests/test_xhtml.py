@@ -435,3 +435,26 @@ def test_imported_ids_languages_and_line_breaks_land_where_the_source_put_them(t
     converted = epub_members(tmp_path / "out" / "t-tw.epub")["EPUB/ch-01.xhtml"].decode()
     assert '<th>軟體</th><td><abbr title="軟體">網路</abbr> <code>软件</code></td>' in converted
     assert '<table lang="zh-Hant">' in converted
+
+
+def test_small_caps_from_pandoc_markdown_or_html_are_set_in_small_capitals(tmp_path):
+    """Pandoc's `[text]{.smallcaps}` and its HTML's <span class="smallcaps"> lost their small capitals: the
+    class was dropped, and no style set them (QA helper-30). The EPUB's subset keeps the face's smcp glyphs."""
+    from fontTools.ttLib import TTFont
+
+    book = tmp_path / "book"
+    (book / "text").mkdir(parents=True)
+    (book / "text" / "a.md").write_text("# Caps\n\nThe [United Nations]{.smallcaps} met.\n", encoding="utf-8")
+    (book / "text" / "b.html").write_text('<html><body><h1>B</h1><p>Pandoc says <span class="smallcaps">Small '
+                                          'Caps</span> here.</p></body></html>', encoding="utf-8")
+    (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\n'
+                                    'chapters = ["text/a.md", "text/b.html"]\n', encoding="utf-8")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    members = epub_members(tmp_path / "out" / "t.epub")
+    assert '<span class="smallcaps">United Nations</span>' in members["EPUB/ch-01.xhtml"].decode()
+    assert '<span class="smallcaps">Small Caps</span>' in members["EPUB/ch-02.xhtml"].decode()
+    assert re.search(r"\.smallcaps\s*\{\s*font-variant-caps:\s*small-caps", members["EPUB/css/book.css"].decode())
+    (tmp_path / "face.ttf").write_bytes(members["EPUB/fonts/NotoSerif-regular.ttf"])
+    gsub = TTFont(tmp_path / "face.ttf")["GSUB"].table
+    assert "smcp" in {record.FeatureTag for record in gsub.FeatureList.FeatureRecord}
