@@ -119,7 +119,7 @@ class Image:
     data: bytes = b""  # checked (and for SVG, sanitised) bytes: what every edition embeds
     glyph: bool = False  # an SVG with no size of its own: set a line high inside text (chaptertree.py)
     animated: bool = False  # several frames, or SVG animation: a possible flashing hazard (writers/epub.py)
-    uses: list[tuple[Path, int]] = field(default_factory=list)  # (chapter file, line) of each use
+    uses: list[tuple[Path, int, int | None, str]] = field(default_factory=list)  # (chapter, line, column, src)
 
 
 @dataclass

@@ -58,7 +58,7 @@ class Layouts:
         # only the chapters that show it.
         self.images = {chapter.path: tuple(sorted(
             (image.path.relative_to(book.config.root).as_posix(), hashlib.sha256(image.data).hexdigest())
-            for image in book.images.values() if any(path == chapter.path for path, _ in image.uses)))
+            for image in book.images.values() if any(use[0] == chapter.path for use in image.uses)))
             for chapter in book.chapters}
 
     def __enter__(self) -> Layouts:

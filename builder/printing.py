@@ -149,11 +149,13 @@ def check_resolution(book: Book, placed: list[tuple[str, float]], profile: Profi
         if image is None or image.path.suffix.lower() == ".svg" or inches <= 0:
             continue
         pixels = image_size(image.data)[0]
-        if pixels / inches < profile.min_dpi:
-            path, line = image.uses[0] if image.uses else (book.config.path, None)
-            reporter.warning("IMG003", f"image '{src}' prints {inches:.2f} in wide at {pixels / inches:.0f} dpi, "
+        if pixels / inches < profile.min_dpi:  # said at its first use, with the path as the author wrote it there
+            path, line, col, written = image.uses[0] if image.uses else (book.config.path, None, None, src)
+            more = f" (used {len(image.uses)} times)" if len(image.uses) > 1 else ""
+            reporter.warning("IMG003", f"image '{written}' prints {inches:.2f} in wide at {pixels / inches:.0f} dpi, "
                              f"below the {profile.min_dpi} dpi a PDF edition needs: supply "
-                             f"{inches * profile.min_dpi:.0f} pixels across, or print it smaller", path, line)
+                             f"{inches * profile.min_dpi:.0f} pixels across, or print it smaller{more}", path, line,
+                             col=col)
 
 
 def lay_out_edition(rendered: Rendered, reporter: Reporter, profile: Profile, progress=None,

@@ -243,10 +243,12 @@ def test_images_below_300_dpi_in_print_are_located_warnings_and_strict_errors(tm
                                     'chapters = ["chapters/01.md"]\n')
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
-    warnings = re.findall(r"(\S+):(\d+): warning\[IMG003\]: image '([^']+)' prints ([\d.]+) in wide at (\d+) dpi",
-                          proc.stderr)
-    assert [(w[0].endswith("01.md"), w[1], w[2]) for w in warnings] == [(True, "3", "images/small.png")], proc.stderr
-    assert (float(warnings[0][3]), warnings[0][4]) == (2.5, "96"), "240 CSS px wide, as browsers show it"
+    # Where the image is used, at its `![`, and named as the author wrote it there.
+    warnings = re.findall(r"(\S+):(\d+):(\d+): warning\[IMG003\]: image '([^']+)' prints ([\d.]+) in wide at (\d+) "
+                          r"dpi", proc.stderr)
+    assert [(w[0].endswith("01.md"), w[1], w[2], w[3]) for w in warnings] == [
+        (True, "3", "1", "../images/small.png")], proc.stderr
+    assert (float(warnings[0][4]), warnings[0][5]) == (2.5, "96"), "240 CSS px wide, as browsers show it"
     proc = run_folio("build", str(book), "--out", str(tmp_path / "strict"), "--strict")
     assert proc.returncode == 1 and "error[IMG003]" in proc.stderr
     assert not (tmp_path / "strict").exists() or not any((tmp_path / "strict").iterdir())
@@ -254,7 +256,7 @@ def test_images_below_300_dpi_in_print_are_located_warnings_and_strict_errors(tm
     with open(book / "book.toml", "a") as toml:
         toml.write('[editions.scr]\nformat = "pdf"\nprofile = "screen"\n')
     proc = run_folio("build", str(book), "--out", str(tmp_path / "screen"))
-    assert proc.returncode == 0 and "warning[IMG003]: image 'images/small.png'" in proc.stderr, proc.stderr
+    assert proc.returncode == 0 and "warning[IMG003]: image '../images/small.png'" in proc.stderr, proc.stderr
     assert "below the 300 dpi a PDF edition needs" in proc.stderr
 
 

@@ -137,7 +137,7 @@ def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow
         book.images[path] = Image(path, f"{len(book.images) + 1:02d}-{stem}{path.suffix.lower()}", data,
                                   glyph=is_sizeless_svg(data), animated=_moves(data, path.suffix.lower()))
     tok.meta["image"] = path
-    book.images[path].uses.append((chapter.path, line))
+    book.images[path].uses.append((chapter.path, line, getattr(reporter, "col", None), src))
     if not "".join(c.content for c in tok.children or []).strip():
         _report_missing_alt(book, chapter, tok, src, line, reporter, naming)
 
