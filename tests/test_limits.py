@@ -89,7 +89,8 @@ def test_a_short_note_called_in_a_line_that_ends_a_full_page_is_printed(tmp_path
     """At 4 × 6 in a short note ("one side. He.") was printed on no page, and PDF003 blamed its length: its call
     was in a paragraph's second line (orphans: 2), which overflowed a page already holding a note; the engine
     moved that note on to make room, accepted the line and never laid out the line's own note. About one
-    chapter in ten with a note per paragraph lost one at that size (QA helper-29)."""
+    chapter in ten with a note per paragraph lost one at that size. Across 33 such books (818 notes), 27 notes
+    were set a page or two after their calls; 11 now (QA helper-29)."""
     words = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
              "quebec romeo sierra tango ") * 5
     chapter = (f"# T\n\nOpening {words[:120]}[^a] {words[:150]}\n\n{words} echo.\n\n"
@@ -100,13 +101,12 @@ def test_a_short_note_called_in_a_line_that_ends_a_full_page_is_printed(tmp_path
         toml.write('\n[print]\ntrim = "4in x 6in"\nfont_size = "10pt"\n')
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
     assert proc.returncode == 0 and "PDF003" not in proc.stderr, proc.stderr
-    pages = pdftotext(tmp_path / "out" / "limits.pdf").split("\f")
-    called = next(n for n, page in enumerate(pages) if "Target" in page)
-    assert "oscar.2" in " ".join(pages[called].split()) and "juliet kilo" in pages[called + 1], \
-        "the case: the call ends a page, in its paragraph's second line on it"
-    noted = [n for n, page in enumerate(pages) if "NOTEB one side. He." in page]
-    assert noted and called <= noted[0] <= called + 1, (called, noted)
-    assert any("NOTEA first note." in page for page in pages)
+    pages = [" ".join(page.split()) for page in pdftotext(tmp_path / "out" / "limits.pdf").split("\f")]
+    # Each note on the page of its call: the engine moved note 1 on to make room for the second paragraph's
+    # first lines, then moved the paragraph anyway, and set note 1 two pages after its call.
+    for call, note in (("sierra ta1", "NOTEA first note."), ("oscar.2", "NOTEB one side. He.")):
+        assert [n for n, page in enumerate(pages) if call in page] == \
+               [n for n, page in enumerate(pages) if note in page], (call, pages)
 
 
 def test_a_table_row_longer_than_a_page_is_split_under_its_repeated_header(tmp_path):
