@@ -18,10 +18,10 @@ from builder.model import Book
 from builder.toc import build_toc
 
 TEXT_TOKENS = ("text",)  # code spans, code blocks and URLs are never converted
-HTML_PART_RE = re.compile(r"(<[^>]*>)|([^<]+)")
+HTML_PART_RE = re.compile(r"(<[^>]*>|<)|([^<]+)")
 TAG_NAME_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
-LANG_ATTR_RE = re.compile(r"(\blang=[\"'])([^\"']*)([\"'])")
-ALT_TITLE_RE = re.compile(r"(\b(?:title|alt)=\")([^\"]*)(\")")
+LANG_ATTR_RE = re.compile(r"((?<![\w-])lang=[\"'])([^\"']*)([\"'])")
+ALT_TITLE_RE = re.compile(r"((?<![\w-])(?:title|alt)=([\"']))(.*?)(\2)")
 VERBATIM = {"code", "pre", "kbd", "samp", "var"}
 VOID = {"br", "hr", "img", "wbr", "col", "input", "meta", "link", "area", "base", "source", "track", "embed"}
 
@@ -115,7 +115,11 @@ def _convert_html(convert_text, html: str, lang: str, target: str) -> str:
         if text:
             out.append(text if verbatim or not _convertible(here) else convert_text(here, target, text))
             continue
-        name, given = TAG_NAME_RE.match(tag).group(1, 2), LANG_ATTR_RE.search(tag)
+        named = TAG_NAME_RE.match(tag)
+        if named is None:  # a comment, a doctype, a bare "<": left as it is
+            out.append(tag)
+            continue
+        name, given = named.group(1, 2), LANG_ATTR_RE.search(tag)
         opened, closing = name[1].lower(), name[0] == "/"
         here = given.group(2) if given else here
         if closing and len(stack) > 1 and stack[-1][0] == opened:
@@ -123,7 +127,7 @@ def _convert_html(convert_text, html: str, lang: str, target: str) -> str:
         elif not closing and opened not in VOID and not tag.endswith("/>"):
             stack.append((opened, here))
         if not verbatim and _convertible(here):
-            tag = ALT_TITLE_RE.sub(lambda m: m.group(1) + convert_text(here, target, m.group(2)) + m.group(3), tag)
+            tag = ALT_TITLE_RE.sub(lambda m: m.group(1) + convert_text(here, target, m.group(3)) + m.group(4), tag)
         out.append(LANG_ATTR_RE.sub(lambda m: m.group(1) + _retag(m.group(2), target) + m.group(3), tag))
     return "".join(out)
 

@@ -59,8 +59,9 @@ ENUMERATED = {"dir": {"ltr", "rtl", "auto"}, "aria-hidden": {"true", "false"},
 COUNTS = {"colspan": r"[1-9][0-9]{0,3}", "rowspan": r"[0-9]{1,5}", "span": r"[1-9][0-9]{0,3}",
           "width": r"[0-9]{1,5}", "height": r"[0-9]{1,5}"}
 DATETIME_RE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?"
-                         r"|\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?|\d{4}-W\d{2}|--\d{2}-\d{2}"
-                         r"|P(\d+D)?(T(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?")
+                         r"|\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?|\d{4}-W\d{2}|(--)?\d{2}-\d{2}"
+                         r"|P(?=\d|T\d)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+                         r"|( *(\d+ *[WDHM]|\d+(\.\d{1,3})? *S) *)+")  # as EPUBCheck's schema has them
 URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"  # what a URL may hold as it is; anything else is percent-encoded
 
 
@@ -153,9 +154,12 @@ def is_sizeless_svg(data: bytes) -> bool:
     return bool(root) and not (re.search(rb"\swidth\s*=", root.group()) and re.search(rb"\sheight\s*=", root.group()))
 
 
+ANIMATED_SVG = re.compile(rb"<(?:animate\w*|set)[\s/>]|@keyframes|animation(?:-name)?\s*:")
+
+
 def is_animated_svg(data: bytes) -> bool:
     """Whether an SVG moves (SMIL or CSS animation)."""
-    return any(mark in data for mark in (b"<animate", b"<set ", b"@keyframes", b"animation:"))
+    return bool(ANIMATED_SVG.search(data))
 
 
 def clean_svg(data: bytes) -> tuple[bytes, list[str]]:

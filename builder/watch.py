@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+import tomllib
 import traceback
 from pathlib import Path
 from threading import Thread
 
 from builder.build import make_epub_edition, read_book
-from builder.cache import CACHE_DIR, VCS_DIRS, memo_folder, prune_memos
+from builder.cache import CACHE_DIR, memo_folder, prune_memos
 from builder.config import Config, Edition, load_config, select_editions
 from builder.convert import convert_book
 from builder.diagnostics import BuildFailed, ConfigError, Diagnostic, Reporter
@@ -22,7 +23,7 @@ from builder.transforms import PassContext
 
 POLL_SECONDS = 0.25  # how often the book folder is scanned: a save shows within about a second
 SETTLE_SECONDS = 0.05  # editors that truncate, then write, leave a short window with half a file
-SKIPPED_DIRS = {CACHE_DIR, "__pycache__", "node_modules", ".venv"}
+SKIPPED_DIRS = {CACHE_DIR, "__pycache__", "node_modules"}
 
 Signature = dict[str, tuple[int, int]]
 
@@ -66,11 +67,13 @@ def run_loop(book_dir: Path, build) -> None:
 
 
 def scan(book_dir: Path) -> Signature:
-    """Modification time and size of every file in the book folder but editors' backups and hidden files, and
-    caches and version control: a chapter or image may sit in a hidden folder (`.drafts/`), as builds allow."""
+    """Modification time and size of every file in the book folder but hidden ones, editors' backups and caches;
+    a hidden folder book.toml lists a chapter in (`.drafts/`, which builds allow) is watched too."""
     found: Signature = {}
+    listed = _listed_hidden_folders(book_dir)
     for folder, dirs, files in os.walk(book_dir):
-        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and d not in VCS_DIRS]
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and (not d.startswith(".")
+                                                                 or os.path.join(folder, d) in listed)]
         for name in files:
             if name.startswith(".") or name.endswith("~"):  # editors' swap and backup files
                 continue
@@ -81,6 +84,21 @@ def scan(book_dir: Path) -> Signature:
                 continue
             found[path] = (stat.st_mtime_ns, stat.st_size)
     return found
+
+
+def _listed_hidden_folders(book_dir: Path) -> set[str]:
+    """The hidden folders (and their parents) that hold chapters book.toml lists: an IDE's or a tool's hidden
+    folders (.idea, .mypy_cache) are not the book's, and watching them rebuilt the book when the IDE saved."""
+    try:
+        chapters = tomllib.loads((book_dir / "book.toml").read_text(encoding="utf-8"))["book"]["chapters"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    folders = set()
+    for chapter in chapters if isinstance(chapters, list) else ():
+        parts = Path(str(chapter)).parts[:-1]
+        if any(part.startswith(".") for part in parts):
+            folders |= {os.path.join(book_dir, *parts[:end]) for end in range(1, len(parts) + 1)}
+    return folders
 
 
 def settle(book_dir: Path, current: Signature) -> Signature:

@@ -50,7 +50,6 @@ CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 CJK_BREAK = re.compile(f"(?<=[{CJK}])[ \\t\\r\\f]*\\n[ \\t\\n\\r\\f]*(?=[{CJK}])")
 SPACES = re.compile(r"[ \t\n\r\f]+")
 BREAK = "\x00"  # no XML or HTML text holds it
-EDGE_BREAK = re.compile(r"^[ \t\r\f]*\n[ \t\n\r\f]*|[ \t\r\f]*\n[ \t\n\r\f]*$")
 BREAK_BETWEEN_CJK = re.compile(f"(?<=[{CJK}])((?:<[^<>]*>)*){BREAK}(?=(?:<[^<>]*>)*[{CJK}])")
 WRAPPED_URL = re.compile(r"[\t\n\r][ \t\n\r]*|  +")
 ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
@@ -193,8 +192,12 @@ def _collapse(text: str, mark_breaks: bool = False) -> str:
     `mark_breaks`, a line break at the text's edge is BREAK, resolved once the paragraph is whole (_join_breaks):
     the CJK character beside it may be in the element before or after."""
     text = CJK_BREAK.sub("", text)
-    if mark_breaks:
-        text = EDGE_BREAK.sub(BREAK, text)
+    if mark_breaks and "\n" in text:
+        body = text.strip(" \t\n\r\f")
+        head, tail = text[:len(text) - len(text.lstrip(" \t\n\r\f"))], text[len(text.rstrip(" \t\n\r\f")):]
+        if not body:  # blank: one break, or one space
+            return BREAK if "\n" in text else " "
+        text = (BREAK if "\n" in head else head) + body + (BREAK if "\n" in tail else tail)
     return SPACES.sub(" ", text)
 
 
@@ -306,7 +309,7 @@ class _Writer:
 
     def paragraph(self, run: list, line: int, lang: str, ids: list[str]) -> list[tuple[str, int]]:
         """A run of text and inline elements as one Markdown line, with any pending ids."""
-        text = "".join(_escape(p) if isinstance(p, str) else self.inline(p, lang) for p in run).strip(" ")
+        text = "".join(_escape(p) if isinstance(p, str) else self.inline(p, lang) for p in run).strip(" " + BREAK)
         if not text:
             return []
         attribution = all(_name(p) == "cite" if not isinstance(p, str) else not p.strip() for p in run)
@@ -319,7 +322,7 @@ class _Writer:
         parts = [el] if _name(el) in HEADINGS else [c for c in el if _name(c) in HEADINGS | {"p"}]
         for part in parts if parts and parts[0] is not el else []:
             ids.extend(self._own_id(part))
-        texts = [(self.inline_children(p, _lang(p) or lang).strip(" "), _lang(p)) for p in parts]
+        texts = [(self.inline_children(p, _lang(p) or lang).strip(" " + BREAK), _lang(p)) for p in parts]
         text = ": ".join(f"[{t}]{self._attr_text([], part)}" if part and part != lang and p is not el else t
                          for p, (t, part) in zip(parts, texts) if t)
         level = 1 if el is self.title_heading else min(6, max(2, self._level(el) - self.base + 1))
@@ -464,8 +467,9 @@ class _Writer:
     @staticmethod
     def _destination(url: str) -> str:
         url = _one_line(url, True)
-        path, mark, fragment = url.partition("#")
-        url = path + mark + _safe_id(fragment)  # the target's id as _own_id gave it
+        if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url):  # a link inside the book: its target's id as _own_id
+            path, mark, fragment = url.partition("#")  # gave it; another site's ids are its own
+            url = path + mark + _safe_id(fragment)
         return "<" + url.replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>") + ">"
 
     def _with_attrs(self, text: str, line: int, lang: str, ids: list[str],

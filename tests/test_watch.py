@@ -235,12 +235,14 @@ def epub_bytes() -> bytes:
 
 def test_scan_sees_the_books_files_but_not_hidden_ones_or_the_cache(tmp_path):
     """A chapter in a hidden folder (`.drafts/`, which builds allow) was never watched: its edits showed nothing
-    (QA helper-31). Editors' swap and backup files, the cache and version control are still left out."""
+    (QA helper-31). Other hidden folders (an IDE's), editors' swap and backup files, the cache and version control
+    are still left out: watching .idea rebuilt the book whenever the IDE saved its state (QA helper-33)."""
     from builder.watch import scan
 
     for name in ("book.toml", "chapters/01.md", "images/a.png", ".folio-cache/fonts/x.otf", ".git/HEAD",
-                 "chapters/.01.md.swp", "chapters/01.md~", ".drafts/04.md"):
+                 "chapters/.01.md.swp", "chapters/01.md~", ".drafts/04.md", ".idea/workspace.xml"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(name)
+    (tmp_path / "book.toml").write_text('[book]\nchapters = ["chapters/01.md", ".drafts/04.md"]\n')
     assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in scan(tmp_path)) == [
-        ".drafts/04.md", "book.toml", "chapters/01.md", "images/a.png"]
+        ".drafts/04.md", "book.toml", "chapters/01.md", "images/a.png"]  # not an IDE's .idea

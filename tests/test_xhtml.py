@@ -371,7 +371,8 @@ def test_html_as_word_calibre_and_pandoc_write_it_builds_whole_and_valid(tmp_pat
                        '</dd></dl><p>Really???? no,, way -- (c)<a href="#n1" epub:type="noteref" '
                        'xmlns:epub="http://www.idpf.org/2007/ops"><sup>1</sup></a></p><p id="n1">Note.</p>'
                        '<p><span dir="sideways">d</span> <span aria-hidden="yes">a</span> <bdo>b</bdo> '
-                       '<time datetime="last week">t</time> <time datetime="2026-12-02T14:30Z">now</time></p>'
+                       '<time datetime="last week">t</time> <time datetime="2026-12-02T14:30Z">now</time> '
+                       '<time datetime="P">p</time> <time datetime="4H 18M">span</time></p>'
                        '<table><tr><th scope="everything">h</th><td colspan="abc">c</td></tr></table>'
                        '</body></html>',
     }
@@ -384,7 +385,7 @@ def test_html_as_word_calibre_and_pandoc_write_it_builds_whole_and_valid(tmp_pat
     assert proc.returncode == 0, proc.stderr
     warned = [(m["path"].rsplit("/", 1)[-1], m["code"], m["msg"]) for m in LOCATED.finditer(proc.stderr)]
     assert sum("outside its <li> items" in msg for _, _, msg in warned) == 1, warned
-    assert sum(code == "HTM001" and "ch001.xhtml" == path for path, code, _ in warned) == 5, warned
+    assert sum(code == "HTM001" and "ch001.xhtml" == path for path, code, _ in warned) == 6, warned
     members = epub_members(tmp_path / "out" / "t.epub")
     word, calibre, wrapped = (members[f"EPUB/ch-0{n}.xhtml"].decode() for n in (1, 2, 3))
     assert "<p>Hello Paris.</p>" in word
@@ -395,6 +396,7 @@ def test_html_as_word_calibre_and_pandoc_write_it_builds_whole_and_valid(tmp_pat
     assert "line one\nline two\n</code></pre>" in wrapped and "<pre>$ tool\n    indented</pre>" in wrapped
     assert 'Really???? no,, way -- (c)<a href="#n1"><sup>1</sup></a>' in wrapped  # as written, raised once
     assert '<time datetime="2026-12-02T14:30Z">' in wrapped and "sideways" not in wrapped and "<bdo" not in wrapped
+    assert '<time datetime="4H 18M">' in wrapped and '<time>p</time>' in wrapped
     titles = [a.text for a in xml(members["EPUB/nav.xhtml"]).iterfind(".//x:nav[@epub:type='toc']//x:a", NS)]
     assert titles == ["Word", "Calibre", "Wrapped"]
     code, report = epubcheck(tmp_path / "out" / "t.epub", tmp_path / "report.json")
@@ -419,7 +421,9 @@ def test_imported_ids_languages_and_line_breaks_land_where_the_source_put_them(t
         '<p lang="ja">吾輩は<ruby>猫<rt>ねこ</rt></ruby>\nである。どこで<em>見当</em>\nがつかぬ。</p>\n'
         '<p lang="zh-Hans">软件\n<em>网络</em>\nand <b>more</b>\n英文</p>\n'
         '<table lang="zh-Hans"><tr><th>软件</th><td><abbr title="软件">网络</abbr> <code>软件</code></td></tr>'
-        '</table></body></html>\n', encoding="utf-8")
+        '</table>\n<div lang="zh-Hans"><!-- 待修改 --><table><tr><td>1 &lt; 2</td></tr></table></div>\n'
+        '<ol>\n  <li>\n    <p>First item.</p>\n  </li>\n  <li>\n    <p>Second item.</p>\n  </li>\n</ol>\n'
+        '<p><a href="https://example.com/r.htm#_Toc9">elsewhere</a></p></body></html>\n', encoding="utf-8")
     (book / "book.toml").write_text('[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "en"\nchapters = ["text/a.xhtml"]'
                                     '\n\n[editions.epub]\nformat = "epub"\n\n[editions.tw]\nformat = "epub"\n'
                                     'convert = "s2twp"\n', encoding="utf-8")
@@ -432,9 +436,12 @@ def test_imported_ids_languages_and_line_breaks_land_where_the_source_put_them(t
     assert 'Part: <span lang="ja">日本語の副題</span>' in page
     assert "</ruby>である。どこで<em>見当</em>がつかぬ。" in page
     assert "软件<em>网络</em> and <b>more</b> 英文" in page  # beside Latin a line break is still a space
+    # Pretty-printed source: the blank text between tags is no paragraph (it made each item empty).
+    assert re.search(r"<ol>\s*<li>First item\.</li>\s*<li>Second item\.</li>\s*</ol>", page), page
+    assert '<a href="https://example.com/r.htm#_Toc9">' in page  # another site's ids are its own
     converted = epub_members(tmp_path / "out" / "t-tw.epub")["EPUB/ch-01.xhtml"].decode()
     assert '<th>軟體</th><td><abbr title="軟體">網路</abbr> <code>软件</code></td>' in converted
-    assert '<table lang="zh-Hant">' in converted
+    assert '<table lang="zh-Hant">' in converted and "1 &lt; 2" in converted  # a comment and a "<" pass
 
 
 def test_small_caps_from_pandoc_markdown_or_html_are_set_in_small_capitals(tmp_path):

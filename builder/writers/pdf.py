@@ -261,8 +261,8 @@ def find_overflows(document, tolerance: float = 1.5) -> list[tuple[int, str]]:
 def _hangs(box, overhang: float) -> bool:
     """A closing CJK mark may hang into the margin by less than an em (burasage), and spaces at a line's end
     (kept in code, `pre-wrap`) past it: neither is overflow."""
-    spaces = len(box.text) - len(box.text.rstrip(" "))
-    return 0 < overhang < box.style["font_size"] * max(spaces, box.text.rstrip()[-1:] in HANGING)
+    spaces = len(box.text) - len(box.text.rstrip(" "))  # a space is at most 0.6 em (a monospaced one)
+    return 0 < overhang < box.style["font_size"] * max(0.6 * spaces, box.text.rstrip()[-1:] in HANGING)
 
 
 @contextlib.contextmanager
