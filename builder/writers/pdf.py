@@ -46,8 +46,8 @@ with _libraries_by_soname():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from builder.model import MEDIA_TYPES, PageStart
-from builder.writers import (cjk_justify, colour_glyphs, footnote_lines, lazy_faces, leaders, page_styles, tabs,
-                             tagging, trailing_space)
+from builder.writers import (cjk_justify, colour_glyphs, footnote_lines, lazy_faces, leaders, page_styles,
+                             rtl_indent, tabs, tagging, trailing_space)
 from builder.printhtml import whole_print_css
 from builder.render import Rendered
 
@@ -71,6 +71,7 @@ footnote_lines.install()
 lazy_faces.install()
 leaders.install()
 page_styles.install()
+rtl_indent.install()
 tabs.install()
 tagging.install()
 trailing_space.install()
