@@ -142,6 +142,7 @@ class Book:
     images: dict[Path, Image] = field(default_factory=dict)
     toc: list[TocEntry] = field(default_factory=list)
     images_without_alt: int = 0
+    decorative_images: int = 0  # uses marked decorative (alt="" by choice): the a11y summary says so
 
     def chapter_by_path(self, path: Path) -> Chapter | None:
         """The chapter built from `path`, if any."""

@@ -347,6 +347,8 @@ def test_a_decorative_image_has_an_empty_alt_and_no_warning(java, tmp_path):
     assert img.get("alt") == "" and img.get("class") == "decorative", img.attrib
     _, opf = _opf(members)
     assert opf.xpath("//opf:meta[@property='dcterms:conformsTo']", namespaces=NS), "no accessibility claim"
+    summary = opf.xpath("//opf:meta[@property='schema:accessibilitySummary']/text()", namespaces=NS)[0]
+    assert summary.endswith("1 image besides the cover, each with a text alternative or marked decorative."), summary
     proc = run_folio("check", str(book), "--out", str(tmp_path / "out2"), "--edition", "epub", "--strict")
     assert proc.returncode == 0 and "CHK006" not in proc.stderr, proc.stderr
 

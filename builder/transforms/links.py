@@ -146,6 +146,7 @@ def _report_missing_alt(book: Book, chapter: Chapter, tok, src: str, line: int, 
     """A11Y001 for an image with no alt text, unless the author marked it decorative (alt="" by choice) and it
     does not name a link."""
     if "decorative" in (tok.attrGet("class") or "").split() and not naming:
+        book.decorative_images += 1
         return
     book.images_without_alt += 1
     markdown = chapter.path.suffix.lower() not in (".xhtml", ".html", ".htm")

@@ -152,7 +152,8 @@ def accessibility_metadata(book: Book, page_list: bool = False) -> list[tuple[st
     images = len(book.images)
     summary = "Text with headings for every chapter and section, a table of contents, and " + (
         "no images besides the cover." if not images else f"{images} image{'s' if images != 1 else ''} besides "
-        "the cover" + (", each with a text alternative." if alt_complete else "; some images lack a text alternative."))
+        "the cover" + ((", each with a text alternative" + (" or marked decorative" if book.decorative_images else "")
+                        + ".") if alt_complete else "; some images lack a text alternative."))
     meta.append(("schema:accessibilitySummary", summary))
     if alt_complete:
         meta.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"))
