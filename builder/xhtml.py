@@ -453,9 +453,10 @@ class _Writer:
         href = (el.get("href") or "").strip()
         if not href:
             return self._span(el, inner)
-        text = f"[{inner}]({self._destination(href)}){self._attr_text(self._own_id(el), _lang(el))}"
+        role = next((t for t in ("noteref", "backlink") if t in _epub_types(el)), None)  # kept as a class
+        text = f"[{inner}]({self._destination(href)}){self._attr_text(self._own_id(el), _lang(el), role)}"
         raised = any(_name(a) == "sup" for a in el.iterancestors()) or any(_name(c) == "sup" for c in el)
-        return f"<sup>{text}</sup>" if "noteref" in _epub_types(el) and not raised else text  # raised once
+        return f"<sup>{text}</sup>" if role == "noteref" and not raised else text  # raised once
 
     def _span(self, el, inner: str) -> str:
         """Wrap inline Markdown in a span that carries the element's id and language, if any."""

@@ -394,7 +394,8 @@ def test_html_as_word_calibre_and_pandoc_write_it_builds_whole_and_valid(tmp_pat
     assert '<abbr title="World Health Organization">WHO</abbr> said the rest matters; <a href="https://example.' \
            'com/a/b.html">read</a> on.' in wrapped
     assert "line one\nline two\n</code></pre>" in wrapped and "<pre>$ tool\n    indented</pre>" in wrapped
-    assert 'Really???? no,, way -- (c)<a href="#n1"><sup>1</sup></a>' in wrapped  # as written, raised once
+    assert 'Really???? no,, way -- (c)<a href="#n1" class="noteref" epub:type="noteref" role="doc-noteref"><sup>1' \
+           '</sup></a>' in wrapped  # as written, raised once, still a note's call
     assert '<time datetime="2026-12-02T14:30Z">' in wrapped and "sideways" not in wrapped and "<bdo" not in wrapped
     assert '<time datetime="4H 18M">' in wrapped and '<time>p</time>' in wrapped
     titles = [a.text for a in xml(members["EPUB/nav.xhtml"]).iterfind(".//x:nav[@epub:type='toc']//x:a", NS)]

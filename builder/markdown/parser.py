@@ -23,6 +23,7 @@ from builder.markdown.typography import mark_langs, mark_raw_code, pair_cjk_quot
 # markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
 MAX_NESTING = 40
 BLOCK_ATTRS = ["id", "class", "lang"]
+NOTE_LINKS = {"noteref", "backlink"}  # `[1](notes.md#n1){.noteref}`: a link to an endnote, and one back from it
 # The blocks plain text becomes (plaintext.py escapes the markers of all others): the same tokens as with
 # every rule, in half the time, as each line of a paragraph was tried by ten rules that could not match.
 PLAIN_BLOCK_RULES = ["heading", "blockquote", "paragraph", "attr"]  # attr: the plain reader's `{.verse}`
@@ -110,6 +111,9 @@ def render_tokens(tokens: list[Token], href: Callable[[Token], str], src: Callab
     def link_open(self, toks, idx, options, env):
         tok = toks[idx]
         tok.attrSet("href", href(tok))
+        for kind in NOTE_LINKS.intersection((tok.attrGet("class") or "").split()):  # an endnote's call, its way back
+            tok.attrSet("epub:type", kind)
+            tok.attrSet("role", f"doc-{kind}")
         return self.renderToken(toks, idx, options, env)
 
     def image(self, toks, idx, options, env):
