@@ -64,7 +64,7 @@ wo xh yi yo za zh zu""".split())
 LANG_RE = re.compile(r"^(?:" + "|".join(sorted(ISO_639_1)) + r"|[A-Za-z]{3})(-[A-Za-z0-9]{1,8})*$", re.IGNORECASE)
 # Country codes written for languages, and the language meant.
 LANG_MEANT = {"jp": "ja", "cn": "zh", "gr": "el", "dk": "da", "ua": "uk", "cz": "cs", "kp": "ko", "ir": "fa",
-              "il": "he", "us": "en", "gb": "en", "uk-": "en"}
+              "il": "he", "us": "en", "gb": "en"}
 
 
 def lang_hint(tag: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from builder.config import Config
 from builder.markdown import Token
+from builder.sanitize import ROLES
 
 # Longer plain paragraphs are set in parts for print: the engine's time per line grows with paragraph length.
 PRINT_PARAGRAPH_LIMIT = 20_000
@@ -19,17 +20,15 @@ RTL_LANGS = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "
                        "yi"})
 
 
-# The EPUB structure vocabulary's divisions a chapter may be (its epub:type), the part of the book each belongs to
-# by default, and whether DPUB-ARIA has a role for it (doc-…).
+# The EPUB structure vocabulary's divisions a chapter may be (its epub:type), and the part of the book each
+# belongs to by default.
 DIVISIONS = {
-    "chapter": ("bodymatter", True), "prologue": ("bodymatter", True), "epilogue": ("bodymatter", True),
-    "introduction": ("bodymatter", True), "conclusion": ("bodymatter", True),
-    "halftitlepage": ("frontmatter", False), "titlepage": ("frontmatter", False), "imprint": ("frontmatter", False),
-    "copyright-page": ("frontmatter", False), "dedication": ("frontmatter", True), "epigraph": ("frontmatter", True),
-    "foreword": ("frontmatter", True), "preface": ("frontmatter", True), "preamble": ("frontmatter", False),
-    "acknowledgments": ("frontmatter", True), "afterword": ("backmatter", True), "appendix": ("backmatter", True),
-    "endnotes": ("backmatter", True), "glossary": ("backmatter", True), "bibliography": ("backmatter", True),
-    "colophon": ("backmatter", True),
+    "chapter": "bodymatter", "prologue": "bodymatter", "epilogue": "bodymatter", "introduction": "bodymatter",
+    "conclusion": "bodymatter", "halftitlepage": "frontmatter", "titlepage": "frontmatter", "imprint": "frontmatter",
+    "copyright-page": "frontmatter", "dedication": "frontmatter", "epigraph": "frontmatter", "foreword": "frontmatter",
+    "preface": "frontmatter", "preamble": "frontmatter", "acknowledgments": "frontmatter", "afterword": "backmatter",
+    "appendix": "backmatter", "endnotes": "backmatter", "glossary": "backmatter", "bibliography": "backmatter",
+    "colophon": "backmatter",
 }
 MATTERS = ("frontmatter", "bodymatter", "backmatter")
 
@@ -87,12 +86,13 @@ class Chapter:
     @property
     def matter(self) -> str:
         """The part of the book it belongs to: frontmatter, bodymatter or backmatter."""
-        return self.front_matter.get("matter") or DIVISIONS[self.division][0]
+        return self.front_matter.get("matter") or DIVISIONS[self.division]
 
     @property
     def role(self) -> str | None:
         """Its DPUB-ARIA role, when the vocabulary has one (a title page or an imprint has none)."""
-        return f"doc-{self.division}" if DIVISIONS[self.division][1] else None
+        role = f"doc-{self.division}"
+        return role if role in ROLES else None
 
     def ids(self) -> set[str]:
         """The ids the chapter defines that links may target, from the model: a regex over its HTML would also

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -70,7 +71,11 @@ def scan(book_dir: Path) -> Signature:
     """Modification time and size of every file in the book folder but hidden ones, editors' backups and caches;
     a hidden folder book.toml lists a chapter in (`.drafts/`, which builds allow) is watched too."""
     found: Signature = {}
-    listed = _listed_hidden_folders(book_dir)
+    try:
+        toml = os.stat(book_dir / "book.toml")
+        listed = _listed_hidden_folders(str(book_dir), toml.st_mtime_ns, toml.st_size)
+    except OSError:
+        listed = frozenset()
     for folder, dirs, files in os.walk(book_dir):
         dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and (not d.startswith(".")
                                                                  or os.path.join(folder, d) in listed)]
@@ -86,19 +91,21 @@ def scan(book_dir: Path) -> Signature:
     return found
 
 
-def _listed_hidden_folders(book_dir: Path) -> set[str]:
+@functools.lru_cache(maxsize=4)
+def _listed_hidden_folders(book_dir: str, mtime_ns: int, size: int) -> frozenset[str]:
     """The hidden folders (and their parents) that hold chapters book.toml lists: an IDE's or a tool's hidden
-    folders (.idea, .mypy_cache) are not the book's, and watching them rebuilt the book when the IDE saved."""
+    folders (.idea, .mypy_cache) are not the book's, and watching them rebuilt the book when the IDE saved.
+    Read again only when book.toml's time or size changes: the folder is scanned four times a second."""
     try:
-        chapters = tomllib.loads((book_dir / "book.toml").read_text(encoding="utf-8"))["book"]["chapters"]
+        chapters = tomllib.loads(Path(book_dir, "book.toml").read_text(encoding="utf-8"))["book"]["chapters"]
     except (OSError, ValueError, KeyError, TypeError):
-        return set()
+        return frozenset()
     folders = set()
     for chapter in chapters if isinstance(chapters, list) else ():
         parts = Path(str(chapter)).parts[:-1]
         if any(part.startswith(".") for part in parts):
             folders |= {os.path.join(book_dir, *parts[:end]) for end in range(1, len(parts) + 1)}
-    return folders
+    return frozenset(folders)
 
 
 def settle(book_dir: Path, current: Signature) -> Signature:
