@@ -7,7 +7,7 @@ import dataclasses
 import functools
 from pathlib import Path
 
-from builder.chapters import parse_chapters
+from builder.chapters import read_chapters
 from builder.convert import convert_book
 from builder import cache
 from builder.config import Config, Edition, find_line, load_config, select_editions
@@ -23,7 +23,7 @@ from builder.progress import Progress
 from builder.render import Rendered, font_css, render_book
 from builder.toc import build_toc
 from builder import variants
-from builder.transforms import PassContext, run_passes
+from builder.transforms import PassContext, run_book_passes
 from builder.writers.epub import make_epub
 
 # Drawing the cover takes as long as subsetting this many CJK characters; a fork for the subsets and the cover
@@ -97,9 +97,9 @@ def read_book(config: Config, ctx: PassContext, progress: Progress | None = None
     reporter, progress = ctx.reporter, progress or Progress(False)
     sources = load_sources(config.root, config.chapters, reporter)
     reporter.stop_if_failed()  # a chapter that cannot be read would make every link to it an error too
-    book = Book(config, parse_chapters(config, sources, reporter, progress))
-    progress.step("checking links, ids, fonts and typography")
-    book = run_passes(book, ctx)
+    book = Book(config, read_chapters(config, sources, ctx, progress))
+    progress.step("checking links, ids and images")
+    book = run_book_passes(book, ctx)
     book = build_toc(book)
     reporter.stop_if_failed()
     return book

@@ -1,18 +1,26 @@
-"""Turn chapter sources into `Chapter` models: front matter, language and parsed tokens."""
+"""Turn chapter sources into `Chapter` models: front matter, language, parsed tokens and what the chapter passes
+find in them, kept in the cache per chapter."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
+import json
 import re
+from pathlib import Path
 
+from builder.cache import memo_folder, memo_lookup, memo_store, tool_digest
 from builder.config import LANG_RE, Config, lang_hint
 from builder.diagnostics import Reporter, did_you_mean
 from builder.loader import Source
 from builder.markdown import (MAX_NESTING, cut_table_rows, map_columns, nesting_overflow, note_problems, parse_markdown,
                               ruby_problems)
 from builder.plaintext import to_markdown
-from builder.model import DIVISIONS, Chapter
+from builder.model import DIVISIONS, Chapter, Heading, Ref
+from builder.transforms import TOKEN_PASSES, PassContext, run_chapter_passes
+from builder.transforms.links import mark_refs
 
 XHTML_SUFFIXES = (".xhtml", ".html", ".htm")  # chapters read by builder.xhtml, which loads only for them
 FRONT_MATTER_KEYS = {"title": str, "lang": str, "type": str}
@@ -22,32 +30,120 @@ MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is
 UNCLOSED_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
 
 
-def parse_chapters(config: Config, sources: list[Source], reporter: Reporter, progress=None) -> list[Chapter]:
-    """Parse every chapter once; the language decides quote style, so it is read first."""
+def read_chapters(config: Config, sources: list[Source], ctx: PassContext, progress=None) -> list[Chapter]:
+    """Parse and check each chapter on its own, or take its facts and findings from the cache when its source,
+    the settings and Folio are unchanged: an edit then parses one chapter, and the others only if their tokens
+    are asked for (to render a chapter the cache does not hold)."""
+    folder = memo_folder(config.root, "read")
+    name, data = memo_lookup(folder, ("read", tool_digest(), repr(config)))
+    known = json.loads(data) if data else {}
+    stored, kept = set(known), {}
     chapters = []
     for index, source in enumerate(sources, start=1):
         if progress:
             progress.count(index, len(sources), f"parsing {source.rel}")
-        if source.path.suffix.lower() in XHTML_SUFFIXES:
-            meta, parsed = _parse_xhtml(source, config.language, reporter)
-            if _placeholder_title(meta.get("title", ""), source, config.title) and \
-                    any(tok.type == "heading_open" for tok in parsed.tokens):
-                meta.pop("title")  # the first heading names the chapter instead
+        digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()  # keys the rendered-chapter cache too
+        key = f"{index}\t{source.rel}\t{digest}"
+        if key in known:
+            chapter = _from_facts(known[key], index, source, digest)
+            for method, code, message, path, line, col in known[key]["said"]:
+                getattr(ctx.reporter, method)(code, message, Path(path) if path else source.path, line, col=col)
         else:
-            front, front_line = _peek_front_matter(source.text)
-            if front is None and UNCLOSED_FRONT_MATTER_RE.match(source.text):
-                reporter.error("SRC002", "front matter opened here is never closed by a `---` line: its keys "
-                               "would be printed as text", source.path, 1)
-            meta = _read_front_matter(source, front, front_line, reporter)
-            parsed = _parse(source, meta.get("lang", config.language), reporter)
-        lang = meta.get("lang", config.language)
-        overflow = nesting_overflow(parsed.tokens)
-        if overflow:
-            reporter.error("SRC007", f"blocks nest more than {MAX_NESTING - 1} levels deep here; "
-                           "the parser would drop the rest of the chapter", source.path, overflow)
-        digest = hashlib.sha256(source.text.encode("utf-8")).hexdigest()  # keys the rendered-chapter cache
-        chapters.append(Chapter(index, source.path, source.rel, lang, parsed.tokens, meta, digest=digest))
+            chapter, said = _read_chapter(config, source, index, digest, ctx)
+            known[key] = _facts(chapter, said)
+        chapter.reread = functools.partial(_reread, config, source)
+        kept[key] = known[key]
+        chapters.append(chapter)
+    if kept.keys() != stored:  # a chapter read, or one no longer in the book
+        memo_store(folder, name, json.dumps(kept, ensure_ascii=False).encode("utf-8"))
     return chapters
+
+
+def _read_chapter(config: Config, source: Source, index: int, digest: str,
+                  ctx: PassContext) -> tuple[Chapter, list[tuple]]:
+    """Parse one chapter and run the chapter passes over it; return it with what they said of it."""
+    recorder = _Recorder(ctx.reporter, source.path)
+    meta, tokens = _parse_source(config, source, recorder)
+    chapter = Chapter(index, source.path, source.rel, meta.get("lang", config.language), tokens, meta,
+                      digest=digest)
+    run_chapter_passes(chapter, config, dataclasses.replace(ctx, reporter=recorder))
+    chapter.size = sum(len(tok.content) for tok in tokens)
+    return chapter, recorder.said
+
+
+def _reread(config: Config, source: Source, chapter: Chapter) -> list:
+    """A cached chapter's tokens: parsed again and adjusted by the passes that change tokens, quietly (what they
+    say was said when the chapter was first read), and marked with the links pass's findings."""
+    quiet = _Recorder(None, source.path)
+    _, tokens = _parse_source(config, source, quiet)
+    again = dataclasses.replace(chapter, parsed=tokens, headings=[], extra_langs=[], ids_given=[], refs=[])
+    run_chapter_passes(again, config, PassContext(quiet, None), TOKEN_PASSES)
+    for heading, parsed in zip(chapter.headings, again.headings):
+        heading.token = parsed.token
+    mark_refs(chapter.refs, tokens)
+    return tokens
+
+
+def _parse_source(config: Config, source: Source, reporter) -> tuple[dict, list]:
+    """A chapter's front matter (or what an imported file says of itself) and its tokens."""
+    if source.path.suffix.lower() in XHTML_SUFFIXES:
+        meta, parsed = _parse_xhtml(source, config.language, reporter)
+        if _placeholder_title(meta.get("title", ""), source, config.title) and \
+                any(tok.type == "heading_open" for tok in parsed.tokens):
+            meta.pop("title")  # the first heading names the chapter instead
+    else:
+        front, front_line = _peek_front_matter(source.text)
+        if front is None and UNCLOSED_FRONT_MATTER_RE.match(source.text):
+            reporter.error("SRC002", "front matter opened here is never closed by a `---` line: its keys "
+                           "would be printed as text", source.path, 1)
+        meta = _read_front_matter(source, front, front_line, reporter)
+        parsed = _parse(source, meta.get("lang", config.language), reporter)
+    overflow = nesting_overflow(parsed.tokens)
+    if overflow:
+        reporter.error("SRC007", f"blocks nest more than {MAX_NESTING - 1} levels deep here; "
+                       "the parser would drop the rest of the chapter", source.path, overflow)
+    return meta, parsed.tokens
+
+
+class _Recorder:
+    """A reporter for one chapter's passes: it passes on what they say (when it has a reporter to pass it to)
+    and keeps it, to be said again when the chapter's facts come from the cache."""
+
+    def __init__(self, reporter: Reporter | None, path: Path):
+        self.reporter, self.path, self.said = reporter, path, []
+
+    def error(self, code: str, message: str, path: Path | None = None, line: int | None = None, *,
+              col: int | None = None) -> None:
+        self._say("error", code, message, path, line, col)
+
+    def warning(self, code: str, message: str, path: Path | None = None, line: int | None = None, *,
+                col: int | None = None) -> None:
+        self._say("warning", code, message, path, line, col)
+
+    def _say(self, method: str, code: str, message: str, path: Path | None, line: int | None,
+             col: int | None) -> None:
+        self.said.append((method, code, message, None if path == self.path else str(path), line, col))
+        if self.reporter is not None:
+            getattr(self.reporter, method)(code, message, path, line, col=col)
+
+
+def _facts(chapter: Chapter, said: list[tuple]) -> dict:
+    """What the passes found in a chapter, as the cache keeps it (JSON)."""
+    return {"meta": chapter.front_matter, "lang": chapter.lang, "title": chapter.title,
+            "title_line": chapter.title_line, "size": chapter.size, "extra_langs": chapter.extra_langs,
+            "headings": [(h.level, h.text, h.id, h.line, h.explicit) for h in chapter.headings],
+            "ids_given": chapter.ids_given, "said": said,
+            "refs": [(r.kind, r.value, r.line, r.col, r.naming, r.alt, r.decorative) for r in chapter.refs]}
+
+
+def _from_facts(facts: dict, index: int, source: Source, digest: str) -> Chapter:
+    """A chapter from its cached facts, its tokens not parsed."""
+    return Chapter(index, source.path, source.rel, facts["lang"], None, facts["meta"], title=facts["title"],
+                   title_line=facts["title_line"], extra_langs=facts["extra_langs"], digest=digest,
+                   headings=[Heading(level, text, ident, line, None, explicit)
+                             for level, text, ident, line, explicit in facts["headings"]],
+                   ids_given=[(ident, line) for ident, line in facts["ids_given"]], size=facts["size"],
+                   refs=[Ref(*ref) for ref in facts["refs"]])
 
 
 def _parse(source: Source, lang: str, reporter: Reporter):

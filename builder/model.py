@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from builder.config import Config
 from builder.markdown import Token
@@ -47,18 +48,35 @@ class Heading:
     text: str
     id: str
     line: int
-    token: Token  # the heading_open token, which carries the id attribute
+    token: Token | None  # the heading_open token, which carries the id attribute (None until the chapter is read)
+    explicit: bool = False  # the author gave the id (`{#id}`): it may not take one Folio gives footnotes
+
+
+@dataclass
+class Ref:
+    """A link or image in a chapter, in reading order, and what the links pass found it points at."""
+
+    kind: str  # "link" or "image"
+    value: str  # the href or src as written
+    line: int
+    col: int | None
+    naming: bool = False  # an image that is all its link holds: its alt text names the link
+    alt: bool = False  # an image with alt text
+    decorative: bool = False  # an image marked {.decorative}
+    target: tuple[int, str | None] | None = None  # a link's chapter and anchor
+    image: Path | None = None  # an image's file (a stand-in path for a remote one)
 
 
 @dataclass
 class Chapter:
-    """One chapter: its source, language, title and parsed tokens."""
+    """One chapter: its source, language, title and parsed tokens. A chapter whose facts came from the cache is
+    parsed again only if something asks for its tokens (`reread`)."""
 
     index: int  # 1-based position in the book
     path: Path
     rel: str
     lang: str
-    tokens: list[Token]
+    parsed: list[Token] | None
     front_matter: dict = field(default_factory=dict)
     title: str = ""
     title_line: int = 1
@@ -66,6 +84,17 @@ class Chapter:
     extra_langs: list[str] = field(default_factory=list)  # from `{lang=…}` on blocks and spans
     anchors: dict[str, int] = field(default_factory=dict)  # other ids links may target (`{#id}`, raw HTML): line
     digest: str = ""  # of the source text and any script conversion applied: keys the rendered-chapter cache
+    ids_given: list[tuple[str, int]] = field(default_factory=list)  # `{#id}` and raw HTML ids, before checks
+    refs: list[Ref] = field(default_factory=list)  # links and images, in the order of their tokens
+    size: int = 0  # characters of parsed text: a measure of the work of rendering it
+    reread: Callable[[Chapter], list[Token]] | None = None  # the tokens again, as the passes left them
+
+    @property
+    def tokens(self) -> list[Token]:
+        """The parsed tokens, as the passes left them."""
+        if self.parsed is None:
+            self.parsed = self.reread(self)
+        return self.parsed
 
     @property
     def id(self) -> str:
@@ -107,7 +136,7 @@ class Chapter:
     @property
     def chars(self) -> int:
         """How much text the chapter holds, as parsed: a measure of the work of rendering it."""
-        return sum(len(tok.content) for tok in self.tokens)
+        return self.size
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 from helpers import copy_book, epub_members, run_folio
 
@@ -208,3 +210,76 @@ def test_a_folder_in_an_editions_place_fails_the_build_before_any_file_is_replac
     proc = run_folio("build", str(book), "--out", str(out))
     assert proc.returncode == 2 and "error[OUT001]" in proc.stderr and "t.pdf is a folder" in proc.stderr
     assert (out / "t.epub").read_text() == "OLD" and sorted(p.name for p in out.iterdir()) == ["t.epub", "t.pdf"]
+
+
+# Runs the command line with the parser counted: each chapter parsed is written to PARSED_LOG.
+COUNTED = """\
+import os, sys
+import builder.chapters as chapters
+parse = chapters._parse_source
+def counted(config, source, reporter):
+    with open(os.environ["PARSED_LOG"], "a", encoding="utf-8") as log:
+        log.write(source.rel + "\\n")
+    return parse(config, source, reporter)
+chapters._parse_source = counted
+from builder.cli import run
+sys.argv[0] = "folio"
+run()
+"""
+
+
+def build_counted(book, out, env, *editions):
+    """A build through the real command line; returns it and the chapters it parsed, in order."""
+    log = out.parent / "parsed.log"
+    log.unlink(missing_ok=True)
+    args = [arg for edition in editions for arg in ("--edition", edition)]
+    result = subprocess.run([sys.executable, "-c", COUNTED, "build", str(book), "--out", str(out), *args],
+                            env=dict(env, PARSED_LOG=str(log)), capture_output=True, text=True, timeout=600)
+    return result, log.read_text(encoding="utf-8").split() if log.exists() else []
+
+
+def test_an_edit_parses_only_its_chapter_yet_every_warning_and_link_check_holds(tmp_path):
+    """The chapters' facts and findings are kept: a rebuild after an edit parses the edited chapter alone, says
+    the others' warnings again, checks their links against the edited chapter, and writes what a build without
+    any cache writes; a PDF built later from the same cache parses the others when it must render them."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    (book / "images").mkdir()
+    (book / "images" / "dot.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                                             '<rect width="10" height="10"/></svg>', encoding="utf-8")
+    texts = {"01.md": "---\nlang: zh-Hans\n---\n# 一\n\n第一句,第二句。见[后文](03.md#later)。\n\n"
+                      "![](../images/dot.svg)\n\n<font>旧</font>\n",
+             "02.md": "# Two\n\nPlain text.\n",
+             "03.md": "# Three\n\nIntro.\n\n## Later {#later}\n\nEnd.\n"}
+    for name, text in texts.items():
+        (book / "chapters" / name).write_text(text, encoding="utf-8")
+    (book / "book.toml").write_text(TOML.replace('"chapters/01.md"', ", ".join(f'"chapters/{n}"' for n in texts)))
+    rels = [f"chapters/{name}" for name in texts]
+    first, parsed = build_counted(book, tmp_path / "out", env, "epub")
+    assert first.returncode == 0 and parsed == rels, first.stderr
+    for code in ("CJK001", "A11Y001", "HTM001"):
+        assert f"01.md:6:" in first.stderr and f"warning[{code}]" in first.stderr, first.stderr
+
+    edit = book / "chapters" / "02.md"
+    edit.write_text(texts["02.md"] + "\nMore text.\n", encoding="utf-8")
+    again, parsed = build_counted(book, tmp_path / "out", env, "epub")
+    assert again.returncode == 0 and parsed == ["chapters/02.md"], again.stderr
+    assert again.stderr == first.stderr, "the unchanged chapters' warnings are said again, in the same order"
+    cold = copy_book(book, tmp_path / "cold")
+    cold_run, parsed = build_counted(cold, tmp_path / "cold-out", env, "epub", "print")
+    assert cold_run.returncode == 0 and parsed == rels, cold_run.stderr
+    assert (tmp_path / "out" / "t.epub").read_bytes() == build_epub(cold, tmp_path / "cold-epub", env)
+
+    later = book / "chapters" / "03.md"
+    later.write_text(texts["03.md"].replace("{#later}", "{#after}"), encoding="utf-8")
+    broken, parsed = build_counted(book, tmp_path / "out", env, "epub")
+    assert broken.returncode == 1 and parsed == ["chapters/03.md"], broken.stderr
+    assert "01.md:6:" in broken.stderr and "error[LNK002]: link to '#later'" in broken.stderr, broken.stderr
+    later.write_text(texts["03.md"], encoding="utf-8")
+
+    printed, parsed = build_counted(book, tmp_path / "out", env, "epub", "print")
+    assert printed.returncode == 0, printed.stderr
+    assert sorted(parsed) == rels, "the print edition renders every chapter: the cached ones are parsed for it"
+    for name in ("t.epub", "t.pdf"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "cold-out" / name).read_bytes(), name

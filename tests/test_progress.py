@@ -40,7 +40,7 @@ def test_progress_names_every_stage_and_chapter_on_a_terminal(tmp_path):
     code, stdout, terminal = build_on_terminal(book, tmp_path / "out")
     assert code == 0, terminal
     stages = STAGE.findall(terminal.replace("\r", "\n"))
-    assert "checking links, ids, fonts and typography" in stages
+    assert "checking links, ids and images" in stages
     assert "rendering" in stages
     laying_out = "laying out when-siberia-calls.pdf (press profile) in parts"
     assert laying_out in stages

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from builder.markdown import located_children, source_position
-from builder.model import Book, Chapter
+from builder.config import Config
+from builder.model import Chapter
 
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 HALF_WIDTH = frozenset(FULL_WIDTH)
@@ -15,30 +16,28 @@ HALF_WIDTH_RE = re.compile(f"(?<=[{HAN_KANA}])[,:;?!](?=[\u3000-\u30ff\u3400-\u9
 HAN_KANA_RE = re.compile(f"[{HAN_KANA}]")
 
 
-def check_cjk_punctuation(book: Book, ctx) -> Book:
+def check_cjk_punctuation(chapter: Chapter, config: Config, ctx) -> None:
     """Warn once per line, at the column of its first mark, or replace the marks in the model's text (never
     in the author's file)."""
-    normalize = book.config.cjk_punctuation == "normalize"
-    for chapter in book.chapters:
-        found: dict[int, tuple[list[str], int | None]] = {}
-        for block, tok, line, offset, before in _text_tokens(chapter):
-            # The character before the token (e.g. the end of `**能源自主**`) decides its first mark.
-            text = before + tok.content
-            marks = list(HALF_WIDTH_RE.finditer(text, len(before)))
-            if not marks:
-                continue
-            if normalize:
-                tok.content = HALF_WIDTH_RE.sub(lambda m: FULL_WIDTH[m.group()], text)[len(before):]
-                continue
-            col = source_position(block, offset + marks[0].start() - len(before))[1] if offset is not None \
-                else None
-            found.setdefault(line, ([], col))[0].extend(m.group() for m in marks)
-        for line, (marks, col) in found.items():
-            shown = " ".join(f"'{m}'" for m in dict.fromkeys(marks))
-            ctx.reporter.warning("CJK001", f"half-width {shown} between CJK characters; "
-                                 "write ，：；？！ or set cjk_punctuation = \"normalize\" in book.toml",
-                                 chapter.path, line, col=col)
-    return book
+    normalize = config.cjk_punctuation == "normalize"
+    found: dict[int, tuple[list[str], int | None]] = {}
+    for block, tok, line, offset, before in _text_tokens(chapter):
+        # The character before the token (e.g. the end of `**能源自主**`) decides its first mark.
+        text = before + tok.content
+        marks = list(HALF_WIDTH_RE.finditer(text, len(before)))
+        if not marks:
+            continue
+        if normalize:
+            tok.content = HALF_WIDTH_RE.sub(lambda m: FULL_WIDTH[m.group()], text)[len(before):]
+            continue
+        col = source_position(block, offset + marks[0].start() - len(before))[1] if offset is not None \
+            else None
+        found.setdefault(line, ([], col))[0].extend(m.group() for m in marks)
+    for line, (marks, col) in found.items():
+        shown = " ".join(f"'{m}'" for m in dict.fromkeys(marks))
+        ctx.reporter.warning("CJK001", f"half-width {shown} between CJK characters; "
+                             "write ，：；？！ or set cjk_punctuation = \"normalize\" in book.toml",
+                             chapter.path, line, col=col)
 
 
 def _text_tokens(chapter: Chapter):

@@ -8,28 +8,27 @@ import unicodedata
 
 from builder.fonts import is_ignorable
 from builder.markdown import source_position
-from builder.model import Book, Chapter
+from builder.config import Config
+from builder.model import Chapter
 
 TAG_RE = re.compile(r"<[^>]*>")  # the text of raw HTML: its tags and attributes are ASCII the stack covers
 
 
-def check_font_coverage(book: Book, ctx) -> Book:
-    """Warn once per chapter and character, at the line (and, in Markdown text, column) where it first appears."""
-    drawn: dict[str, set[str]] = {}  # per language, characters known to have a font: chapters share most
-    for chapter in book.chapters:
-        texts = list(_texts(chapter))
-        seen = set().union(*(text for text, _, _ in texts))  # distinct characters first: most chapters lack none
-        known = drawn.setdefault(chapter.lang, set())
-        missing = {c for c in seen - known if not is_ignorable(c) and not ctx.fonts.family_for(chapter.lang, c)}
-        known |= seen - missing
-        for text, line, block in texts if missing else []:
-            for char in sorted(missing.intersection(text), key=text.index):  # each distinct character once
-                missing.discard(char)
-                offset = text.index(char)
-                where, col = source_position(block, offset) if block else (line + text.count("\n", 0, offset), None)
-                ctx.reporter.warning("FNT001", f"no configured font has a glyph for '{char}' "
-                                     f"(U+{ord(char):04X} {_name(char)})", chapter.path, where, col=col)
-    return book
+def check_font_coverage(chapter: Chapter, config: Config, ctx) -> None:
+    """Warn once per character, at the line (and, in Markdown text, column) where it first appears."""
+    texts = list(_texts(chapter))
+    seen = set().union(*(text for text, _, _ in texts))  # distinct characters first: most chapters lack none
+    # Per language, characters known to have a font: the chapters of a build share most.
+    known = ctx.memo.setdefault("drawn", {}).setdefault(chapter.lang, set())
+    missing = {c for c in seen - known if not is_ignorable(c) and not ctx.fonts.family_for(chapter.lang, c)}
+    known |= seen - missing
+    for text, line, block in texts if missing else []:
+        for char in sorted(missing.intersection(text), key=text.index):  # each distinct character once
+            missing.discard(char)
+            offset = text.index(char)
+            where, col = source_position(block, offset) if block else (line + text.count("\n", 0, offset), None)
+            ctx.reporter.warning("FNT001", f"no configured font has a glyph for '{char}' "
+                                 f"(U+{ord(char):04X} {_name(char)})", chapter.path, where, col=col)
 
 
 def _texts(chapter: Chapter):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from builder.config import Config
 from builder.markdown import inline_text
 from builder.model import Book, Chapter, Heading
 
@@ -13,19 +14,27 @@ RAW_ID_RE = re.compile(r"""(?<![\w:-])id\s*=\s*["']([^"']*)["']""", re.IGNORECAS
 RESERVED_ID_RE = re.compile(r"^(?:fn|fnref)-ch-\d+")
 
 
-def assign_titles_and_ids(book: Book, ctx) -> Book:
-    """Give every chapter a title and every heading a unique id; report clashes."""
+def collect_headings(chapter: Chapter, config: Config, ctx) -> None:
+    """Give the chapter its title and every heading an id; gather the ids its blocks, spans and raw HTML give."""
+    chapter.headings = _collect_headings(chapter)
+    _set_title(chapter, ctx.reporter)
+    for heading in chapter.headings:
+        if not heading.text and heading.level > 1:
+            ctx.reporter.warning("SRC009", "heading has no text: it is left out of the table of contents",
+                                 chapter.path, heading.line)
+    chapter.ids_given = _collect_anchors(chapter)
+
+
+def check_ids(book: Book, ctx) -> Book:
+    """Every id must be a name and unique in the book (print sets it as one document): report clashes, and
+    keep the chapters' other ids as link targets."""
     seen: dict[str, tuple[Chapter, int]] = {c.id: (c, 1) for c in book.chapters}
     for chapter in book.chapters:
-        chapter.headings = _collect_headings(chapter)
-        _set_title(chapter, ctx.reporter)
         for heading in chapter.headings:
-            explicit = heading.token.meta.get("explicit_id")  # an author's `{#id}` may not be a footnote's
-            (_check_anchor if explicit else _check_id)(heading.id, heading.line, chapter, seen, ctx.reporter)
-            if not heading.text and heading.level > 1:
-                ctx.reporter.warning("SRC009", "heading has no text: it is left out of the table of contents",
-                                     chapter.path, heading.line)
-        for anchor, line in _collect_anchors(chapter):
+            # An author's `{#id}` may not be a footnote's.
+            (_check_anchor if heading.explicit else _check_id)(heading.id, heading.line, chapter, seen, ctx.reporter)
+        chapter.anchors = {}
+        for anchor, line in chapter.ids_given:
             if _check_anchor(anchor, line, chapter, seen, ctx.reporter):
                 chapter.anchors.setdefault(anchor, line)
     return book
@@ -50,7 +59,8 @@ def _collect_headings(chapter: Chapter) -> list[Heading]:
         if not tok.meta.get("explicit_id") and not first_h1:
             tok.attrSet("id", f"ch-{chapter.index}-{counters[1]}" if level == 1 else
                         f"sec-{chapter.index}-" + "-".join(str(n) for n in counters[2:level + 1]))
-        headings.append(Heading(level, inline_text(tokens[idx + 1]), tok.attrGet("id") or "", line, tok))
+        headings.append(Heading(level, inline_text(tokens[idx + 1]), tok.attrGet("id") or "", line, tok,
+                                bool(tok.meta.get("explicit_id"))))
     return headings
 
 

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from builder.config import LANG_RE, lang_hint
-from builder.model import Book
+from builder.config import LANG_RE, Config, lang_hint
+from builder.model import Chapter
 
 
-def collect_langs(book: Book, ctx) -> Book:
-    """Record every `lang` attribute a chapter uses; refuse values that are not BCP 47 tags."""
-    for chapter in book.chapters:
-        for tok, line in _tokens(chapter.tokens):
-            lang = tok.attrGet("lang")
-            if lang is None:
-                continue
-            if not LANG_RE.match(str(lang)):
-                ctx.reporter.error("SRC003", f"lang={lang!r} is not a BCP 47 tag such as ja or zh-Hant"
-                                   f"{lang_hint(str(lang))}",
-                                   chapter.path, line)
-                tok.attrs.pop("lang", None)
-            elif lang not in chapter.extra_langs:
-                chapter.extra_langs.append(str(lang))
-    return book
+def collect_langs(chapter: Chapter, config: Config, ctx) -> None:
+    """Record every `lang` attribute the chapter uses; refuse values that are not BCP 47 tags."""
+    for tok, line in _tokens(chapter.tokens):
+        lang = tok.attrGet("lang")
+        if lang is None:
+            continue
+        if not LANG_RE.match(str(lang)):
+            ctx.reporter.error("SRC003", f"lang={lang!r} is not a BCP 47 tag such as ja or zh-Hant"
+                               f"{lang_hint(str(lang))}",
+                               chapter.path, line)
+            tok.attrs.pop("lang", None)
+        elif lang not in chapter.extra_langs:
+            chapter.extra_langs.append(str(lang))
 
 
 def _tokens(tokens):

@@ -11,7 +11,8 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from builder.markdown import source_position
-from builder.model import Book, Chapter, Image
+from builder.config import Config
+from builder.model import Book, Chapter, Image, Ref
 from builder.paths import Refused, resolve_inside, url_path
 from builder.remote import RemoteRefused
 from builder.remote import check_url as check_remote_url
@@ -21,18 +22,53 @@ from builder.sanitize import clean_svg, is_animated_svg, is_sizeless_svg
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 
 
+def collect_refs(chapter: Chapter, config: Config, ctx) -> None:
+    """Note each link and image of the chapter, where it is written and what it holds: the book pass resolves
+    them without the tokens, which a chapter read from the cache does not parse."""
+    naming = _naming_images(chapter)
+    chapter.refs = []
+    for tok, line, col in _inline_tokens(chapter):
+        if tok.type == "link_open":
+            chapter.refs.append(Ref("link", tok.meta.get("source_href") or tok.attrGet("href") or "", line, col))
+        elif tok.type == "image":
+            alt = bool("".join(c.content for c in tok.children or []).strip())
+            chapter.refs.append(Ref("image", tok.meta.get("source_src") or tok.attrGet("src") or "", line, col,
+                                    naming=id(tok) in naming, alt=alt,
+                                    decorative="decorative" in (tok.attrGet("class") or "").split()))
+
+
 def resolve_links_and_images(book: Book, ctx) -> Book:
-    """Mark each internal link with its target (chapter, anchor) and each image with its file."""
+    """Give each internal link its target (chapter, anchor) and each image its file, and mark the tokens of the
+    chapters parsed in this build with them."""
     anchors = {c.index: c.ids() for c in book.chapters}
     for chapter in book.chapters:
-        naming = _naming_images(chapter)
-        for tok, line, col in _inline_tokens(chapter):
-            report = _Located(ctx.reporter, col)
-            if tok.type == "link_open":
-                _resolve_link(book, chapter, tok, line, anchors, report)
-            elif tok.type == "image":
-                _resolve_image(book, chapter, tok, line, report, ctx.allow_remote, id(tok) in naming)
+        for ref in chapter.refs:
+            report = _Located(ctx.reporter, ref.col)
+            if ref.kind == "link":
+                ref.target = _resolve_link(book, chapter, ref.value, ref.line, anchors, report)
+            else:
+                ref.image = _resolve_image(book, chapter, ref, report, ctx.allow_remote)
+        if chapter.parsed is not None:
+            mark_refs(chapter.refs, chapter.parsed)
     return book
+
+
+def mark_refs(refs: list[Ref], tokens) -> None:
+    """Put what the links pass found on the link and image tokens, in the order `collect_refs` met them."""
+    found = iter(refs)
+    for block in tokens:
+        for tok in block.children or [] if block.type == "inline" else []:
+            if tok.type not in ("link_open", "image"):
+                continue
+            ref = next(found)
+            if ref.kind == "link":
+                tok.meta["source_href"] = ref.value
+                if ref.target is not None:
+                    tok.meta["target"] = ref.target
+            else:
+                tok.meta["source_src"] = ref.value
+                if ref.image is not None:
+                    tok.meta["image"] = ref.image
 
 
 def _naming_images(chapter: Chapter) -> set[int]:
@@ -82,43 +118,39 @@ def _inline_tokens(chapter: Chapter):
                 yield tok, line, None
 
 
-def _resolve_link(book: Book, chapter: Chapter, tok, line: int, anchors: dict, reporter) -> None:
+def _resolve_link(book: Book, chapter: Chapter, href: str, line: int, anchors: dict,
+                  reporter) -> tuple[int, str | None] | None:
     """Keep web links; map `other.md#id` and `#id` to a (chapter, anchor) target; refuse the rest."""
-    href = tok.meta.get("source_href") or tok.attrGet("href") or ""
-    tok.meta["source_href"] = href
     parts = urlsplit(href)
     if parts.scheme.lower() in ("http", "https", "mailto"):
-        return
+        return None
     target = chapter
     if parts.scheme or parts.netloc:
         reporter.error("LNK001", f"link to '{href}': only http, https and mailto links leave the book",
                        chapter.path, line)
-        return
+        return None
     if parts.path:
         try:
             path = resolve_inside(book.config.root, chapter.path.parent, url_path(href))
         except Refused as exc:
             reporter.error("LNK001", f"link to {exc}", chapter.path, line)
-            return
+            return None
         target = book.chapter_by_path(path)
         if target is None:
             reporter.error("LNK001", f"link to '{parts.path}', which is not a chapter listed in book.toml",
                            chapter.path, line)
-            return
+            return None
     fragment = unquote(parts.fragment) or None
     if fragment and fragment not in anchors[target.index]:
         reporter.error("LNK002", f"link to '#{fragment}', which no heading or element in {target.rel} carries",
                        chapter.path, line)
-        return
-    tok.meta["target"] = (target.index, fragment)
+        return None
+    return target.index, fragment
 
 
-def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow_remote: bool,
-                   naming: bool = False) -> None:
-    """An image must be a sound file of a known type inside the book folder; SVG is sanitised. `naming`: the
-    image is all its link holds."""
-    src = tok.meta.get("source_src") or tok.attrGet("src") or ""
-    tok.meta["source_src"] = src
+def _resolve_image(book: Book, chapter: Chapter, ref: Ref, reporter, allow_remote: bool) -> Path | None:
+    """An image must be a sound file of a known type inside the book folder; SVG is sanitised."""
+    src, line = ref.value, ref.line
     remote = urlsplit(src).scheme.lower() in ("http", "https")
     try:
         if remote and not allow_remote:
@@ -127,25 +159,26 @@ def _resolve_image(book: Book, chapter: Chapter, tok, line: int, reporter, allow
             resolve_inside(book.config.root, chapter.path.parent, url_path(src), "image")
     except (Refused, RemoteRefused) as exc:
         reporter.error("IMG001", f"image {exc}", chapter.path, line)
-        return
+        return None
     if path not in book.images:
         data = _checked_image(path, src, chapter, line, reporter, remote)
         if data is None:
-            return
+            return None
         stem = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", path.stem).lower()
                       .encode("ascii", "ignore").decode()).strip("-") or "image"
         book.images[path] = Image(path, f"{len(book.images) + 1:02d}-{stem}{path.suffix.lower()}", data,
                                   glyph=is_sizeless_svg(data), animated=_moves(data, path.suffix.lower()))
-    tok.meta["image"] = path
-    book.images[path].uses.append((chapter.path, line, getattr(reporter, "col", None), src))
-    if not "".join(c.content for c in tok.children or []).strip():
-        _report_missing_alt(book, chapter, tok, src, line, reporter, naming)
+    book.images[path].uses.append((chapter.path, line, ref.col, src))
+    if not ref.alt:
+        _report_missing_alt(book, chapter, ref, reporter)
+    return path
 
 
-def _report_missing_alt(book: Book, chapter: Chapter, tok, src: str, line: int, reporter, naming: bool) -> None:
+def _report_missing_alt(book: Book, chapter: Chapter, ref: Ref, reporter) -> None:
     """A11Y001 for an image with no alt text, unless the author marked it decorative (alt="" by choice) and it
     does not name a link."""
-    if "decorative" in (tok.attrGet("class") or "").split() and not naming:
+    src, line, naming = ref.value, ref.line, ref.naming
+    if ref.decorative and not naming:
         book.decorative_images += 1
         return
     book.images_without_alt += 1

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from builder.markdown import located_children, source_position
-from builder.model import Book
+from builder.config import Config
+from builder.model import Chapter
 from builder.sanitize import ATTRS, GLOBAL_ATTRS, TAGS, kept_value
 
 TAG_RE = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
@@ -26,30 +27,28 @@ SCOPES = {"paragraph_open": "paragraph", "heading_open": "heading", "th_open": "
           "td_open": "table cell"}
 
 
-def check_raw_html(book: Book, ctx) -> Book:
+def check_raw_html(chapter: Chapter, config: Config, ctx) -> None:
     """Warn, at its line and the column of its tag, about every piece of raw HTML the output will not carry;
     stop on an element left open, which would take in what follows it (footnotes too)."""
-    for chapter in book.chapters:
-        blocks, scope = _Balance(chapter.path, ctx.reporter, "chapter"), "block"
-        # A raw `#id` link points into its own chapter: in the EPUB each chapter is a file of its own.
-        ids = chapter.ids()
-        check = functools.partial(_check, path=chapter.path, reporter=ctx.reporter, ids=(ids, chapter.rel))
-        for tok in chapter.tokens:
-            line = tok.map[0] + 1 if tok.map else 1
-            if tok.type == "html_block":
-                check(tok.content, line=line, block=tok, offset=0)
-                blocks.feed(tok.content, tok, 0)
-            elif tok.type == "inline":
-                inline = _Balance(chapter.path, ctx.reporter, scope)
-                for child, where, offset in located_children(tok, {"html_inline"}):
-                    if where is not None:
-                        check(child.content, line=where, block=tok, offset=offset)
-                    if child.type == "html_inline":
-                        inline.feed(child.content, tok, offset)
-                inline.end()
-            scope = SCOPES.get(tok.type, "block")
-        blocks.end()
-    return book
+    blocks, scope = _Balance(chapter.path, ctx.reporter, "chapter"), "block"
+    # A raw `#id` link points into its own chapter: in the EPUB each chapter is a file of its own.
+    ids = {chapter.id} | {h.id for h in chapter.headings if h.id} | {ident for ident, _ in chapter.ids_given}
+    check = functools.partial(_check, path=chapter.path, reporter=ctx.reporter, ids=(ids, chapter.rel))
+    for tok in chapter.tokens:
+        line = tok.map[0] + 1 if tok.map else 1
+        if tok.type == "html_block":
+            check(tok.content, line=line, block=tok, offset=0)
+            blocks.feed(tok.content, tok, 0)
+        elif tok.type == "inline":
+            inline = _Balance(chapter.path, ctx.reporter, scope)
+            for child, where, offset in located_children(tok, {"html_inline"}):
+                if where is not None:
+                    check(child.content, line=where, block=tok, offset=offset)
+                if child.type == "html_inline":
+                    inline.feed(child.content, tok, offset)
+            inline.end()
+        scope = SCOPES.get(tok.type, "block")
+    blocks.end()
 
 
 def _unquoted(value: str) -> str:
