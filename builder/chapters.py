@@ -18,11 +18,11 @@ from builder.loader import Source
 from builder.markdown import (MAX_NESTING, cut_table_rows, map_columns, nesting_overflow, note_problems, parse_markdown,
                               ruby_problems)
 from builder.plaintext import to_markdown
-from builder.model import DIVISIONS, Chapter, Heading, Ref
+from builder.model import DIVISIONS, IMPORTED_SUFFIXES, Chapter, Heading, Ref
 from builder.transforms import TOKEN_PASSES, PassContext, run_chapter_passes
+from builder.transforms.headings import rename_ids
 from builder.transforms.links import mark_refs
 
-XHTML_SUFFIXES = (".xhtml", ".html", ".htm")  # chapters read by builder.xhtml, which loads only for them
 FRONT_MATTER_KEYS = {"title": str, "lang": str, "type": str}
 FILE_NAME_RE = re.compile(r"[\w.-]+\.(?:x?html?|xml)", re.IGNORECASE)
 MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
@@ -80,13 +80,14 @@ def _reread(config: Config, source: Source, chapter: Chapter) -> list:
     run_chapter_passes(again, config, PassContext(quiet, None), TOKEN_PASSES)
     for heading, parsed in zip(chapter.headings, again.headings):
         heading.token = parsed.token
+    rename_ids(tokens, chapter.renamed)
     mark_refs(chapter.refs, tokens)
     return tokens
 
 
 def _parse_source(config: Config, source: Source, reporter) -> tuple[dict, list]:
     """A chapter's front matter (or what an imported file says of itself) and its tokens."""
-    if source.path.suffix.lower() in XHTML_SUFFIXES:
+    if source.path.suffix.lower() in IMPORTED_SUFFIXES:  # builder.xhtml loads only for them
         meta, parsed = _parse_xhtml(source, config.language, reporter)
         if _placeholder_title(meta.get("title", ""), source, config.title) and \
                 any(tok.type == "heading_open" for tok in parsed.tokens):

@@ -16,6 +16,8 @@ MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".svg": "image/svg+xml", ".webp": "image/webp", ".ttf": "font/ttf", ".otf": "font/otf"}
 
 
+IMPORTED_SUFFIXES = (".xhtml", ".html", ".htm")  # chapters another tool made, read by builder.xhtml
+
 # Languages written right to left (primary subtags): their text, chapters and spans get dir="rtl".
 RTL_LANGS = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr", "ug", "ur",
                        "yi"})
@@ -88,6 +90,7 @@ class Chapter:
     refs: list[Ref] = field(default_factory=list)  # links and images, in the order of their tokens
     size: int = 0  # characters of parsed text: a measure of the work of rendering it
     reread: Callable[[Chapter], list[Token]] | None = None  # the tokens again, as the passes left them
+    renamed: dict[str, str] = field(default_factory=dict)  # an imported chapter's ids another chapter had first
 
     @property
     def tokens(self) -> list[Token]:
@@ -100,6 +103,11 @@ class Chapter:
     def id(self) -> str:
         """Anchor of the chapter opening, unique in the book."""
         return f"ch-{self.index}"
+
+    @property
+    def imported(self) -> bool:
+        """Whether another tool made the chapter (XHTML or HTML): its ids are that tool's, not the author's."""
+        return self.path.suffix.lower() in IMPORTED_SUFFIXES
 
     @property
     def direction(self) -> str:

@@ -355,7 +355,7 @@ def test_html_as_word_calibre_and_pandoc_write_it_builds_whole_and_valid(tmp_pat
     Word's <o:p> (a prefixed tag) and Calibre's XML declaration with an encoding crashed it; a title or href
     wrapped over two lines cut the paragraph off there; text in a bare <ul> (an old way to indent), a <br> or
     the line breaks of a <pre> in a definition list were lost; Sigil's <a><sup>1</sup></a> note call was raised
-    twice; the Markdown typographer rewrote the source's ???? and ,,; dir="sideways", aria-hidden="yes",
+    twice (it is now a footnote of the book's own); the Markdown typographer rewrote the source's ???? and ,,; dir="sideways", aria-hidden="yes",
     colspan="abc", scope="everything" and a datetime in words made EPUBCheck fail; Pandoc's <title>, the file's
     name, named the chapter in the contents."""
     book = tmp_path / "book"
@@ -394,8 +394,8 @@ def test_html_as_word_calibre_and_pandoc_write_it_builds_whole_and_valid(tmp_pat
     assert '<abbr title="World Health Organization">WHO</abbr> said the rest matters; <a href="https://example.' \
            'com/a/b.html">read</a> on.' in wrapped
     assert "line one\nline two\n</code></pre>" in wrapped and "<pre>$ tool\n    indented</pre>" in wrapped
-    assert 'Really???? no,, way -- (c)<a href="#n1" class="noteref" epub:type="noteref" role="doc-noteref"><sup>1' \
-           '</sup></a>' in wrapped  # as written, raised once, still a note's call
+    assert 'Really???? no,, way -- (c)<sup class="footnote-ref"><a href="#fn-ch-3-1" id="fnref-ch-3-1" ' \
+           'epub:type="noteref" role="doc-noteref">1</a></sup>' in wrapped  # as written; raised once, as a footnote
     assert '<time datetime="2026-12-02T14:30Z">' in wrapped and "sideways" not in wrapped and "<bdo" not in wrapped
     assert '<time datetime="4H 18M">' in wrapped and '<time>p</time>' in wrapped
     titles = [a.text for a in xml(members["EPUB/nav.xhtml"]).iterfind(".//x:nav[@epub:type='toc']//x:a", NS)]
@@ -466,3 +466,78 @@ def test_small_caps_from_pandoc_markdown_or_html_are_set_in_small_capitals(tmp_p
     (tmp_path / "face.ttf").write_bytes(members["EPUB/fonts/NotoSerif-regular.ttf"])
     gsub = TTFont(tmp_path / "face.ttf")["GSUB"].table
     assert "smcp" in {record.FeatureTag for record in gsub.FeatureList.FeatureRecord}
+
+
+PANDOC_ONE = """<h1 id="one">One</h1>
+<p>A claim.<a href="#fn1" class="footnote-ref" id="fnref1"
+role="doc-noteref"><sup>1</sup></a> Another.<a href="#fn2"
+class="footnote-ref" id="fnref2" role="doc-noteref"><sup>2</sup></a></p>
+<h2 id="intro">Intro</h2>
+<p>Text.</p>
+<section id="footnotes" class="footnotes footnotes-end-of-document"
+role="doc-endnotes">
+<hr />
+<ol>
+<li id="fn1"><p>First note.<a href="#fnref1" class="footnote-back"
+role="doc-backlink">↩︎</a></p></li>
+<li id="fn2"><p>Second note.<a href="#fnref2" class="footnote-back"
+role="doc-backlink">↩︎</a></p></li>
+</ol>
+</section>
+"""
+EPUB_NOTES = """<?xml version="1.0" encoding="utf-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="en">
+<head><title>Three</title></head>
+<body><section epub:type="chapter"><h1>Three</h1>
+<p>An EPUB call<a epub:type="noteref" href="#n1" id="r1">1</a> and a Sigil one<sup><a href="#n2" id="r2">2</a></sup>.</p>
+<p>See <a href="#n1">the first note</a> again.</p>
+<aside epub:type="footnote" id="n1"><p><a href="#r1">1</a>. An aside note with <em>emphasis</em>.</p>
+<p>Its second paragraph.</p></aside>
+<aside epub:type="footnote" id="n2"><p>Second aside.</p></aside>
+</section></body></html>
+"""
+WORD_NOTES = """<html><head><title>Four</title></head><body><h1>Four</h1>
+<p class=MsoNormal>Word text<a style='mso-footnote-id:ftn1' href="#_ftn1" name="_ftnref1" title=""><span
+class=MsoFootnoteReference>[1]</span></a> goes on.</p>
+<div style='mso-element:footnote-list'><br clear=all><hr align=left size=1 width="33%">
+<div style='mso-element:footnote' id=ftn1><p class=MsoFootnoteText><a style='mso-footnote-id:ftn1'
+href="#_ftnref1" name="_ftn1" title=""><span class=MsoFootnoteReference>[1]</span></a> The Word note.</p></div>
+</div></body></html>
+"""
+
+
+def test_notes_another_tool_set_become_footnotes_and_ids_files_share_are_renamed(tmp_path, java):
+    """Pandoc converts each file on its own: each has `fn1`, `fnref1`, `footnotes` and its own `intro`, so two such
+    files failed the build (ID001), and their notes were a list at the chapter's end, in print too. Notes called
+    in the same document (Pandoc's list, EPUB asides, Sigil's, Word's) become Folio's footnotes: at the foot of
+    the page in print, numbered and linked back in the EPUB, without the source's own number or return arrow;
+    an imported chapter's id that an earlier chapter has is renamed, and links to it follow."""
+    files = {"text/one.html": PANDOC_ONE, "text/two.html": PANDOC_ONE.replace("One", "Two").replace("Text.", "Two."),
+             "text/three.xhtml": EPUB_NOTES, "text/four.htm": WORD_NOTES,
+             "md/links.md": "# Links\n\nTo [one](../text/one.html#intro) and [two](../text/two.html#intro).\n"}
+    book = make_book(tmp_path, files, list(files))
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+    members = epub_members(tmp_path / "out" / "imported.epub")
+    docs = [xml(members[f"EPUB/ch-0{n}.xhtml"]) for n in range(1, 6)]
+    for n, (doc, calls) in enumerate(zip(docs, [2, 2, 2, 1]), start=1):
+        found = doc.findall(".//x:a[@epub:type='noteref']", NS)
+        notes = doc.findall(".//x:aside[@epub:type='footnote']", NS)
+        assert len(found) == calls == len(notes), n
+        assert [a.get("href") for a in found] == [f"#fn-ch-{n}-{k}" for k in range(1, calls + 1)]
+        text = "".join(doc.itertext())
+        assert "↩︎" not in text and "[1]" not in text and not doc.findall(".//x:ol", NS), n
+        assert not [el.get("id") for el in doc.iter() if el.get("id") in ("fn1", "fnref1", "footnotes", "n1")]
+    notes = ["".join(a.itertext()).strip() for d in docs for a in d.iterfind(".//x:aside", NS)]
+    assert [" ".join(n.split()) for n in notes] == [f"{note} ↑" for note in (  # Folio's own way back to the call
+        "First note.", "Second note.", "First note.", "Second note.",
+        "An aside note with emphasis. Its second paragraph.", "Second aside.", "The Word note.")]
+    assert "See the first note again." in "".join(docs[2].itertext())
+    assert docs[0].find(".//x:h2", NS).get("id") == "intro" and docs[1].find(".//x:h2", NS).get("id") == "intro-2"
+    assert [a.get("href") for a in docs[4].iterfind(".//x:p/x:a", NS)] == ["ch-01.xhtml#intro", "ch-02.xhtml#intro-2"]
+    code, report = epubcheck(tmp_path / "out" / "imported.epub", tmp_path / "report.json")
+    assert code == 0 and not report["messages"], report["messages"]
+    pages = pdftotext(tmp_path / "out" / "imported.pdf").split("\f")
+    for call, note in (("A claim.", "Second note."), ("An EPUB call", "Second aside."), ("Word text", "Word note.")):
+        page = next(p for p in pages if call in p)
+        assert note in page, f"the note of {call!r} is set on its page"

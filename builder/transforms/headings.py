@@ -27,17 +27,57 @@ def collect_headings(chapter: Chapter, config: Config, ctx) -> None:
 
 def check_ids(book: Book, ctx) -> Book:
     """Every id must be a name and unique in the book (print sets it as one document): report clashes, and
-    keep the chapters' other ids as link targets."""
+    keep the chapters' other ids as link targets. An imported chapter's id that an earlier chapter has is
+    renamed, with the links to it: the other tool made each file's ids unique in that file only (Pandoc
+    writes `fn1` and `introduction` in every file)."""
     seen: dict[str, tuple[Chapter, int]] = {c.id: (c, 1) for c in book.chapters}
     for chapter in book.chapters:
+        chapter.anchors, chapter.renamed = {}, {}
+        once = _ids_given_once(chapter) if chapter.imported else set()
         for heading in chapter.headings:
-            # An author's `{#id}` may not be a footnote's.
+            if heading.explicit:  # an author's `{#id}` may not be a footnote's
+                heading.id = _own_name(heading.id, chapter, seen, once)
             (_check_anchor if heading.explicit else _check_id)(heading.id, heading.line, chapter, seen, ctx.reporter)
-        chapter.anchors = {}
         for anchor, line in chapter.ids_given:
+            anchor = _own_name(anchor, chapter, seen, once)
             if _check_anchor(anchor, line, chapter, seen, ctx.reporter):
                 chapter.anchors.setdefault(anchor, line)
+        if chapter.parsed is not None:
+            rename_ids(chapter.parsed, chapter.renamed)
     return book
+
+
+def _ids_given_once(chapter: Chapter) -> set[str]:
+    """The ids given once in the chapter: a duplicate inside one file stays the error it is."""
+    given = [h.id for h in chapter.headings if h.explicit] + [ident for ident, _ in chapter.ids_given]
+    return {ident for ident in given if given.count(ident) == 1}
+
+
+def _own_name(ident: str, chapter: Chapter, seen: dict, once: set[str]) -> str:
+    """`ident`, or for an id of an imported chapter that an earlier chapter has, `ident-N` (N the chapter's
+    number, then a count), recorded in `chapter.renamed`."""
+    if ident not in once or ident not in seen:
+        return ident
+    new, count = f"{ident}-{chapter.index}", 1
+    while new in seen or new in once:
+        count += 1
+        new = f"{ident}-{chapter.index}-{count}"
+    chapter.renamed[ident] = new
+    return new
+
+
+def rename_ids(tokens, renamed: dict[str, str]) -> None:
+    """Give the tokens the ids `check_ids` renamed: on blocks and spans, and in raw HTML with its `#` links."""
+    if not renamed:
+        return
+    raw = re.compile(r"""((?<![\w:-])id\s*=\s*["']|href\s*=\s*["']#)(%s)(?=["'])""" %
+                     "|".join(map(re.escape, sorted(renamed, key=len, reverse=True))))
+    for tok in tokens:
+        for item in [tok, *(tok.children or [])]:
+            if item.attrGet("id") in renamed:
+                item.attrSet("id", renamed[item.attrGet("id")])
+            if item.type in ("html_block", "html_inline"):
+                item.content = raw.sub(lambda m: m.group(1) + renamed[m.group(2)], item.content)
 
 
 def _collect_headings(chapter: Chapter) -> list[Heading]:

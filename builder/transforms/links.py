@@ -141,6 +141,7 @@ def _resolve_link(book: Book, chapter: Chapter, href: str, line: int, anchors: d
                            chapter.path, line)
             return None
     fragment = unquote(parts.fragment) or None
+    fragment = target.renamed.get(fragment, fragment)  # an imported chapter's id another chapter had first
     if fragment and fragment not in anchors[target.index]:
         reporter.error("LNK002", f"link to '#{fragment}', which no heading or element in {target.rel} carries",
                        chapter.path, line)
@@ -182,7 +183,7 @@ def _report_missing_alt(book: Book, chapter: Chapter, ref: Ref, reporter) -> Non
         book.decorative_images += 1
         return
     book.images_without_alt += 1
-    markdown = chapter.path.suffix.lower() not in (".xhtml", ".html", ".htm")
+    markdown = not chapter.imported
     if naming:
         advice = "it is all its link holds, so its alt text names the link: say where the link goes" + \
             (" in ![…](…)" if markdown else "")
