@@ -25,6 +25,7 @@ from builder.transforms.links import mark_refs
 
 FRONT_MATTER_KEYS = {"title": str, "lang": str, "type": str}
 FILE_NAME_RE = re.compile(r"[\w.-]+\.(?:x?html?|xml)", re.IGNORECASE)
+SURROGATE = re.compile("[\ud800-\udfff]")  # YAML's "\ud800" escapes make them; no file can hold one
 MAX_FRONT_MATTER = 16 * 1024  # title and lang need a few lines; a huge block is an attack or an accident
 # A first `---` line, then a `key:` line: front matter, not a thematic break.
 UNCLOSED_FRONT_MATTER_RE = re.compile(r"---[ \t]*\r?\n[A-Za-z_][\w-]*[ \t]*:")
@@ -35,7 +36,10 @@ def read_chapters(config: Config, sources: list[Source], ctx: PassContext, progr
     the settings and Folio are unchanged: an edit then parses one chapter, and the others only if their tokens
     are asked for (to render a chapter the cache does not hold)."""
     folder = memo_folder(config.root, "read")
-    name, data = memo_lookup(folder, ("read", tool_digest(), repr(config)))
+    # What reading a chapter depends on besides its source and Folio: an edit elsewhere in book.toml (a chapter
+    # added, the date) keeps every chapter's facts.
+    name, data = memo_lookup(folder, ("read", tool_digest(), str(config.root), config.language, config.title,
+                                      config.cjk_punctuation))
     known = json.loads(data) if data else {}
     stored, kept = set(known), {}
     chapters = []
@@ -47,7 +51,8 @@ def read_chapters(config: Config, sources: list[Source], ctx: PassContext, progr
         if key in known:
             chapter = _from_facts(known[key], index, source, digest)
             for method, code, message, path, line, col in known[key]["said"]:
-                getattr(ctx.reporter, method)(code, message, Path(path) if path else source.path, line, col=col)
+                where = source.path if path == "" else Path(path) if path else None
+                getattr(ctx.reporter, method)(code, message, where, line, col=col)
         else:
             chapter, said = _read_chapter(config, source, index, digest, ctx)
             known[key] = _facts(chapter, said)
@@ -55,7 +60,7 @@ def read_chapters(config: Config, sources: list[Source], ctx: PassContext, progr
         kept[key] = known[key]
         chapters.append(chapter)
     if kept.keys() != stored:  # a chapter read, or one no longer in the book
-        memo_store(folder, name, json.dumps(kept, ensure_ascii=False).encode("utf-8"))
+        memo_store(folder, name, json.dumps(kept).encode("ascii"))  # ASCII: a lone surrogate escaped too
     return chapters
 
 
@@ -123,7 +128,8 @@ class _Recorder:
 
     def _say(self, method: str, code: str, message: str, path: Path | None, line: int | None,
              col: int | None) -> None:
-        self.said.append((method, code, message, None if path == self.path else str(path), line, col))
+        where = "" if path == self.path else None if path is None else str(path)  # "": the chapter, as it is then
+        self.said.append((method, code, message, where, line, col))
         if self.reporter is not None:
             getattr(self.reporter, method)(code, message, path, line, col=col)
 
@@ -260,6 +266,12 @@ def _check_front_matter(source: Source, data: dict, text: str, line: int, report
             reporter.error("SRC003", f"unknown front matter key '{key}'; {did_you_mean(key, FRONT_MATTER_KEYS)}"
                            "expected one of: "
                            + ", ".join(FRONT_MATTER_KEYS), source.path, where, col=col)
+        elif isinstance(value, str) and SURROGATE.search(value):
+            reporter.error("SRC003", f"front matter '{key}' holds U+{ord(SURROGATE.search(value).group()):04X}, half "
+                           "of a character's UTF-16 pair (a YAML escape such as \\ud83d): write the character "
+                           "itself", source.path, where, col=col)
+            if key == "title":  # said once: a second error that the chapter has no title would add nothing
+                meta[key] = SURROGATE.sub("\ufffd", value)
         elif not isinstance(value, kind) or not str(value).strip():
             hint = f": quote it, {key}: \"{value}\"" if isinstance(value, (int, float, dt.date)) else ""
             reporter.error("SRC003", f"front matter '{key}' must be a non-empty string{hint}", source.path, where,

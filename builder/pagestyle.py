@@ -18,6 +18,7 @@ SMALL_TYPE = {
     "table.wide-table code": 0.75 * 0.9,
     "table.wide-table": 0.75,
     ".copyright-page": 0.8,
+    "figcaption": 0.85,
     "sup, sub": 1 / 1.2,
     "code, pre": 0.9,
 }
@@ -50,6 +51,9 @@ def text_block_ems(config) -> tuple[float, float]:
     size = to_inches(config.font_size)
     return ((to_inches(config.trim[0]) - SIDE_MARGINS_IN) / size,
             (to_inches(config.trim[1]) - sum(PAGE_MARGINS_IN)) / size)
+
+
+FIGURE_CAPTION_ROOM_IN = 0.6  # two lines of a figure's caption, kept on the image's page (page.css.j2)
 
 
 def image_max_height(config) -> float:

@@ -20,7 +20,8 @@ from builder.forked import memo_map
 from builder.fontuse import MONO as MONO_ELEMENTS, safe_parser
 from builder.markdown import render_tokens
 from builder.model import Book, Chapter
-from builder.pagestyle import PAGE_MARGINS_IN, front_spacing, image_max_height, text_block_ems
+from builder.pagestyle import (FIGURE_CAPTION_ROOM_IN, PAGE_MARGINS_IN, front_spacing, image_max_height,
+                               text_block_ems)
 from builder.paths import folio_folder, is_remote
 from builder.sanitize import clean_html, to_markup
 from builder.templating import Environment, make_env
@@ -171,7 +172,9 @@ def render_book(book: Book, fonts: FontStack, printed: bool = True, memo_dir: Pa
         return rendered
     page_css = env.get_template("page.css.j2").render(**template_names(book), margins=PAGE_MARGINS_IN,
                                                       front=front_spacing(book.config),
-                                                      image_max_in=image_max_height(book.config))
+                                                      image_max_in=image_max_height(book.config),
+                                                      figure_image_max_in=round(image_max_height(book.config)
+                                                                                - FIGURE_CAPTION_ROOM_IN, 3))
     rendered.print_outlines = outline_css(env, book)
     rendered.print_css = font_css_print + shared + page_css + (STYLES / "print.css").read_text(encoding="utf-8")
     bodies = _chapter_texts(book, keys, memo_dir, "print", lambda chapter: chapter_body(book, chapter, "print"),

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from builder.model import DIVISIONS, MATTERS
 from builder.plaintext import MD_SPECIAL
 from builder.sanitize import ATTRS, BLOCKS, GLOBAL_ATTRS, TAGS
-from builder.xhtmlnotes import Notes, find_notes
+from builder.xhtmlnotes import MARK_LENGTH, Notes, find_notes
 from builder.xhtmltree import (XhtmlError, all_epub_types, classes_of, epub_types, lang_of, line_of, name_of,
                                parse)
 
@@ -44,7 +44,12 @@ BLOCK_TAGS = CONTAINERS | HEADINGS | RAW_BLOCKS | {"ul", "ol", "blockquote", "pr
 INLINE_HTML = TAGS - BLOCKS - {"a", "img", "br"}  # em, i, b, sup, abbr, cite, span, ruby, time …
 QUIET = {"html", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup", "col", "legend", "label",
          "font", "big", "tt", "nobr"}  # unwrapped without a word: their text is all they carry here
-LEAD_AFTER_NUMBER = re.compile(r"^(?:\\?[.:)\]]\s*)+")
+LEAD_AFTER_NUMBER = re.compile(r"^\s*(?:\\?[.:)\]])?\s*")  # after a note's number: `1. `, `1) `
+FOLIO_NOTE_ID = re.compile(r"^(?:fn|fnref)-ch-\d+")  # a note's ids in Folio's own EPUB, made again here
+BRACKETS = re.compile(r"[\s\[\](){}]+")  # around a note's call: `[<a>1</a>]`
+ATTR_LINE = re.compile(r"^\{[^{}]*\}$")  # `{id="…" lang="…"}` before a block
+BLOCK_START = re.compile(r"^(?:#|>|[-*+] |\d+[.)] |```|\*\*\*$)")  # a line that opens a block other than a paragraph
+ONLY_BRACKETS = re.compile(r"^(?:\\?[\[\](){}]|\s)+$")  # Calibre's `[←1]` once its link back is gone
 MD_ESCAPE = re.compile(MD_SPECIAL.pattern[:-2] + "\"'])")  # quotes too: the source's text is already typeset
 ID_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 LANG_OK = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -83,7 +88,11 @@ def to_markdown(text: str, as_html: bool) -> Converted:
     lang = lang_of(body) or lang_of(root) or ""
     writer = _Writer(lang, _first_heading(body), find_notes(body))
     writer.report_handlers(body)
-    pairs = writer.flow(body, lang, [])
+    pending: list[str] = []
+    pairs = writer.flow(body, lang, pending)
+    if pending:  # ids of empty elements at the end (a note without text): links to them still land
+        pairs += [("", pairs[-1][1] if pairs else 1), ("".join(f'<span id="{i}"></span>' for i in pending),
+                                                      pairs[-1][1] if pairs else 1)]
     pairs += writer.footnote_definitions()
     division, matter = _division(body, writer.title_heading)
     return Converted("\n".join(_join_breaks(t) for t, _ in pairs), [n for _, n in pairs], title, lang, division,
@@ -172,6 +181,8 @@ class _Writer:
         self.in_list = 0
         self.lists: dict[int, int] = {}  # lists written per nesting depth: each takes the other marker style
         self.verse = 0  # inside a poem: its paragraphs are stanzas
+        self.in_link = 0  # inside a link's text
+        self.set_aside: list = []  # what held the notes (a list, its rule and heading): its ids go with them
 
     # Blocks ------------------------------------------------------------------------------------------
 
@@ -184,8 +195,10 @@ class _Writer:
         run_line = line_of(el, 1)
         for child in el:
             name = name_of(child)
-            if self.footnotes.holds_only_notes(child):  # written as footnote definitions at the end
-                run += [child.tail] if child.tail else []
+            if self.footnotes.holds_only_notes(child) or (name in HEADINGS | {"hr", "hgroup"} and child is not
+                                                           self.title_heading and self.footnotes.only_notes_after(child)):
+                run += [child.tail] if child.tail else []  # notes go to the footnote definitions at the end
+                self.set_aside.append(child)
                 continue
             if name in BLOCK_TAGS or (name in DROPPED and not run):
                 blocks.append(self.paragraph(run, run_line, lang, ids))
@@ -219,6 +232,8 @@ class _Writer:
             return []
         if name in HEADINGS or name == "hgroup":
             return self.heading(el, lang, ids)
+        if name == "figure" and self.figure(el, lang, ids):
+            return self.figure(el, lang, ids)
         if name in ("ul", "ol"):
             return self.listing(el, name, lang, ids)
         if name == "blockquote":
@@ -232,6 +247,24 @@ class _Writer:
         if name in RAW_BLOCKS:
             return [(self.raw(el, lang if lang != self.lang else None, tail=False, ids=ids), line)]
         return self.flow(el, lang, ids)
+
+    def figure(self, el, lang: str, ids: list[str]) -> list[tuple[str, int]]:
+        """A figure of one image and its caption, and nothing else: `![alt](src "caption")`, a Markdown figure
+        (the caption's own markup is not kept). Others are read as blocks."""
+        images = [i for i in el.iter() if name_of(i) == "img"]
+        captions = [c for c in el if name_of(c) == "figcaption"]
+        if len(images) != 1 or len(captions) != 1 or any(name_of(a) == "a" for a in el.iter()):
+            return []
+        caption = _collapse("".join(captions[0].itertext())).strip()
+        if not caption or _collapse("".join(el.itertext())).strip() != caption:
+            return []
+        image = images[0]
+        alt = (image.get("alt") or "").strip()
+        decorative = "{.decorative}" if image.get("alt") is not None and not alt else ""
+        title = caption.replace("\\", "\\\\").replace('"', '\\"')
+        ids.extend(self._own_id(el))
+        text = f'![{_escape(alt)}]({self._destination(image.get("src") or "")} "{title}"){decorative}'
+        return self._with_attrs(text, line_of(el, 1), lang, ids)
 
     def paragraph(self, run: list, line: int, lang: str, ids: list[str]) -> list[tuple[str, int]]:
         """A run of text and inline elements as one Markdown line, with any pending ids."""
@@ -270,7 +303,8 @@ class _Writer:
         items = [stray for stray in [self._stray(el, el.text, lang, ids)] if stray]
         self.in_list += 1
         for child in el:
-            if child in self.footnotes.bodies:
+            if self.footnotes.holds_only_notes(child):
+                self.set_aside.append(child)
                 continue
             value = child.get("value") if name_of(child) == "li" and name == "ol" else None
             if value and value.strip() != str(number + len(items)):  # Markdown numbers items on from the first
@@ -356,12 +390,16 @@ class _Writer:
             return ""
         if name == "br":
             return "<br />"
-        note = self._call_label(el)
-        if note or el in self.footnotes.backlinks:  # Folio numbers its notes and links them back itself
-            return f"[^{note}]" if note else ""
-        inner = self.inline_children(el, lang_of(el) or lang)
+        call = self._call(el)
+        if call is not None or el in self.footnotes.backlinks:  # Folio numbers its notes, links them back itself
+            return call or ""
+        self.in_link += name == "a"
+        try:
+            inner = self.inline_children(el, lang_of(el) or lang)
+        finally:
+            self.in_link -= name == "a"
         if name == "a":
-            return inner if el in self.footnotes.unlinked else self.link(el, inner)
+            return self.link(el, inner)
         if name == "img":  # an empty alt is the author's word that the image is decorative (links.py)
             alt = (el.get("alt") or "").strip()
             decorative = "{.decorative}" if el.get("alt") is not None and not alt else ""
@@ -390,33 +428,65 @@ class _Writer:
         return f"<sup>{text}</sup>" if role == "noteref" and not raised else text  # raised once
 
     def _span(self, el, inner: str) -> str:
-        """Wrap inline Markdown in a span that carries the element's id and language, if any."""
-        attrs = self._attr_text(self._own_id(el), lang_of(el))
+        """Wrap inline Markdown in a span that carries the element's id and language, if any; inside a link's
+        text as HTML, since a `[…]{…}` span there would undo the link."""
+        ids, lang = self._own_id(el), lang_of(el)
+        if self.in_link and (ids or lang):
+            wrap = lang and name_of(el) not in INLINE_HTML  # an element kept as HTML carries its own
+            inner = f'<span lang="{_html_attr(lang)}">{inner}</span>' if wrap else inner
+            return "".join(f'<span id="{ident}"></span>' for ident in ids) + inner
+        attrs = self._attr_text(ids, lang)
         return f"[{inner}]{attrs}" if attrs else inner
 
     # Footnotes ---------------------------------------------------------------------------------------
 
-    def _call_label(self, el) -> str | None:
-        """The label of the note a call (or a superscript holding only a call) points at."""
-        if el in self.footnotes.calls:
-            return self.footnotes.calls[el]
+    def _call(self, el) -> str | None:
+        """A note's call (or the superscript or brackets holding one) as `[^n]`, after the ids it had (as empty
+        spans: a link from elsewhere still finds them) and, for a call in words, the words."""
         inside = [c for c in el if name_of(c)]
-        if name_of(el) == "sup" and len(inside) == 1 and inside[0] in self.footnotes.calls and \
-                not (el.text or "").strip() and not (inside[0].tail or "").strip():
-            return self.footnotes.calls[inside[0]]
-        return None
+        call = el if el in self.footnotes.calls else inside[0] if len(inside) == 1 and name_of(el) in (
+            "sup", "span") and inside[0] in self.footnotes.calls and not BRACKETS.sub(
+            "", (el.text or "") + (inside[0].tail or "")) else None
+        if call is None:
+            return None
+        words = "".join(call.itertext()).strip()
+        words = self.inline_children(call, lang_of(call) or self.lang) if len(words) > MARK_LENGTH else ""
+        return self._anchors([*el.iter()]) + words + f"[^{self.footnotes.calls[call]}]"
+
+    def _anchors(self, elements) -> str:
+        """Empty spans carrying the ids of elements that are not written (a note's, its call's)."""
+        ids = [_safe_id(value) for el in elements for key in ("id", "name") if key == "id" or name_of(el) == "a"
+               for value in [(el.get(key) or "").strip()] if value]
+        return "".join(f'<span id="{ident}"></span>' for ident in dict.fromkeys(ids)
+                       if ID_OK.match(ident) and not FOLIO_NOTE_ID.match(ident))
+
+    def _holders(self) -> list:
+        """The elements set aside with the notes, but for the notes themselves (a link to `#footnotes` lands
+        on the first note)."""
+        bodies = self.footnotes.bodies
+        return [el for held in self.set_aside for el in held.iter() if name_of(el) and el not in bodies
+                and not any(up in bodies for up in el.iterancestors())]
 
     def footnote_definitions(self) -> list[tuple[str, int]]:
-        """Each note as a Markdown footnote, `[^n]: …`, its later blocks indented under it."""
+        """Each note as a Markdown footnote, `[^n]: …`, its later blocks indented under it; its id and its
+        links back (dropped) leave their ids."""
         out: list[tuple[str, int]] = []
         for body, label in self.footnotes.bodies.items():
             lang = next((lang_of(up) for up in [body, *body.iterancestors()] if lang_of(up)), self.lang)
-            lines = self.flow(body, lang, [])
-            if not lines:
-                continue
-            # A number linked back to the call went with the link: what followed it (". ") goes too.
-            first = LEAD_AFTER_NUMBER.sub("", lines[0][0])
-            out += [("", lines[0][1]), (f"[^{label}]: {first}", lines[0][1])]
+            lines = [(t, n) for t, n in self.flow(body, lang, []) if not ONLY_BRACKETS.match(t)]
+            while len(lines) > 1 and not lines[0][0]:  # the blank line after a dropped `[←1]`
+                lines.pop(0)
+            lines = lines or [("", line_of(body, 1))]
+            if len(lines) > 1 and ATTR_LINE.match(lines[0][0]) and not BLOCK_START.match(lines[1][0]):
+                # `{lang="fr"}` over the note's first paragraph: on a span of its text, as the definition's
+                # first line is that paragraph's
+                lines[:2] = [(f"[{lines[1][0]}]{lines[0][0]}", lines[1][1])]
+            first = lines[0][0]
+            if body in self.footnotes.leading:  # its number went with the link back: what followed it (". ") too
+                first = LEAD_AFTER_NUMBER.sub("", first)
+            anchors = self._anchors([*self._holders(), body] if label == "1" else [body])
+            anchors += self._anchors([a for a in self.footnotes.backlinks if body in a.iterancestors()])
+            out += [("", lines[0][1]), (f"[^{label}]: {anchors}{first}".rstrip(), lines[0][1])]
             out += [("    " + text if text else "", line) for text, line in lines[1:]]
         return out
 

@@ -2,10 +2,13 @@
 
 Pandoc writes a call `<a href="#fn1" class="footnote-ref" role="doc-noteref">` and the note as `<li id="fn1">`
 in a closing `<section class="footnotes">`; EPUB tools write `epub:type="noteref"` and
-`<aside epub:type="footnote">`; Word `<a href="#_ftn1" name="_ftnref1">` and `<div id="ftn1">`. Kept as links,
-each file's `fn1` clashed with the next file's, and the notes stayed a list at the chapter's end. As Markdown
-footnotes they are set at the foot of the page in print and numbered, linked and announced by Folio in the
-EPUB. A call in another document (Standard Ebooks' endnotes file) stays a link.
+`<aside epub:type="footnote">`; Word `<a href="#_ftn1" name="_ftnref1">` and `<div id="ftn1">`; LibreOffice,
+Google Docs, InDesign, Calibre and MultiMarkdown have their own marks. Kept as links, each file's `fn1` clashed
+with the next file's, and the notes stayed a list at the chapter's end. As Markdown footnotes they are set at
+the foot of the page in print and numbered, linked and announced by Folio in the EPUB. A call into another
+document (Standard Ebooks' endnotes file) stays a link. A document whose notes cannot all be carried (a call
+in a table or a `pre`, a note holding a heading, an empty note) keeps all of them as written, so no two notes
+show the same number.
 """
 
 from __future__ import annotations
@@ -14,80 +17,114 @@ from dataclasses import dataclass, field
 
 from builder.xhtmltree import all_epub_types, classes_of, name_of
 
-CALL_CLASSES = {"footnote-ref", "footnoteref", "noteref", "footnote-reference", "fnref", "footnote-call"}
-BACK_CLASSES = {"footnote-back", "footnote-backref", "backlink", "fn-backref", "footnote-return"}
-NOTE_TYPES = {"footnote", "endnote", "rearnote", "note"}  # epub:type, and as doc-… roles
-NOTES_BLOCKS = {"li", "aside", "div", "section", "dd", "p"}  # what a note's body may be
-HOLDERS = {"section", "div", "aside", "ol", "ul", "dl", "footer"}  # what may hold nothing but notes
+CALL_CLASSES = {"footnote-ref", "footnoteref", "noteref", "footnote-reference", "fnref", "footnote-call",
+                "footnote", "sdfootnoteanc", "sdendnoteanc", "_idfootnotelink", "_idendnotelink"}
+BACK_CLASSES = {"footnote-back", "footnote-backref", "backlink", "fn-backref", "footnote-return",
+                "reversefootnote", "sdfootnotesym", "sdendnotesym", "_idfootnoteanchor", "_idendnoteanchor"}
+NOTE_TYPES = {"footnote", "endnote", "rearnote"}  # epub:type, and as doc-… roles (an ARIA `note` is a callout)
+# Word's and Google Docs' calls, by the note's id: `#_ftn1` is the note, `#_ftnref1` the call.
+CALL_HREFS = ("#_ftn", "#_edn", "#ftnt")
+BACK_HREFS = ("#_ftnref", "#_ednref", "#ftnt_ref")
+NOTE_BLOCKS = {"li", "aside", "div", "section", "dd", "dl", "p", "footer"}  # what a note's body may be
+HOLDERS = {"section", "div", "aside", "ol", "ul", "dl", "footer", "li"}  # what may hold nothing but notes
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6", "hgroup"}
+RAW = {"table", "dl", "pre"}  # written as raw HTML or verbatim, where no Markdown footnote can be
 MARK_LENGTH = 4  # a call's text: a number or a symbol; a longer one names the note ("see the first note")
-# A call inside a table or definition list is written as raw HTML, where no Markdown footnote can be.
-RAW_BLOCKS = {"table", "dl"}
 
 
 @dataclass
 class Notes:
-    """The document's notes (body element → label, in document order), their calls (element → label), and
-    the links inside notes that lead back to a call."""
+    """The document's notes (body element → label, in document order), their calls (element → label), the
+    links inside notes that lead back to a call, other links to a note, and the notes that open with a way
+    back (their number, dropped with it)."""
 
     bodies: dict = field(default_factory=dict)
     calls: dict = field(default_factory=dict)
     backlinks: set = field(default_factory=set)
-    unlinked: set = field(default_factory=set)  # other links to a note, whose id goes: their text stays
+    naming: set = field(default_factory=set)  # links that name a note in words: their words stay
+    leading: set = field(default_factory=set)
 
     def holds_only_notes(self, el) -> bool:
-        """Whether an element is a note, or holds nothing but notes (and rules): it is written as footnotes."""
+        """Whether an element is a note, or holds nothing but notes, the rule above them and a heading over
+        them: it is written as footnotes, and the heading would label nothing."""
         if el in self.bodies:
             return True
         if name_of(el) not in HOLDERS or (el.text or "").strip():
             return False
-        notes = [c for c in el if name_of(c) and name_of(c) not in ("hr", "br")]  # the rule above the notes goes
-        return bool(notes) and all(self.holds_only_notes(c) and not (c.tail or "").strip() for c in notes)
+        rest = [c for c in el if name_of(c) and name_of(c) not in ("hr", "br")]
+        rest = rest[1:] if rest and name_of(rest[0]) in HEADINGS else rest
+        return bool(rest) and all(self.holds_only_notes(c) and not (c.tail or "").strip() for c in rest)
+
+    def only_notes_after(self, el) -> bool:
+        """Whether nothing but notes follows an element (a rule, or a "Notes" heading) in its parent."""
+        after = [s for s in el.itersiblings() if name_of(s)]
+        return bool(self.bodies) and bool(after) and not (el.tail or "").strip() and all(
+            self.holds_only_notes(s) and not (s.tail or "").strip() for s in after)
 
 
 def find_notes(body) -> Notes:
-    """The notes of one document whose calls are in the same document."""
+    """The notes of one document whose calls are in the same document; none when any cannot be carried."""
     targets = {}
     for el in body.iter():
         for key in ("id", "name") if name_of(el) == "a" else ("id",):
             ident = (el.get(key) or "").strip() if name_of(el) else ""
             if ident:
                 targets.setdefault(ident, el)
+    links = [(a, targets[href[1:]]) for a in body.iter() if name_of(a) == "a"
+             for href in [(a.get("href") or "").strip()] if href.startswith("#") and href[1:] in targets]
+    targeted = {target for _, target in links}
     found: dict = {}  # body element -> its calls
-    others = []  # (link, note) for links to a note that are no calls ("see the first note")
-    for call in body.iter():
-        href = (call.get("href") or "").strip() if name_of(call) == "a" else ""
-        target = targets.get(href[1:]) if href.startswith("#") else None
-        note = _note_body(target) if target is not None else None
-        if note is None or any(up is note for up in call.iterancestors()):
-            continue
-        if _is_call(call, note):
-            found.setdefault(note, []).append(call)
+    naming = []  # (link, note) for links to a note that are no calls
+    for link, target in links:
+        note = _note_body(target, link, targeted)
+        if note is None:
+            if _marked_call(link):
+                return Notes()  # a call to what cannot be a footnote (a note holding a heading)
+        elif _is_call(link, note):
+            found.setdefault(note, []).append(link)
         else:
-            others.append((call, note))
+            naming.append((link, note))
+    if not _carried_whole(found, naming):
+        return Notes()
     notes = Notes()
     for note, calls in found.items():
-        if any(name_of(up) in RAW_BLOCKS for call in calls for up in call.iterancestors()):
-            continue  # a call in raw HTML could not point at a Markdown footnote: the note stays as it is
-        label = str(len(notes.bodies) + 1)
-        notes.bodies[note] = label
-        notes.calls.update((call, label) for call in calls)
-    back = {(c.get(key) or "").strip() for c in notes.calls for key in ("id", "name")} - {""}
+        notes.bodies[note] = str(len(notes.bodies) + 1)
+        notes.calls.update((call, notes.bodies[note]) for call in calls)
+    back = {ident for call in notes.calls for el in _with_inline_ancestors(call) for ident in _ids(el)}
     for note in notes.bodies:
         notes.backlinks.update(a for a in note.iter() if name_of(a) == "a" and _is_backlink(a, back))
-    notes.unlinked.update(link for link, note in others if note in notes.bodies)
+        if _opens_with(note, notes.backlinks):
+            notes.leading.add(note)
+    notes.naming = {link for link, note in naming if note in notes.bodies}
     return notes
 
 
-def _is_call(call, note) -> bool:
-    """Whether a link to a note is its call: marked as one, or a mark (`1`, `*`, `[2]`) pointing at an element
-    marked as a note."""
-    marks = set(all_epub_types(call)) | {(call.get("role") or "").strip()}
-    if "noteref" in marks or "doc-noteref" in marks or set(classes_of(call)) & CALL_CLASSES:
+def _carried_whole(found: dict, naming: list) -> bool:
+    """Whether every note can be a footnote: no call, note or link naming one (but from inside a note) inside a
+    table, definition list or `pre`, and no note without text."""
+    named = [link for link, note in naming if note in found and not any(up in found for up in link.iterancestors())]
+    inside_raw = [call for calls in found.values() for call in calls] + list(found) + named
+    if any(name_of(up) in RAW for el in inside_raw for up in el.iterancestors()):
+        return False
+    return all("".join(note.itertext()).strip() or any(name_of(i) == "img" for i in note.iter()) for note in found)
+
+
+def _marked_call(link) -> bool:
+    """Whether a link says it is a note call (class, epub:type or role)."""
+    marks = set(all_epub_types(link)) | {(link.get("role") or "").strip()}
+    return "noteref" in marks or "doc-noteref" in marks or bool({c.lower() for c in classes_of(link)} & CALL_CLASSES)
+
+
+def _is_call(link, note) -> bool:
+    """Whether a link to a note is its call: marked as one, or a mark (`1`, `*`, `[2]`) in Word's or Google
+    Docs' way or pointing at an element marked as a note. A marked call in words keeps them (xhtml.py)."""
+    if _marked_call(link):
         return True
-    href = call.get("href").strip()
-    if href.startswith(("#_ftn", "#_edn")) and not href.startswith(("#_ftnref", "#_ednref")):
-        return True  # Word's calls: `_ftn1` is the note, `_ftnref1` the call
-    return _marked_note(note) and len("".join(call.itertext()).strip()) <= MARK_LENGTH
+    href = link.get("href").strip()
+    short = len("".join(link.itertext()).strip()) <= MARK_LENGTH
+    if href.startswith(CALL_HREFS) and not href.startswith(BACK_HREFS):
+        return short
+    return short and _marked_note(note)
 
 
 def _marked_note(el) -> bool:
@@ -96,16 +133,41 @@ def _marked_note(el) -> bool:
     return bool(types & NOTE_TYPES)
 
 
-def _note_body(target):
-    """The block a call's target is, or is in (Word's `<a name="_ftn1">` sits in the note's paragraph); None
-    when that block holds headings (a section, not a note)."""
-    note = target if name_of(target) in NOTES_BLOCKS else next(
-        (up for up in target.iterancestors() if name_of(up) in NOTES_BLOCKS - {"p"}), None)
-    if note is None or name_of(note) == "body":
+def _note_body(target, link, targeted: set):
+    """The block a link's target is or is in: the widest block around it that holds no other link's target,
+    nor the link, below the document's body (Word's `<a name="_ftn1">` sits in a paragraph of the note's
+    `<div>`; notes written as paragraphs of one `<div>` are each a paragraph). None when that block holds a
+    heading (a section, not a note)."""
+    chain = ([target] if name_of(target) in NOTE_BLOCKS else []) + [
+        up for up in target.iterancestors() if name_of(up) in NOTE_BLOCKS]
+    paragraph = None
+    for block in chain:
+        if any(up is block for up in link.iterancestors()) or any(
+                el in targeted and el is not target for el in block.iter()):
+            break
+        if name_of(block) != "p":
+            paragraph = block
+            break
+        paragraph = paragraph if paragraph is not None else block
+    if paragraph is None or any(name_of(el) in HEADINGS for el in paragraph.iter()):
         return None
-    if any(name_of(el) in ("h1", "h2", "h3", "h4", "h5", "h6", "hgroup") for el in note.iter()):
-        return None
-    return note
+    return paragraph
+
+
+def _with_inline_ancestors(el) -> list:
+    """The element, what it holds, and the inline elements around it (a `<sup>` or `<span>` holding a call)."""
+    around = []
+    for up in el.iterancestors():
+        if name_of(up) not in ("sup", "span", "small"):
+            break
+        around.append(up)
+    return [*el.iter(), *around]
+
+
+def _ids(el) -> list[str]:
+    """An element's id, and an `<a>`'s name."""
+    keys = ("id", "name") if name_of(el) == "a" else ("id",)
+    return [value for key in keys if (value := (el.get(key) or "").strip())]
 
 
 def _is_backlink(a, call_ids: set[str]) -> bool:
@@ -113,4 +175,19 @@ def _is_backlink(a, call_ids: set[str]) -> bool:
     href = (a.get("href") or "").strip()
     marks = set(all_epub_types(a)) | {(a.get("role") or "").strip()}
     return href.startswith("#") and (href[1:] in call_ids or "backlink" in marks or "doc-backlink" in marks
-                                     or bool(set(classes_of(a)) & BACK_CLASSES))
+                                     or bool({c.lower() for c in classes_of(a)} & BACK_CLASSES))
+
+
+def _opens_with(el, backlinks: set) -> bool | None:
+    """Whether the first thing an element shows is a backlink (the note's number); None when it shows nothing."""
+    if el in backlinks:
+        return True
+    if (el.text or "").strip():
+        return False
+    for child in el:
+        opened = _opens_with(child, backlinks) if name_of(child) else None
+        if opened is not None:
+            return opened
+        if (child.tail or "").strip():
+            return False
+    return None

@@ -181,6 +181,17 @@ def test_bad_front_matter(book):
     assert diagnostics(proc.stderr)[0]["code"] == "SRC002"
 
 
+def test_a_lone_surrogate_escaped_in_front_matter_is_a_located_error(book):
+    """YAML's "\\ud800" makes half of a UTF-16 pair, which no file can hold: an internal error (UnicodeEncodeError)
+    where the chapter's facts are kept (helper-35), now an error at its key."""
+    edit(book / "chapters" / "01-features.md", "title: Features in One Chapter", 'title: "Half \\ud800 a pair"')
+    proc, out = build(book)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    found = diagnostics(proc.stderr)
+    assert [(d["code"], d["line"]) for d in found] == [("SRC003", "2")] and "U+D800" in found[0]["msg"], found
+    assert not any(out.iterdir()) if out.exists() else True
+
+
 def test_usage_errors_exit_2(tmp_path):
     assert run_folio("build", "--edition", "kindle").returncode == 2
     proc = run_folio("build", str(tmp_path / "no-such-book"))

@@ -529,3 +529,63 @@ def test_a_right_to_left_chapter_or_span_is_set_right_to_left(tmp_path):
     # The short paragraph starts at the right, its 1.2 em indent in from it (WeasyPrint 70 left it out).
     assert right - 14 < max(x1 for _, x1, _ in short) < right - 11 and min(x0 for x0, _, _ in short) > left + 100, \
         (short, left, right)
+
+
+def _figures_by_page(pdf):
+    """Per page (1-based): the top edges of its images and of its lines starting "Figure N.", by N."""
+    from pdfminer.layout import LTImage, LTTextLine
+
+    found = {}
+    for number, page in enumerate(extract_pages(str(pdf)), start=1):
+        stack, images, captions = list(page), [], {}
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTImage):
+                images.append(item.y1)
+            elif isinstance(item, LTTextLine) and (match := re.match(r"Figure (\d+)\.", item.get_text())):
+                captions[int(match.group(1))] = item.y1
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+        found[number] = (images, captions)
+    return found
+
+
+def test_an_image_alone_with_a_title_is_a_figure_whose_caption_stays_under_it(tmp_path, java):
+    """`![alt](src "caption")` alone in a paragraph (and an imported <figure> with a <figcaption>) is a figure: the
+    alt text still describes the picture, the title is its caption. A picture as tall as the page used to take
+    the whole text block, so the caption fell to the next page, alone: a figure's image leaves it room."""
+    from PIL import Image
+
+    from helpers import epub_members, epubcheck, xml, NS
+
+    book = tmp_path / "book"
+    (book / "images").mkdir(parents=True)
+    Image.new("RGB", (300, 900), (30, 40, 80)).save(book / "images" / "tall.png")  # taller than the text block
+    filler = "The harbour lights came on one by one while the tide turned and the boats swung at anchor. " * 3
+    parts = ["# Figures"]
+    for k in range(1, 5):
+        parts += [filler] * k + [f'![A dark blue panel, number {k}](../images/tall.png "Figure {k}. A panel, '
+                                 f'seen from the pier at dusk: it is \'dark\' -- and tall")']
+    one_chapter_book(book, "\n\n".join(parts) + "\n")
+    (book / "chapters" / "02.xhtml").write_text(
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Imported</title></head><body><h1>Imported</h1>'
+        '<figure id="fig-5"><img src="../images/tall.png" alt="A dark blue panel, number 5"/>'
+        '<figcaption>Figure 5. From <em>another</em> tool</figcaption></figure></body></html>', encoding="utf-8")
+    toml = book / "book.toml"
+    toml.write_text(toml.read_text().replace('"chapters/01.md"', '"chapters/01.md", "chapters/02.xhtml"'))
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    members = epub_members(tmp_path / "out" / "t.epub")
+    figures = [f for n in (1, 2) for f in xml(members[f"EPUB/ch-0{n}.xhtml"]).iterfind(".//x:figure", NS)]
+    assert [f.find("x:img", NS).get("alt") for f in figures] == [f"A dark blue panel, number {k}" for k in range(1, 6)]
+    captions = ["".join(f.find("x:figcaption", NS).itertext()) for f in figures]
+    assert captions[0] == "Figure 1. A panel, seen from the pier at dusk: it is ‘dark’ – and tall"  # typeset
+    assert captions[4] == "Figure 5. From another tool" and figures[4].get("id") == "fig-5"
+    assert not [f for f in figures if f.find("x:img", NS).get("title")], "the caption is said once"
+    code, report = epubcheck(tmp_path / "out" / "t.epub", tmp_path / "report.json")
+    assert code == 0 and not report["messages"], report["messages"]
+    pages = _figures_by_page(tmp_path / "out" / "t.pdf")
+    for k in range(1, 6):
+        page = next(n for n, (_, captions) in pages.items() if k in captions)
+        images, captions = pages[page]
+        assert len(images) == 1 and images[0] > captions[k], f"figure {k}: its picture is above it on page {page}"

@@ -1,10 +1,12 @@
-"""Block rules: Pandoc's `{#id .class}` after a heading, and paragraphs that hold an image alone."""
+"""Block rules: Pandoc's `{#id .class}` after a heading, and paragraphs that hold an image alone (a figure when
+the image has a title, its caption)."""
 
 from __future__ import annotations
 
 import re
 
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 ATTRS_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
 HEADING_ATTR_RE = re.compile(r"^(?:#[^\s]+|\.[A-Za-z_][\w-]*|lang=(?:\"[^\"]*\"|'[^']*'|[^\s\"']+))$")
@@ -36,9 +38,23 @@ def move_heading_attrs(state: StateCore) -> None:
 
 
 def mark_image_paragraphs(state: StateCore) -> None:
-    """Mark a paragraph that holds one image alone, which the styles centre without a first-line indent."""
+    """Mark a paragraph that holds one image alone, which the styles centre without a first-line indent; with a
+    title, `![A lighthouse at dusk](light.jpg "The Fastnet light, 1904")`, it is a figure and the title its
+    caption, as in Pandoc's figures, while the alt text still describes the picture."""
     tokens = state.tokens
     for i, tok in enumerate(tokens[:-1]):
         children = tokens[i + 1].children or []
         if tok.type == "paragraph_open" and len(children) == 1 and children[0].type == "image":
             tok.attrJoin("class", "image")
+            title = (children[0].attrGet("title") or "").strip()
+            if title and not tok.hidden:  # a tight list's paragraphs are not written: nor would the figure be
+                _make_figure(tokens, i, title)
+
+
+def _make_figure(tokens: list[Token], at: int, caption: str) -> None:
+    """The paragraph at `at` (open, inline, close) as a figure with a caption after its image."""
+    tokens[at].tag = tokens[at + 2].tag = "figure"
+    inline = tokens[at + 1]
+    inline.children[0].attrs.pop("title", None)  # said once, by the caption
+    text = Token("text", "", 0, content=caption)
+    inline.children += [Token("figcaption_open", "figcaption", 1), text, Token("figcaption_close", "figcaption", -1)]

@@ -59,10 +59,10 @@ def _make_parser(lang: str, plain: bool = False, typeset: bool = True) -> Markdo
         if rule.name in LOCATED_RULES:
             md.inline.ruler.at(rule.name, locate_rule(rule.fn), {"alt": rule.alt})
     md.core.ruler.before("replacements", "raw_code", mark_raw_code)
+    md.core.ruler.before("replacements", "image_paragraphs", mark_image_paragraphs)  # a caption is typeset too
     md.core.ruler.before("smartquotes", "cjk_quotes", pair_cjk_quotes)
     md.core.ruler.after("smartquotes", "lang_marks", lambda state: mark_langs(state, lang))
     md.core.ruler.push("heading_attrs", move_heading_attrs)
-    md.core.ruler.push("image_paragraphs", mark_image_paragraphs)
     md.core.ruler.push("long_rows", mark_long_rows)
     rules = {"text": render_text, "code_text": render_code_text, "code_inline": render_code_inline,
              "html_inline": render_html_inline, "softbreak": render_softbreak, "table_open": render_table_open,

@@ -27,19 +27,27 @@ def collect_headings(chapter: Chapter, config: Config, ctx) -> None:
 
 def check_ids(book: Book, ctx) -> Book:
     """Every id must be a name and unique in the book (print sets it as one document): report clashes, and
-    keep the chapters' other ids as link targets. An imported chapter's id that an earlier chapter has is
+    keep the chapters' other ids as link targets. An imported chapter's id that another chapter has too is
     renamed, with the links to it: the other tool made each file's ids unique in that file only (Pandoc
-    writes `fn1` and `introduction` in every file)."""
+    writes `fn1` and `introduction` in every file). A Markdown chapter's ids, and those Folio makes, keep
+    their names; of two imported chapters, the later one's id is renamed."""
     seen: dict[str, tuple[Chapter, int]] = {c.id: (c, 1) for c in book.chapters}
+    taken = set(seen) | {i for c in book.chapters for i in [*(h.id for h in c.headings), *(a for a, _ in c.ids_given)]}
+    kept = {h.id for c in book.chapters for h in c.headings if not h.explicit} | {
+        i for c in book.chapters if not c.imported for i in [*(h.id for h in c.headings), *(a for a, _ in c.ids_given)]}
     for chapter in book.chapters:
         chapter.anchors, chapter.renamed = {}, {}
         once = _ids_given_once(chapter) if chapter.imported else set()
+        clashing = {i for i in once if i in seen or i in kept or RESERVED_ID_RE.match(i)}
+        for ident in sorted(clashing):  # a note's id in an EPUB Folio made is renamed too: x-fn-ch-1-1
+            chapter.renamed[ident] = _new_name(("x-" if RESERVED_ID_RE.match(ident) else "") + ident,
+                                               chapter.index, taken)
         for heading in chapter.headings:
             if heading.explicit:  # an author's `{#id}` may not be a footnote's
-                heading.id = _own_name(heading.id, chapter, seen, once)
+                heading.id = chapter.renamed.get(heading.id, heading.id)
             (_check_anchor if heading.explicit else _check_id)(heading.id, heading.line, chapter, seen, ctx.reporter)
         for anchor, line in chapter.ids_given:
-            anchor = _own_name(anchor, chapter, seen, once)
+            anchor = chapter.renamed.get(anchor, anchor)
             if _check_anchor(anchor, line, chapter, seen, ctx.reporter):
                 chapter.anchors.setdefault(anchor, line)
         if chapter.parsed is not None:
@@ -53,16 +61,13 @@ def _ids_given_once(chapter: Chapter) -> set[str]:
     return {ident for ident in given if given.count(ident) == 1}
 
 
-def _own_name(ident: str, chapter: Chapter, seen: dict, once: set[str]) -> str:
-    """`ident`, or for an id of an imported chapter that an earlier chapter has, `ident-N` (N the chapter's
-    number, then a count), recorded in `chapter.renamed`."""
-    if ident not in once or ident not in seen:
-        return ident
-    new, count = f"{ident}-{chapter.index}", 1
-    while new in seen or new in once:
+def _new_name(ident: str, index: int, taken: set[str]) -> str:
+    """`ident-N` (N the chapter's number, then a count), an id no chapter has; it is taken from then on."""
+    new, count = f"{ident}-{index}", 1
+    while new in taken:
         count += 1
-        new = f"{ident}-{chapter.index}-{count}"
-    chapter.renamed[ident] = new
+        new = f"{ident}-{index}-{count}"
+    taken.add(new)
     return new
 
 
