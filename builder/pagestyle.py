@@ -12,6 +12,7 @@ from builder.templating import make_env
 SMALL_TYPE = {
     "rt": 0.5,
     "::footnote-call": 0.82 * 0.7,
+    "sup.footnote-again": 0.82 * 0.7,
     "span.footnote sup, span.footnote sub": 0.82 / 1.2,
     "span.footnote code, span.footnote .note-code": 0.82 * 0.9,
     "span.footnote": 0.82,

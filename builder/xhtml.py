@@ -86,6 +86,7 @@ def to_markdown(text: str, as_html: bool) -> Converted:
     title_el = next((el for el in root.iter() if name_of(el) == "title"), None)
     title = _collapse("".join(title_el.itertext())).strip() if title_el is not None else ""
     lang = lang_of(body) or lang_of(root) or ""
+    title = _drop_title_block(body, title)
     writer = _Writer(lang, _first_heading(body), find_notes(body))
     writer.report_handlers(body)
     pending: list[str] = []
@@ -97,6 +98,27 @@ def to_markdown(text: str, as_html: bool) -> Converted:
     division, matter = _division(body, writer.title_heading)
     return Converted("\n".join(_join_breaks(t) for t, _ in pairs), [n for _, n in pairs], title, lang, division,
                      matter, writer.notes)
+
+
+def _drop_title_block(body, title: str) -> str:
+    """Pandoc's standalone title block (`<header id="title-block-header">`, the document's title, author and date)
+    goes when a heading follows it: the chapter's own heading names it, and a `<title>` repeating the block's
+    title gives way to that heading too. Return the title left."""
+    header = next((el for el in body.iter() if name_of(el) == "header" and el.get("id") == "title-block-header"),
+                  None)
+    if header is None or not any(name_of(el) in HEADINGS and not any(up is header for up in el.iterancestors())
+                                 for el in body.iter()):
+        return title
+    named = next((el for el in header.iter() if name_of(el) in HEADINGS), None)
+    shown = _collapse("".join(named.itertext())).strip() if named is not None else None
+    parent, before = header.getparent(), header.getprevious()
+    if header.tail:  # the text after it stays
+        if before is not None:
+            before.tail = (before.tail or "") + header.tail
+        else:
+            parent.text = (parent.text or "") + header.tail
+    parent.remove(header)
+    return "" if title == shown else title
 
 
 def _division(body, heading) -> tuple[str, str]:

@@ -589,3 +589,32 @@ def test_an_image_alone_with_a_title_is_a_figure_whose_caption_stays_under_it(tm
         page = next(n for n, (_, captions) in pages.items() if k in captions)
         images, captions = pages[page]
         assert len(images) == 1 and images[0] > captions[k], f"figure {k}: its picture is above it on page {page}"
+
+
+def test_a_note_called_twice_shows_its_number_alike_at_both_calls(tmp_path):
+    """The second call of a note was set as a plain superscript, at body size beside the first call's small
+    number (QA helper-36)."""
+    book = one_chapter_book(tmp_path / "book", "# Twice\n\nThe first call[^a] and a second call[^a] to the same "
+                                               "note, then another note[^b].\n\n[^a]: The shared note.\n"
+                                               "[^b]: The other note.\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr
+    page = next(n for n, text in enumerate(pdftotext(tmp_path / "out" / "t.pdf").split("\f"), 1) if "first call" in text)
+    chars = [item for number, page_chars in _sized_chars(tmp_path / "out" / "t.pdf") if number == page
+             for item in page_chars]
+    body = max(size for text, size, _ in chars if text == "T")
+    calls = [round(size, 2) for text, size, y in chars if text == "1" and y > min(y for _, _, y in chars) + 100]
+    assert len(calls) == 2 and calls[0] == calls[1] < 0.7 * body, (calls, body)
+
+
+def _sized_chars(pdf):
+    """Per page: (character, size, baseline y) of every character drawn."""
+    for number, page in enumerate(extract_pages(str(pdf)), start=1):
+        found, stack = [], list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar):
+                found.append((item.get_text(), item.size, item.y0))
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+        yield number, found

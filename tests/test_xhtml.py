@@ -575,6 +575,9 @@ def test_notes_from_libreoffice_google_docs_calibre_and_odd_markup_keep_every_wo
     files["text/pandoc.html"] = PANDOC_ONE.replace("One", "Pan")
     files["md/links.md"] = ("# Links\n\nTo [the note](../text/pandoc.html#fn1) and [the intro](../text/pandoc.html#intro)."
                             "\n\n## Mine {#intro}\n")
+    files["text/standalone.html"] = ('<html><head><title>Doc</title></head><body><header id="title-block-header">'
+                                     '<h1 class="title">Doc</h1><p class="author">A</p></header><h1 id="real">Real '
+                                     'Chapter</h1><p>Body.</p></body></html>')  # pandoc -s, with a title
     book = make_book(tmp_path, files, list(files))
     proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
     assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
@@ -601,5 +604,8 @@ def test_notes_from_libreoffice_google_docs_calibre_and_odd_markup_keep_every_wo
     # table.html, earlier, kept its `fn1`; the Markdown chapter's own #intro keeps its name
     assert links == ["ch-06.xhtml#fn1-6", "ch-06.xhtml#intro-6"]
     assert docs["text/pandoc.html"].find(".//x:aside//x:span[@id='fn1-6']", NS) is not None
+    assert text("text/standalone.html") == "Real Chapter Body.", "Pandoc's title block goes; the heading names it"
+    toc = [a.text for a in xml(members["EPUB/nav.xhtml"]).iterfind(".//x:nav[@epub:type='toc']//x:a", NS)]
+    assert toc[-1] == "Real Chapter"
     code, report = epubcheck(tmp_path / "out" / "imported.epub", tmp_path / "report.json")
     assert code == 0 and not report["messages"], report["messages"]
