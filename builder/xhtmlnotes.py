@@ -47,8 +47,8 @@ class Notes:
     def holds_only_notes(self, el) -> bool:
         """Whether an element is a note, or holds nothing but notes, the rule above them and a heading over
         them: it is written as footnotes, and the heading would label nothing."""
-        if el in self.bodies:
-            return True
+        if not self.bodies or el in self.bodies:
+            return bool(self.bodies)
         if name_of(el) not in HOLDERS or (el.text or "").strip():
             return False
         rest = [c for c in el if name_of(c) and name_of(c) not in ("hr", "br")]
@@ -57,9 +57,15 @@ class Notes:
 
     def only_notes_after(self, el) -> bool:
         """Whether nothing but notes follows an element (a rule, or a "Notes" heading) in its parent."""
-        after = [s for s in el.itersiblings() if name_of(s)]
-        return bool(self.bodies) and bool(after) and not (el.tail or "").strip() and all(
-            self.holds_only_notes(s) and not (s.tail or "").strip() for s in after)
+        if not self.bodies or (el.tail or "").strip():
+            return False
+        found = False
+        for sibling in el.itersiblings():  # mostly a paragraph follows: the answer comes at once
+            if name_of(sibling):
+                if not self.holds_only_notes(sibling) or (sibling.tail or "").strip():
+                    return False
+                found = True
+        return found
 
 
 def find_notes(body) -> Notes:
