@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from builder.model import DIVISIONS, MATTERS
 from builder.plaintext import MD_SPECIAL
 from builder.sanitize import ATTRS, BLOCKS, GLOBAL_ATTRS, TAGS
-from builder.xhtmlnotes import MARK_LENGTH, Notes, find_notes
+from builder.xhtmlnotes import Notes, find_notes, is_mark
 from builder.xhtmltree import (XhtmlError, all_epub_types, classes_of, epub_types, lang_of, line_of, name_of,
                                parse)
 
@@ -47,6 +47,7 @@ QUIET = {"html", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgro
 LEAD_AFTER_NUMBER = re.compile(r"^\s*(?:\\?[.:)\]])?\s*")  # after a note's number: `1. `, `1) `
 FOLIO_NOTE_ID = re.compile(r"^(?:fn|fnref)-ch-\d+")  # a note's ids in Folio's own EPUB, made again here
 BRACKETS = re.compile(r"[\s\[\](){}]+")  # around a note's call: `[<a>1</a>]`
+PLAIN_CAPTION = {"em", "i", "b", "strong", "cite", "span"}  # markup a caption may lose and keep its words
 ATTR_LINE = re.compile(r"^\{[^{}]*\}$")  # `{id="…" lang="…"}` before a block
 BLOCK_START = re.compile(r"^(?:#|>|[-*+] |\d+[.)] |```|\*\*\*$)")  # a line that opens a block other than a paragraph
 ONLY_BRACKETS = re.compile(r"^(?:\\?[\[\](){}]|\s)+$")  # Calibre's `[←1]` once its link back is gone
@@ -102,13 +103,13 @@ def to_markdown(text: str, as_html: bool) -> Converted:
 
 def _drop_title_block(body, title: str) -> str:
     """Pandoc's standalone title block (`<header id="title-block-header">`, the document's title, author and date)
-    goes when a heading follows it: the chapter's own heading names it, and a `<title>` repeating the block's
+    goes when an `h1` follows it: the chapter's own heading names it, and a `<title>` repeating the block's
     title gives way to that heading too. Return the title left."""
     header = next((el for el in body.iter() if name_of(el) == "header" and el.get("id") == "title-block-header"),
                   None)
-    if header is None or not any(name_of(el) in HEADINGS and not any(up is header for up in el.iterancestors())
+    if header is None or not any(name_of(el) == "h1" and not any(up is header for up in el.iterancestors())
                                  for el in body.iter()):
-        return title
+        return title  # sections only: the block's title is the chapter's heading
     named = next((el for el in header.iter() if name_of(el) in HEADINGS), None)
     shown = _collapse("".join(named.itertext())).strip() if named is not None else None
     parent, before = header.getparent(), header.getprevious()
@@ -204,6 +205,7 @@ class _Writer:
         self.lists: dict[int, int] = {}  # lists written per nesting depth: each takes the other marker style
         self.verse = 0  # inside a poem: its paragraphs are stanzas
         self.in_link = 0  # inside a link's text
+        self.in_note = False  # writing a note's text
         self.set_aside: list = []  # what held the notes (a list, its rule and heading): its ids go with them
 
     # Blocks ------------------------------------------------------------------------------------------
@@ -254,8 +256,9 @@ class _Writer:
             return []
         if name in HEADINGS or name == "hgroup":
             return self.heading(el, lang, ids)
-        if name == "figure" and self.figure(el, lang, ids):
-            return self.figure(el, lang, ids)
+        figure = self.figure(el, lang, ids) if name == "figure" and not self.in_note else []  # a note's are images
+        if figure:
+            return figure
         if name in ("ul", "ol"):
             return self.listing(el, name, lang, ids)
         if name == "blockquote":
@@ -271,21 +274,25 @@ class _Writer:
         return self.flow(el, lang, ids)
 
     def figure(self, el, lang: str, ids: list[str]) -> list[tuple[str, int]]:
-        """A figure of one image and its caption, and nothing else: `![alt](src "caption")`, a Markdown figure
-        (the caption's own markup is not kept). Others are read as blocks."""
+        """A figure of one image and its caption of plain or emphasised text (its emphasis not kept), and
+        nothing else: `![alt](src "caption")`, a Markdown figure; its ids stay as empty spans beside the image.
+        Others (a caption with a line break, a superscript, a link or its own language) are read as blocks."""
         images = [i for i in el.iter() if name_of(i) == "img"]
         captions = [c for c in el if name_of(c) == "figcaption"]
         if len(images) != 1 or len(captions) != 1 or any(name_of(a) == "a" for a in el.iter()):
             return []
         caption = _collapse("".join(captions[0].itertext())).strip()
-        if not caption or _collapse("".join(el.itertext())).strip() != caption:
+        if not caption or _collapse("".join(el.itertext())).strip() != caption or any(
+                name_of(c) not in PLAIN_CAPTION for c in captions[0].iterdescendants()) or any(
+                lang_of(c) and lang_of(c) != lang for c in captions[0].iter()):
             return []
         image = images[0]
         alt = (image.get("alt") or "").strip()
         decorative = "{.decorative}" if image.get("alt") is not None and not alt else ""
         title = caption.replace("\\", "\\\\").replace('"', '\\"')
+        anchors = self._anchors([c for c in el.iter() if c is not el])  # the caption's and picture's ids
         ids.extend(self._own_id(el))
-        text = f'![{_escape(alt)}]({self._destination(image.get("src") or "")} "{title}"){decorative}'
+        text = f'{anchors}![{_escape(alt)}]({self._destination(image.get("src") or "")} "{title}"){decorative}'
         return self._with_attrs(text, line_of(el, 1), lang, ids)
 
     def paragraph(self, run: list, line: int, lang: str, ids: list[str]) -> list[tuple[str, int]]:
@@ -471,8 +478,7 @@ class _Writer:
             "", (el.text or "") + (inside[0].tail or "")) else None
         if call is None:
             return None
-        words = "".join(call.itertext()).strip()
-        words = self.inline_children(call, lang_of(call) or self.lang) if len(words) > MARK_LENGTH else ""
+        words = "" if is_mark("".join(call.itertext())) else self.inline_children(call, lang_of(call) or self.lang)
         return self._anchors([*el.iter()]) + words + f"[^{self.footnotes.calls[call]}]"
 
     def _anchors(self, elements) -> str:
@@ -495,17 +501,21 @@ class _Writer:
         out: list[tuple[str, int]] = []
         for body, label in self.footnotes.bodies.items():
             lang = next((lang_of(up) for up in [body, *body.iterancestors()] if lang_of(up)), self.lang)
-            lines = [(t, n) for t, n in self.flow(body, lang, []) if not ONLY_BRACKETS.match(t)]
-            while len(lines) > 1 and not lines[0][0]:  # the blank line after a dropped `[←1]`
+            self.in_note = True
+            try:
+                lines = self.flow(body, lang, [])
+            finally:
+                self.in_note = False
+            while lines and (not lines[0][0] or ONLY_BRACKETS.match(lines[0][0])):  # Calibre's `[←1]`, emptied
                 lines.pop(0)
             lines = lines or [("", line_of(body, 1))]
-            if len(lines) > 1 and ATTR_LINE.match(lines[0][0]) and not BLOCK_START.match(lines[1][0]):
-                # `{lang="fr"}` over the note's first paragraph: on a span of its text, as the definition's
-                # first line is that paragraph's
-                lines[:2] = [(f"[{lines[1][0]}]{lines[0][0]}", lines[1][1])]
-            first = lines[0][0]
+            attributed = len(lines) > 1 and bool(ATTR_LINE.match(lines[0][0])) and not BLOCK_START.match(lines[1][0])
             if body in self.footnotes.leading:  # its number went with the link back: what followed it (". ") too
-                first = LEAD_AFTER_NUMBER.sub("", first)
+                text, line = lines[int(attributed)]
+                lines[int(attributed)] = (LEAD_AFTER_NUMBER.sub("", text), line)
+            if attributed:  # `{lang="fr"}` over the note's first paragraph: on a span of its text, as the
+                lines[:2] = [(f"[{lines[1][0]}]{lines[0][0]}", lines[1][1])]  # definition's first line is it
+            first = lines[0][0]
             anchors = self._anchors([*self._holders(), body] if label == "1" else [body])
             anchors += self._anchors([a for a in self.footnotes.backlinks if body in a.iterancestors()])
             out += [("", lines[0][1]), (f"[^{label}]: {anchors}{first}".rstrip(), lines[0][1])]

@@ -13,6 +13,7 @@ show the same number.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from builder.xhtmltree import all_epub_types, classes_of, name_of
@@ -29,7 +30,8 @@ NOTE_BLOCKS = {"li", "aside", "div", "section", "dd", "dl", "p", "footer"}  # wh
 HOLDERS = {"section", "div", "aside", "ol", "ul", "dl", "footer", "li"}  # what may hold nothing but notes
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6", "hgroup"}
 RAW = {"table", "dl", "pre"}  # written as raw HTML or verbatim, where no Markdown footnote can be
-MARK_LENGTH = 4  # a call's text: a number or a symbol; a longer one names the note ("see the first note")
+# A call's text: a number, letter, roman numeral or symbol, maybe bracketed; words name the note instead.
+MARK = re.compile(r"^[\[(]?(?:\d{1,4}|[a-z]|[ivxlcdm]{1,7}|[*†‡§¶#]{1,3})[\])]?\.?$", re.IGNORECASE)
 
 
 @dataclass
@@ -121,13 +123,18 @@ def _marked_call(link) -> bool:
     return "noteref" in marks or "doc-noteref" in marks or bool({c.lower() for c in classes_of(link)} & CALL_CLASSES)
 
 
+def is_mark(text: str) -> bool:
+    """Whether a call's text is a note's mark (`1`, `[12]`, `xviii`, `*`, `†`), not words ("see note 3")."""
+    return bool(MARK.match(text.strip()))
+
+
 def _is_call(link, note) -> bool:
-    """Whether a link to a note is its call: marked as one, or a mark (`1`, `*`, `[2]`) in Word's or Google
-    Docs' way or pointing at an element marked as a note. A marked call in words keeps them (xhtml.py)."""
+    """Whether a link to a note is its call: marked as one, or a mark in Word's or Google Docs' way or pointing
+    at an element marked as a note. A marked call in words keeps them (xhtml.py)."""
     if _marked_call(link):
         return True
     href = link.get("href").strip()
-    short = len("".join(link.itertext()).strip()) <= MARK_LENGTH
+    short = is_mark("".join(link.itertext()))
     if href.startswith(CALL_HREFS) and not href.startswith(BACK_HREFS):
         return short
     return short and _marked_note(note)
@@ -140,24 +147,37 @@ def _marked_note(el) -> bool:
 
 
 def _note_body(target, link, targeted: set):
-    """The block a link's target is or is in: the widest block around it that holds no other link's target,
-    nor the link, below the document's body (Word's `<a name="_ftn1">` sits in a paragraph of the note's
-    `<div>`; notes written as paragraphs of one `<div>` are each a paragraph). None when that block holds a
-    heading (a section, not a note)."""
+    """The block a link's target is or is in: the widest block around it that starts with it and holds no other
+    link's target, nor the link, below the document's body (Word's `<a name="_ftn1">` opens the first paragraph
+    of the note's `<div>`; notes written as paragraphs of one `<div>`, or a note after body text in one, are
+    each a paragraph). None when that block holds a heading (a section, not a note)."""
     chain = ([target] if name_of(target) in NOTE_BLOCKS else []) + [
         up for up in target.iterancestors() if name_of(up) in NOTE_BLOCKS]
-    paragraph = None
+    found, inner = None, target
     for block in chain:
-        if any(up is block for up in link.iterancestors()) or any(
+        if any(up is block for up in link.iterancestors()) or not _starts_with(block, inner) or any(
                 el in targeted and el is not target for el in block.iter()):
             break
+        inner = block
         if name_of(block) != "p":
-            paragraph = block
+            found = block
             break
-        paragraph = paragraph if paragraph is not None else block
-    if paragraph is None or any(name_of(el) in HEADINGS for el in paragraph.iter()):
+        found = found if found is not None else block
+    if found is None or any(name_of(el) in HEADINGS for el in found.iter()):
         return None
-    return paragraph
+    return found
+
+
+def _starts_with(block, inner) -> bool:
+    """Whether nothing comes before `inner` in `block`: no text, no element."""
+    at = inner
+    while at is not block:
+        parent = at.getparent()
+        if (parent.text or "").strip() or any(name_of(s) or (s.tail or "").strip() for s in at.itersiblings(
+                preceding=True)):
+            return False
+        at = parent
+    return True
 
 
 def _with_inline_ancestors(el) -> list:

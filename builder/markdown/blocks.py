@@ -9,6 +9,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 ATTRS_RE = re.compile(r"\s*\{([^{}]*)\}\s*$")
+ANCHOR_RE = re.compile(r"^(?:<span id=\"[^\"<>]*\">|</span>)$")  # an empty span that carries an id
 HEADING_ATTR_RE = re.compile(r"^(?:#[^\s]+|\.[A-Za-z_][\w-]*|lang=(?:\"[^\"]*\"|'[^']*'|[^\s\"']+))$")
 
 
@@ -40,21 +41,30 @@ def move_heading_attrs(state: StateCore) -> None:
 def mark_image_paragraphs(state: StateCore) -> None:
     """Mark a paragraph that holds one image alone, which the styles centre without a first-line indent; with a
     title, `![A lighthouse at dusk](light.jpg "The Fastnet light, 1904")`, it is a figure and the title its
-    caption, as in Pandoc's figures, while the alt text still describes the picture."""
-    tokens = state.tokens
+    caption, as in Pandoc's figures, while the alt text still describes the picture. Empty `<span id>` anchors
+    beside the image (an imported figure's ids) do not count; in a footnote an image stays an image (a note
+    is set inline in print, and its way back would land inside the figure)."""
+    tokens, in_note = state.tokens, 0
     for i, tok in enumerate(tokens[:-1]):
+        in_note += {"footnote_open": 1, "footnote_close": -1}.get(tok.type, 0)
         children = tokens[i + 1].children or []
-        if tok.type == "paragraph_open" and len(children) == 1 and children[0].type == "image":
-            tok.attrJoin("class", "image")
-            title = (children[0].attrGet("title") or "").strip()
-            if title and not tok.hidden:  # a tight list's paragraphs are not written: nor would the figure be
-                _make_figure(tokens, i, title)
+        images = [child for child in children if child.type == "image"]
+        if tok.type != "paragraph_open" or len(images) != 1 or not all(
+                child.type == "image" or child.type == "html_inline" and ANCHOR_RE.match(child.content)
+                for child in children):
+            continue
+        tok.attrJoin("class", "image")
+        title = (images[0].attrGet("title") or "").strip()
+        if title and not in_note and tokens[i + 2].type == "paragraph_close":
+            _make_figure(tokens, i, images[0], title)
 
 
-def _make_figure(tokens: list[Token], at: int, caption: str) -> None:
-    """The paragraph at `at` (open, inline, close) as a figure with a caption after its image."""
-    tokens[at].tag = tokens[at + 2].tag = "figure"
-    inline = tokens[at + 1]
-    inline.children[0].attrs.pop("title", None)  # said once, by the caption
+def _make_figure(tokens: list[Token], at: int, image: Token, caption: str) -> None:
+    """The paragraph at `at` (open, inline, close) as a figure with a caption after its image; in a tight list,
+    whose paragraphs are not written, the figure is."""
+    for tok in (tokens[at], tokens[at + 2]):
+        tok.tag, tok.hidden = "figure", False
+    image.attrs.pop("title", None)  # said once, by the caption
     text = Token("text", "", 0, content=caption)
-    inline.children += [Token("figcaption_open", "figcaption", 1), text, Token("figcaption_close", "figcaption", -1)]
+    tokens[at + 1].children += [Token("figcaption_open", "figcaption", 1), text,
+                                Token("figcaption_close", "figcaption", -1)]

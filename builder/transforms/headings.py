@@ -10,8 +10,9 @@ from builder.model import Book, Chapter, Heading
 
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 RAW_ID_RE = re.compile(r"""(?<![\w:-])id\s*=\s*["']([^"']*)["']""", re.IGNORECASE)  # not data-id=
-# Ids Folio gives footnotes and their calls (markdown.notes): an author's id must not take them.
-RESERVED_ID_RE = re.compile(r"^(?:fn|fnref)-ch-\d+")
+# Ids Folio gives footnotes and their calls (markdown.notes) and the EPUB's page markers (pagelist.py): an
+# author's id must not take them.
+RESERVED_ID_RE = re.compile(r"^(?:(?:fn|fnref)-ch-\d+|page-(?:\d+|[ivxlcdm]+)$|page-list$)")
 
 
 def collect_headings(chapter: Chapter, config: Config, ctx) -> None:
@@ -39,7 +40,7 @@ def check_ids(book: Book, ctx) -> Book:
         chapter.anchors, chapter.renamed = {}, {}
         once = _ids_given_once(chapter) if chapter.imported else set()
         clashing = {i for i in once if i in seen or i in kept or RESERVED_ID_RE.match(i)}
-        for ident in sorted(clashing):  # a note's id in an EPUB Folio made is renamed too: x-fn-ch-1-1
+        for ident in sorted(clashing):  # a note's or page's id in an EPUB Folio made too: x-fn-ch-1-1, x-page-3
             chapter.renamed[ident] = _new_name(("x-" if RESERVED_ID_RE.match(ident) else "") + ident,
                                                chapter.index, taken)
         for heading in chapter.headings:
@@ -147,8 +148,8 @@ def _check_anchor(ident: str, where: int, chapter: Chapter, seen: dict, reporter
         reporter.error("ID001", "empty id: give the element a name, or leave the id out", chapter.path, where)
         return False
     if RESERVED_ID_RE.match(ident):
-        reporter.error("ID001", f"id '{ident}' is the kind Folio gives footnotes and their calls: choose "
-                       "another", chapter.path, where)
+        reporter.error("ID001", f"id '{ident}' is the kind Folio gives footnotes, their calls and page markers: "
+                       "choose another", chapter.path, where)
         return False
     return _check_id(ident, where, chapter, seen, reporter)
 
