@@ -44,7 +44,9 @@ BLOCK_TAGS = CONTAINERS | HEADINGS | RAW_BLOCKS | {"ul", "ol", "blockquote", "pr
 INLINE_HTML = TAGS - BLOCKS - {"a", "img", "br"}  # em, i, b, sup, abbr, cite, span, ruby, time …
 QUIET = {"html", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup", "col", "legend", "label",
          "font", "big", "tt", "nobr"}  # unwrapped without a word: their text is all they carry here
-LEAD_AFTER_NUMBER = re.compile(r"^\s*(?:\\?[.:)\]])?\s*")  # after a note's number: `1. `, `1) `
+# After a note's number: `1. `, `1) `, maybe behind an anchor (a page marker's span) the note opens with.
+LEAD_AFTER_NUMBER = re.compile(r"^((?:<span[^<>]*></span>|\[(?:<span[^<>]*></span>)?\]\{[^{}]*\})*)\s*(?:\\?[\[(])?"
+                               r"\s*(?:\\?[)\]])?\s*(?:\\?[.:])?\s*")  # `[1] `, `1. ` once its number went
 FOLIO_NOTE_ID = re.compile(r"^(?:fn|fnref)-ch-\d+")  # a note's ids in Folio's own EPUB, made again here
 BRACKETS = re.compile(r"[\s\[\](){}]+")  # around a note's call: `[<a>1</a>]`
 PLAIN_CAPTION = {"em", "i", "b", "strong", "cite", "span"}  # markup a caption may lose and keep its words
@@ -87,10 +89,9 @@ def to_markdown(text: str, as_html: bool) -> Converted:
     title_el = next((el for el in root.iter() if name_of(el) == "title"), None)
     title = _collapse("".join(title_el.itertext())).strip() if title_el is not None else ""
     lang = lang_of(body) or lang_of(root) or ""
-    title = _drop_title_block(body, title)
+    title, pending = _drop_title_block(body, title)
     writer = _Writer(lang, _first_heading(body), find_notes(body))
     writer.report_handlers(body)
-    pending: list[str] = []
     pairs = writer.flow(body, lang, pending)
     if pending:  # ids of empty elements at the end (a note without text): links to them still land
         pairs += [("", pairs[-1][1] if pairs else 1), ("".join(f'<span id="{i}"></span>' for i in pending),
@@ -101,17 +102,20 @@ def to_markdown(text: str, as_html: bool) -> Converted:
                      matter, writer.notes)
 
 
-def _drop_title_block(body, title: str) -> str:
+def _drop_title_block(body, title: str) -> tuple[str, list[str]]:
     """Pandoc's standalone title block (`<header id="title-block-header">`, the document's title, author and date)
-    goes when an `h1` follows it: the chapter's own heading names it, and a `<title>` repeating the block's
-    title gives way to that heading too. Return the title left."""
+    goes when the first heading after it is an `h1`: the chapter's own heading names it, and a `<title>`
+    repeating the block's title gives way to that heading too. Return the title left and the block's ids, for
+    the next block to carry."""
     header = next((el for el in body.iter() if name_of(el) == "header" and el.get("id") == "title-block-header"),
                   None)
-    if header is None or not any(name_of(el) == "h1" and not any(up is header for up in el.iterancestors())
-                                 for el in body.iter()):
-        return title  # sections only: the block's title is the chapter's heading
+    first = next((el for el in body.iter() if name_of(el) in HEADINGS and header is not None
+                  and not any(up is header for up in el.iterancestors())), None)
+    if header is None or first is None or name_of(first) != "h1":
+        return title, []  # sections only: the block's title is the chapter's heading
     named = next((el for el in header.iter() if name_of(el) in HEADINGS), None)
     shown = _collapse("".join(named.itertext())).strip() if named is not None else None
+    ids = [ident for el in header.iter() for ident in [_safe_id((el.get("id") or "").strip())] if ID_OK.match(ident)]
     parent, before = header.getparent(), header.getprevious()
     if header.tail:  # the text after it stays
         if before is not None:
@@ -119,7 +123,7 @@ def _drop_title_block(body, title: str) -> str:
         else:
             parent.text = (parent.text or "") + header.tail
     parent.remove(header)
-    return "" if title == shown else title
+    return ("" if title == shown else title), ids
 
 
 def _division(body, heading) -> tuple[str, str]:
@@ -286,10 +290,13 @@ class _Writer:
                 name_of(c) not in PLAIN_CAPTION for c in captions[0].iterdescendants()) or any(
                 lang_of(c) and lang_of(c) != lang for c in captions[0].iter()):
             return []
+        lang = lang_of(el) or lang
+        if self.in_list and lang != self.lang:  # a list item's language is a span around it: no figure then
+            return []
         image = images[0]
         alt = (image.get("alt") or "").strip()
         decorative = "{.decorative}" if image.get("alt") is not None and not alt else ""
-        title = caption.replace("\\", "\\\\").replace('"', '\\"')
+        title = caption.replace("\\", "\\\\").replace('"', '\\"').replace("&", "\\&")  # the words, not entities
         anchors = self._anchors([c for c in el.iter() if c is not el])  # the caption's and picture's ids
         ids.extend(self._own_id(el))
         text = f'{anchors}![{_escape(alt)}]({self._destination(image.get("src") or "")} "{title}"){decorative}'
@@ -512,12 +519,16 @@ class _Writer:
             attributed = len(lines) > 1 and bool(ATTR_LINE.match(lines[0][0])) and not BLOCK_START.match(lines[1][0])
             if body in self.footnotes.leading:  # its number went with the link back: what followed it (". ") too
                 text, line = lines[int(attributed)]
-                lines[int(attributed)] = (LEAD_AFTER_NUMBER.sub("", text), line)
+                lines[int(attributed)] = (LEAD_AFTER_NUMBER.sub(r"\1", text), line)
             if attributed:  # `{lang="fr"}` over the note's first paragraph: on a span of its text, as the
                 lines[:2] = [(f"[{lines[1][0]}]{lines[0][0]}", lines[1][1])]  # definition's first line is it
             first = lines[0][0]
             anchors = self._anchors([*self._holders(), body] if label == "1" else [body])
             anchors += self._anchors([a for a in self.footnotes.backlinks if body in a.iterancestors()])
+            if BLOCK_START.match(first) or ATTR_LINE.match(first):  # a list, quote or code: a block of its own
+                out += [("", lines[0][1]), (f"[^{label}]: {anchors}".rstrip(), lines[0][1])]
+                out += [("    " + text if text else "", line) for text, line in lines]
+                continue
             out += [("", lines[0][1]), (f"[^{label}]: {anchors}{first}".rstrip(), lines[0][1])]
             out += [("    " + text if text else "", line) for text, line in lines[1:]]
         return out

@@ -28,10 +28,13 @@ CALL_HREFS = ("#_ftn", "#_edn", "#ftnt")
 BACK_HREFS = ("#_ftnref", "#_ednref", "#ftnt_ref")
 NOTE_BLOCKS = {"li", "aside", "div", "section", "dd", "dl", "p", "footer"}  # what a note's body may be
 HOLDERS = {"section", "div", "aside", "ol", "ul", "dl", "footer", "li"}  # what may hold nothing but notes
+OPENING = re.compile(r"^[\s\[(（［]*$")  # what may come before a note's number
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6", "hgroup"}
 RAW = {"table", "dl", "pre"}  # written as raw HTML or verbatim, where no Markdown footnote can be
-# A call's text: a number, letter, roman numeral or symbol, maybe bracketed; words name the note instead.
-MARK = re.compile(r"^[\[(]?(?:\d{1,4}|[a-z]|[ivxlcdm]{1,7}|[*†‡§¶#]{1,3})[\])]?\.?$", re.IGNORECASE)
+# A call's text: a number (also superscript or full-width), a letter, a roman numeral or a symbol, maybe
+# bracketed; words name the note instead ("see note 3", "Civil").
+MARK = re.compile(r"^[\[(（［]?(?:[0-9０-９⁰¹²³⁴-⁹]{1,4}|[a-z]|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+                  r"|[*†‡§¶#‖※＊]{1,3}[0-9]{0,3})[\])）］]?\.?$", re.IGNORECASE)
 
 
 @dataclass
@@ -86,7 +89,7 @@ def find_notes(body) -> Notes:
     for link, target in links:
         note = _note_body(target, link, targeted)
         if note is None:
-            if _marked_call(link):
+            if _says_call(link):
                 return Notes()  # a call to what cannot be a footnote (a note holding a heading)
         elif _is_call(link, note):
             found.setdefault(note, []).append(link)
@@ -126,6 +129,12 @@ def _marked_call(link) -> bool:
 def is_mark(text: str) -> bool:
     """Whether a call's text is a note's mark (`1`, `[12]`, `xviii`, `*`, `†`), not words ("see note 3")."""
     return bool(MARK.match(text.strip()))
+
+
+def _says_call(link) -> bool:
+    """Whether a link is a call by its marks or, in Word's and Google Docs' way, by the id it points at."""
+    href = (link.get("href") or "").strip()
+    return _marked_call(link) or href.startswith(CALL_HREFS) and not href.startswith(BACK_HREFS)
 
 
 def _is_call(link, note) -> bool:
@@ -169,12 +178,14 @@ def _note_body(target, link, targeted: set):
 
 
 def _starts_with(block, inner) -> bool:
-    """Whether nothing comes before `inner` in `block`: no text, no element."""
+    """Whether nothing shows before `inner` in `block`: no words, no picture (a bookmark, an empty span or an
+    opening bracket may)."""
     at = inner
     while at is not block:
         parent = at.getparent()
-        if (parent.text or "").strip() or any(name_of(s) or (s.tail or "").strip() for s in at.itersiblings(
-                preceding=True)):
+        if not OPENING.match(parent.text or "") or any(
+                not OPENING.match("".join(s.itertext()) + (s.tail or "")) or any(name_of(i) == "img" for i in s.iter())
+                for s in at.itersiblings(preceding=True) if name_of(s) or (s.tail or "").strip()):
             return False
         at = parent
     return True
@@ -208,12 +219,12 @@ def _opens_with(el, backlinks: set) -> bool | None:
     """Whether the first thing an element shows is a backlink (the note's number); None when it shows nothing."""
     if el in backlinks:
         return True
-    if (el.text or "").strip():
+    if not OPENING.match(el.text or ""):  # `[` before the number is no text
         return False
     for child in el:
         opened = _opens_with(child, backlinks) if name_of(child) else None
         if opened is not None:
             return opened
-        if (child.tail or "").strip():
+        if not OPENING.match(child.tail or ""):
             return False
     return None

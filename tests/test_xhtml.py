@@ -656,3 +656,41 @@ def test_imported_notes_and_figures_in_odd_places_keep_their_text_and_links(tmp_
     assert note.find(".//x:aside//x:img", NS) is not None and note.find(".//x:figure", NS) is None
     code, report = epubcheck(tmp_path / "out" / "imported.epub", tmp_path / "report.json")
     assert code == 0 and not report["messages"], report["messages"]
+
+
+MARKS = {
+    "marks.html": '<html><body><h1>Marks</h1><p>The <a epub:type="noteref" href="#m1">Civil</a> War, a '
+                  '<a epub:type="noteref" href="#m2">¹</a> mark, a bookmarked<a href="#_ftn3" name="_ftnref3">[3]</a> '
+                  'Word note and a bracketed<a class="footnote-ref" href="#m4" id="r4">4</a> one.</p>'
+                  '<aside epub:type="footnote" id="m1"><p>On the war.</p></aside><aside epub:type="footnote" id="m2">'
+                  '<ul><li>item a</li><li>item b</li></ul></aside><div id="ftn3"><p><a name="_Hlk9"></a><a '
+                  'href="#_ftnref3" name="_ftn3">[3]</a> Bookmarked.</p></div><p>[<a id="m4" href="#r4">4</a>] '
+                  'Bracketed.</p></body></html>',
+    "late.html": '<html><head><title>Sections Only</title></head><body><header id="title-block-header"><h1 '
+                 'class="title" id="doc-title">Sections Only</h1></header><h2>One</h2><p>Text.</p><h1>Late</h1>'
+                 '<p>Late text, see <a href="#doc-title">the title</a>.</p></body></html>',
+    "words.md": "# Words {#page-mix}\n\nA word that looks like a page: page-mix.\n",
+}
+
+
+def test_calls_in_words_bookmarked_and_block_notes_and_ids_like_pages(tmp_path, java):
+    """QA helper-38: a call whose words looked like a roman numeral ("Civil") lost them; "¹" was taken for words;
+    a Word note opening with a bookmark, or a note's number in brackets, was not converted (two notes showed
+    "1"); a note opening with a list lost its list; Pandoc's title block went before sections only, a late h1
+    aside; `{#page-mix}` was refused as a page marker's id."""
+    files = {f"text/{name}": text for name, text in MARKS.items()}
+    book = make_book(tmp_path, files, list(files))
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    members = epub_members(tmp_path / "out" / "imported.epub")
+    marks, late, words = (xml(members[f"EPUB/ch-0{n}.xhtml"]) for n in range(1, 4))
+    body = " ".join("".join(marks.find(".//x:p", NS).itertext()).split())
+    assert body == "The Civil1 War, a 2 mark, a bookmarked3 Word note and a bracketed4 one.", body
+    notes = [" ".join("".join(a.itertext()).split()).removesuffix(" ↑") for a in marks.iterfind(".//x:aside", NS)]
+    assert notes == ["On the war.", "item a item b", "Bookmarked.", "Bracketed."], notes
+    assert marks.find(".//x:aside//x:ul", NS) is not None
+    assert ["".join(h.itertext()) for h in late.iterfind(".//x:h1", NS)] == ["Sections Only"] and "doc-title" in {
+        el.get("id") for el in late.iter()}
+    assert words.find(".//x:h1", NS).get("id") == "page-mix"
+    code, report = epubcheck(tmp_path / "out" / "imported.epub", tmp_path / "report.json")
+    assert code == 0 and not report["messages"], report["messages"]
