@@ -611,6 +611,14 @@ def test_notes_from_libreoffice_google_docs_calibre_and_odd_markup_keep_every_wo
     assert code == 0 and not report["messages"], report["messages"]
 
 
+def build_imported(tmp_path, files: dict[str, str]) -> dict[str, bytes]:
+    """Both editions of a book of these chapters; the EPUB's members."""
+    book = make_book(tmp_path, files, list(files))
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    return epub_members(tmp_path / "out" / "imported.epub")
+
+
 ODD_PLACES = {
     "pages.html": '<html><body><div id="p1"><h1>Pages</h1><p>Body with a call<a class="footnote-ref" href="#fn1" '
                   'id="r1">1</a> on page one.</p></div><div id="p2"><p>Body text on page two, no note.</p><p id="fn1">'
@@ -637,11 +645,7 @@ def test_imported_notes_and_figures_in_odd_places_keep_their_text_and_links(tmp_
     was lost (LNK002); a figure in a list lost its caption; a caption's superscript was flattened (km2); an
     imported `page-1` id clashed with the EPUB's page markers; Pandoc's title block over sections only was
     dropped with the author; a Markdown figure in a footnote made EPUBCheck fail."""
-    files = {f"text/{name}": text for name, text in ODD_PLACES.items()}
-    book = make_book(tmp_path, files, list(files))
-    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
-    assert proc.returncode == 0, proc.stderr
-    members = epub_members(tmp_path / "out" / "imported.epub")
+    members = build_imported(tmp_path, {f"text/{name}": text for name, text in ODD_PLACES.items()})
     pages, figures, titled, note = (xml(members[f"EPUB/ch-0{n}.xhtml"]) for n in range(1, 5))
     notes = ["".join(a.itertext()) for a in pages.iterfind(".//x:aside", NS)]
     assert [n.split(" ↑")[0].strip() for n in notes[:2]] == ["The note itself.", "Une note."]
@@ -678,11 +682,7 @@ def test_calls_in_words_bookmarked_and_block_notes_and_ids_like_pages(tmp_path, 
     a Word note opening with a bookmark, or a note's number in brackets, was not converted (two notes showed
     "1"); a note opening with a list lost its list; Pandoc's title block went before sections only, a late h1
     aside; `{#page-mix}` was refused as a page marker's id."""
-    files = {f"text/{name}": text for name, text in MARKS.items()}
-    book = make_book(tmp_path, files, list(files))
-    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"))
-    assert proc.returncode == 0, proc.stderr
-    members = epub_members(tmp_path / "out" / "imported.epub")
+    members = build_imported(tmp_path, {f"text/{name}": text for name, text in MARKS.items()})
     marks, late, words = (xml(members[f"EPUB/ch-0{n}.xhtml"]) for n in range(1, 4))
     body = " ".join("".join(marks.find(".//x:p", NS).itertext()).split())
     assert body == "The Civil1 War, a 2 mark, a bookmarked3 Word note and a bracketed4 one.", body
