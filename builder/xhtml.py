@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from builder.model import DIVISIONS, MATTERS
 from builder.plaintext import MD_SPECIAL
 from builder.sanitize import ATTRS, BLOCKS, GLOBAL_ATTRS, TAGS
-from builder.xhtmlnotes import Notes, find_notes, is_mark
-from builder.xhtmltree import (XhtmlError, all_epub_types, classes_of, epub_types, lang_of, line_of, name_of,
-                               parse)
+from builder.xhtmlnotes import FootnoteWriting, Notes, find_notes
+from builder.xhtmltree import (ID_OK, XhtmlError, all_epub_types, classes_of, epub_types, lang_of, line_of,
+                               name_of, parse, safe_id)
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Removed with everything inside them, and reported: active or foreign content, or document metadata.
@@ -44,17 +44,8 @@ BLOCK_TAGS = CONTAINERS | HEADINGS | RAW_BLOCKS | {"ul", "ol", "blockquote", "pr
 INLINE_HTML = TAGS - BLOCKS - {"a", "img", "br"}  # em, i, b, sup, abbr, cite, span, ruby, time …
 QUIET = {"html", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup", "col", "legend", "label",
          "font", "big", "tt", "nobr"}  # unwrapped without a word: their text is all they carry here
-# After a note's number: `1. `, `1) `, maybe behind an anchor (a page marker's span) the note opens with.
-LEAD_AFTER_NUMBER = re.compile(r"^((?:<span[^<>]*></span>|\[(?:<span[^<>]*></span>)?\]\{[^{}]*\})*)\s*(?:\\?[\[(])?"
-                               r"\s*(?:\\?[)\]])?\s*(?:\\?[.:])?\s*")  # `[1] `, `1. ` once its number went
-FOLIO_NOTE_ID = re.compile(r"^(?:fn|fnref)-ch-\d+")  # a note's ids in Folio's own EPUB, made again here
-BRACKETS = re.compile(r"[\s\[\](){}]+")  # around a note's call: `[<a>1</a>]`
 PLAIN_CAPTION = {"em", "i", "b", "strong", "cite", "span"}  # markup a caption may lose and keep its words
-ATTR_LINE = re.compile(r"^\{[^{}]*\}$")  # `{id="…" lang="…"}` before a block
-BLOCK_START = re.compile(r"^(?:#|>|[-*+] |\d+[.)] |```|\*\*\*$)")  # a line that opens a block other than a paragraph
-ONLY_BRACKETS = re.compile(r"^(?:\\?[\[\](){}]|\s)+$")  # Calibre's `[←1]` once its link back is gone
 MD_ESCAPE = re.compile(MD_SPECIAL.pattern[:-2] + "\"'])")  # quotes too: the source's text is already typeset
-ID_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 LANG_OK = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 CJK_BREAK = re.compile(f"(?<=[{CJK}])[ \\t\\r\\f]*\\n[ \\t\\n\\r\\f]*(?=[{CJK}])")
@@ -115,7 +106,7 @@ def _drop_title_block(body, title: str) -> tuple[str, list[str]]:
         return title, []  # sections only: the block's title is the chapter's heading
     named = next((el for el in header.iter() if name_of(el) in HEADINGS), None)
     shown = _collapse("".join(named.itertext())).strip() if named is not None else None
-    ids = [ident for el in header.iter() for ident in [_safe_id((el.get("id") or "").strip())] if ID_OK.match(ident)]
+    ids = [ident for el in header.iter() for ident in [safe_id((el.get("id") or "").strip())] if ID_OK.match(ident)]
     parent, before = header.getparent(), header.getprevious()
     if header.tail:  # the text after it stays
         if before is not None:
@@ -135,11 +126,6 @@ def _division(body, heading) -> tuple[str, str]:
     outer = outer or [next((el for el in body if name_of(el) in ("section", "article", "div")), body)]
     found = (t for el in outer if name_of(el) not in ("html", "body") for t in all_epub_types(el) if t in DIVISIONS)
     return next(found, next((t for t in types if t in DIVISIONS), "")), matter
-
-
-def _safe_id(value: str) -> str:
-    """Word's and LibreOffice's ids (`_Toc123`, `_ftn1`) start with "_", which a book's ids may not: `x_Toc123`."""
-    return "x" + value if value.startswith("_") and ID_OK.match("x" + value) else value
 
 
 def _one_line(value: str, url: bool) -> str:
@@ -195,7 +181,7 @@ def _is_verse(el) -> bool:
     return bool(set(all_epub_types(el)) & VERSE_TYPES or set(classes_of(el)) & VERSE_CLASSES)
 
 
-class _Writer:
+class _Writer(FootnoteWriting):
     """Walks the body once, collecting Markdown lines with their source lines."""
 
     def __init__(self, lang: str, title_heading, footnotes: Notes):
@@ -474,65 +460,6 @@ class _Writer:
         attrs = self._attr_text(ids, lang)
         return f"[{inner}]{attrs}" if attrs else inner
 
-    # Footnotes ---------------------------------------------------------------------------------------
-
-    def _call(self, el) -> str | None:
-        """A note's call (or the superscript or brackets holding one) as `[^n]`, after the ids it had (as empty
-        spans: a link from elsewhere still finds them) and, for a call in words, the words."""
-        inside = [c for c in el if name_of(c)]
-        call = el if el in self.footnotes.calls else inside[0] if len(inside) == 1 and name_of(el) in (
-            "sup", "span") and inside[0] in self.footnotes.calls and not BRACKETS.sub(
-            "", (el.text or "") + (inside[0].tail or "")) else None
-        if call is None:
-            return None
-        words = "" if is_mark("".join(call.itertext())) else self.inline_children(call, lang_of(call) or self.lang)
-        return self._anchors([*el.iter()]) + words + f"[^{self.footnotes.calls[call]}]"
-
-    def _anchors(self, elements) -> str:
-        """Empty spans carrying the ids of elements that are not written (a note's, its call's)."""
-        ids = [_safe_id(value) for el in elements for key in ("id", "name") if key == "id" or name_of(el) == "a"
-               for value in [(el.get(key) or "").strip()] if value]
-        return "".join(f'<span id="{ident}"></span>' for ident in dict.fromkeys(ids)
-                       if ID_OK.match(ident) and not FOLIO_NOTE_ID.match(ident))
-
-    def _holders(self) -> list:
-        """The elements set aside with the notes, but for the notes themselves (a link to `#footnotes` lands
-        on the first note)."""
-        bodies = self.footnotes.bodies
-        return [el for held in self.set_aside for el in held.iter() if name_of(el) and el not in bodies
-                and not any(up in bodies for up in el.iterancestors())]
-
-    def footnote_definitions(self) -> list[tuple[str, int]]:
-        """Each note as a Markdown footnote, `[^n]: …`, its later blocks indented under it; its id and its
-        links back (dropped) leave their ids."""
-        out: list[tuple[str, int]] = []
-        for body, label in self.footnotes.bodies.items():
-            lang = next((lang_of(up) for up in [body, *body.iterancestors()] if lang_of(up)), self.lang)
-            self.in_note = True
-            try:
-                lines = self.flow(body, lang, [])
-            finally:
-                self.in_note = False
-            while lines and (not lines[0][0] or ONLY_BRACKETS.match(lines[0][0])):  # Calibre's `[←1]`, emptied
-                lines.pop(0)
-            lines = lines or [("", line_of(body, 1))]
-            attributed = len(lines) > 1 and bool(ATTR_LINE.match(lines[0][0])) and not BLOCK_START.match(lines[1][0])
-            if body in self.footnotes.leading:  # its number went with the link back: what followed it (". ") too
-                text, line = lines[int(attributed)]
-                lines[int(attributed)] = (LEAD_AFTER_NUMBER.sub(r"\1", text), line)
-            if attributed:  # `{lang="fr"}` over the note's first paragraph: on a span of its text, as the
-                lines[:2] = [(f"[{lines[1][0]}]{lines[0][0]}", lines[1][1])]  # definition's first line is it
-            first = lines[0][0]
-            anchors = self._anchors([*self._holders(), body] if label == "1" else [body])
-            anchors += self._anchors([a for a in self.footnotes.backlinks if body in a.iterancestors()])
-            if BLOCK_START.match(first) or ATTR_LINE.match(first):  # a list, quote or code: a block of its own
-                out += [("", lines[0][1]), (f"[^{label}]: {anchors}".rstrip(), lines[0][1])]
-                out += [("    " + text if text else "", line) for text, line in lines]
-                continue
-            out += [("", lines[0][1]), (f"[^{label}]: {anchors}{first}".rstrip(), lines[0][1])]
-            out += [("    " + text if text else "", line) for text, line in lines[1:]]
-        return out
-
     # Helpers -----------------------------------------------------------------------------------------
 
     @staticmethod
@@ -540,7 +467,7 @@ class _Writer:
         url = _one_line(url, True)
         if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url):  # a link inside the book: its target's id as _own_id
             path, mark, fragment = url.partition("#")  # gave it; another site's ids are its own
-            url = path + mark + _safe_id(fragment)
+            url = path + mark + safe_id(fragment)
         return "<" + url.replace("\\", "\\\\").replace("<", "\\<").replace(">", "\\>") + ">"
 
     def _with_attrs(self, text: str, line: int, lang: str, ids: list[str],
@@ -570,7 +497,7 @@ class _Writer:
         """The element's id; an old page's `<a name>` is one too. A note's and its call's go: Folio names them."""
         if el in self.footnotes.bodies or el in self.footnotes.calls:
             return []
-        value = _safe_id((el.get("id") or (el.get("name") if name_of(el) == "a" else "") or "").strip())
+        value = safe_id((el.get("id") or (el.get("name") if name_of(el) == "a" else "") or "").strip())
         return [value] if ID_OK.match(value) else []
 
     def _attrs(self, el, name: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ with the next file's, and the notes stayed a list at the chapter's end. As Markd
 the foot of the page in print and numbered, linked and announced by Folio in the EPUB. A call into another
 document (Standard Ebooks' endnotes file) stays a link. A document whose notes cannot all be carried (a call
 in a table or a `pre`, a note holding a heading, an empty note) keeps all of them as written, so no two notes
-show the same number.
+show the same number. `find_notes` finds them; `FootnoteWriting`, a part of xhtml.py's writer, writes them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from builder.xhtmltree import all_epub_types, classes_of, name_of
+from builder.xhtmltree import ID_OK, all_epub_types, classes_of, lang_of, line_of, name_of, safe_id
 
 CALL_CLASSES = {"footnote-ref", "footnoteref", "noteref", "footnote-reference", "fnref", "footnote-call",
                 "footnote", "sdfootnoteanc", "sdendnoteanc", "_idfootnotelink", "_idendnotelink"}
@@ -35,6 +35,15 @@ RAW = {"table", "dl", "pre"}  # written as raw HTML or verbatim, where no Markdo
 # bracketed; words name the note instead ("see note 3", "Civil").
 MARK = re.compile(r"^[\[(（［]?(?:[0-9０-９⁰¹²³⁴-⁹]{1,4}|[a-z]|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
                   r"|[*†‡§¶#‖※＊]{1,3}[0-9]{0,3})[\])）］]?\.?$", re.IGNORECASE)
+
+# After a note's number: `1. `, `1) `, maybe behind an anchor (a page marker's span) the note opens with.
+LEAD_AFTER_NUMBER = re.compile(r"^((?:<span[^<>]*></span>|\[(?:<span[^<>]*></span>)?\]\{[^{}]*\})*)\s*(?:\\?[\[(])?"
+                               r"\s*(?:\\?[)\]])?\s*(?:\\?[.:])?\s*")  # `[1] `, `1. ` once its number went
+FOLIO_NOTE_ID = re.compile(r"^(?:fn|fnref)-ch-\d+")  # a note's ids in Folio's own EPUB, made again here
+BRACKETS = re.compile(r"[\s\[\](){}]+")  # around a note's call: `[<a>1</a>]`
+ATTR_LINE = re.compile(r"^\{[^{}]*\}$")  # `{id="…" lang="…"}` before a block
+BLOCK_START = re.compile(r"^(?:#|>|[-*+] |\d+[.)] |```|\*\*\*$)")  # a line that opens a block other than a paragraph
+ONLY_BRACKETS = re.compile(r"^(?:\\?[\[\](){}]|\s)+$")  # Calibre's `[←1]` once its link back is gone
 
 
 @dataclass
@@ -228,3 +237,67 @@ def _opens_with(el, backlinks: set) -> bool | None:
         if not OPENING.match(child.tail or ""):
             return False
     return None
+
+
+class FootnoteWriting:
+    """What `xhtml._Writer` does with the notes `find_notes` found: calls as `[^n]`, notes as definitions."""
+
+    footnotes: Notes
+    lang: str
+
+    def _call(self, el) -> str | None:
+        """A note's call (or the superscript or brackets holding one) as `[^n]`, after the ids it had (as empty
+        spans: a link from elsewhere still finds them) and, for a call in words, the words."""
+        inside = [c for c in el if name_of(c)]
+        call = el if el in self.footnotes.calls else inside[0] if len(inside) == 1 and name_of(el) in (
+            "sup", "span") and inside[0] in self.footnotes.calls and not BRACKETS.sub(
+            "", (el.text or "") + (inside[0].tail or "")) else None
+        if call is None:
+            return None
+        words = "" if is_mark("".join(call.itertext())) else self.inline_children(call, lang_of(call) or self.lang)
+        return self._anchors([*el.iter()]) + words + f"[^{self.footnotes.calls[call]}]"
+
+    def _anchors(self, elements) -> str:
+        """Empty spans carrying the ids of elements that are not written (a note's, its call's)."""
+        ids = [safe_id(value) for el in elements for key in ("id", "name") if key == "id" or name_of(el) == "a"
+               for value in [(el.get(key) or "").strip()] if value]
+        return "".join(f'<span id="{ident}"></span>' for ident in dict.fromkeys(ids)
+                       if ID_OK.match(ident) and not FOLIO_NOTE_ID.match(ident))
+
+    def _holders(self) -> list:
+        """The elements set aside with the notes, but for the notes themselves (a link to `#footnotes` lands
+        on the first note)."""
+        bodies = self.footnotes.bodies
+        return [el for held in self.set_aside for el in held.iter() if name_of(el) and el not in bodies
+                and not any(up in bodies for up in el.iterancestors())]
+
+    def footnote_definitions(self) -> list[tuple[str, int]]:
+        """Each note as a Markdown footnote, `[^n]: …`, its later blocks indented under it; its id and its
+        links back (dropped) leave their ids."""
+        out: list[tuple[str, int]] = []
+        for body, label in self.footnotes.bodies.items():
+            lang = next((lang_of(up) for up in [body, *body.iterancestors()] if lang_of(up)), self.lang)
+            self.in_note = True
+            try:
+                lines = self.flow(body, lang, [])
+            finally:
+                self.in_note = False
+            while lines and (not lines[0][0] or ONLY_BRACKETS.match(lines[0][0])):  # Calibre's `[←1]`, emptied
+                lines.pop(0)
+            lines = lines or [("", line_of(body, 1))]
+            attributed = len(lines) > 1 and bool(ATTR_LINE.match(lines[0][0])) and not BLOCK_START.match(lines[1][0])
+            if body in self.footnotes.leading:  # its number went with the link back: what followed it (". ") too
+                text, line = lines[int(attributed)]
+                lines[int(attributed)] = (LEAD_AFTER_NUMBER.sub(r"\1", text), line)
+            if attributed:  # `{lang="fr"}` over the note's first paragraph: on a span of its text, as the
+                lines[:2] = [(f"[{lines[1][0]}]{lines[0][0]}", lines[1][1])]  # definition's first line is it
+            first = lines[0][0]
+            anchors = self._anchors([*self._holders(), body] if label == "1" else [body])
+            anchors += self._anchors([a for a in self.footnotes.backlinks if body in a.iterancestors()])
+            if BLOCK_START.match(first) or ATTR_LINE.match(first):  # a list, quote or code: a block of its own
+                out += [("", lines[0][1]), (f"[^{label}]: {anchors}".rstrip(), lines[0][1])]
+                out += [("    " + text if text else "", line) for text, line in lines]
+                continue
+            out += [("", lines[0][1]), (f"[^{label}]: {anchors}{first}".rstrip(), lines[0][1])]
+            out += [("    " + text if text else "", line) for text, line in lines[1:]]
+        return out

@@ -16,6 +16,7 @@ EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 DECLARATION = re.compile(r"<!ENTITY|<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
 XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
+ID_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 MAX_DEPTH = 100  # elements nested deeper are an attack or an accident; Markdown nests 40 blocks at most
 
 
@@ -99,3 +100,8 @@ def classes_of(el) -> list[str]:
 def line_of(el, fallback: int) -> int:
     """The source line the element starts on, when the parser kept it."""
     return getattr(el, "sourceline", None) or fallback
+
+
+def safe_id(value: str) -> str:
+    """Word's and LibreOffice's ids (`_Toc123`, `_ftn1`) start with "_", which a book's ids may not: `x_Toc123`."""
+    return "x" + value if value.startswith("_") and ID_OK.match("x" + value) else value
