@@ -618,3 +618,20 @@ def _sized_chars(pdf):
             elif hasattr(item, "__iter__"):
                 stack.extend(item)
         yield number, found
+
+
+def test_a_note_called_inside_a_note_is_printed_after_its_callers_text(tmp_path):
+    """Print floats a note where it is called, and a note inside a note cannot float: its text was lost (an empty
+    "1."), and the body's calls were numbered one too high (QA helper-36). It now follows its caller's text,
+    under the number the EPUB gives it."""
+    book = one_chapter_book(tmp_path / "book", "# Nested\n\nA body call[^a] and another[^b].\n\n[^a]: The parent "
+                                               "note, which calls a child[^c] of its own.\n[^b]: The second body "
+                                               "note.\n[^c]: The NESTED child note.\n")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "print")
+    assert proc.returncode == 0, proc.stderr
+    page = next(p for p in pdftotext(tmp_path / "out" / "t.pdf").split("\f") if "body call" in p)
+    lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
+    assert "A body call1 and another2." in lines, lines
+    notes = lines[lines.index("A body call1 and another2.") + 1:]
+    assert notes[:2] == ["1. The parent note, which calls a child3 of its own.", "3"] and \
+        notes[2:4] == ["The NESTED child note.", "2. The second body note."], notes

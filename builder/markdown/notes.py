@@ -28,6 +28,9 @@ def _render_footnote_ref(self, tokens, idx, options, env) -> str:
     sub_id = tokens[idx].meta.get("subId", -1)
     number = tokens[idx].meta["id"] + 1
     if env.get("edition") == "print":
+        if "nested" in env:  # a note's call inside a note: its number; the note follows its caller's text
+            env["nested"].append(tokens[idx].meta["id"])
+            return f'<sup class="footnote-again">{number}</sup>'
         note = env["notes"].get(tokens[idx].meta["id"], "")
         return f'<span class="footnote">{note}</span>' if sub_id <= 0 else f'<sup class="footnote-again">{number}</sup>'
     ref = "fnref" + ident[2:] + (f":{sub_id}" if sub_id > 0 else "")
@@ -67,10 +70,12 @@ def take_notes(renderer, tokens: list[Token], options, env) -> tuple[list[Token]
     if start is None:
         return tokens, {}
     notes: dict[int, list[str]] = {}
+    nested: dict[int, list[int]] = {}  # note -> the notes called in its text
     current, lists, row, marker = None, [], None, ""
     for tok in tokens[start:]:
         if tok.type == "footnote_open":
             current, lists, row, marker = notes.setdefault(tok.meta["id"], []), [], None, ""
+            env["nested"] = nested.setdefault(tok.meta["id"], [])
         elif current is None:
             continue
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
@@ -94,7 +99,24 @@ def take_notes(renderer, tokens: list[Token], options, env) -> tuple[list[Token]
             else:
                 current.append(marker + html)
                 marker = ""
-    return tokens[:start], {key: _note_html(parts) for key, parts in notes.items()}
+    env.pop("nested", None)
+    called = {t.meta["id"] for block in tokens[:start] for t in block.children or [] if t.type == "footnote_ref"}
+    html = {key: _note_html(parts) for key, parts in notes.items()}
+    return tokens[:start], {key: text + _nested_html(key, html, nested, called) for key, text in html.items()}
+
+
+def _nested_html(key: int, html: dict[int, str], nested: dict[int, list[int]], called: set[int]) -> str:
+    """The notes a note calls and the text does not, after the note's own text, each as a block with its number:
+    print floats a note where it is called, and a note inside a note cannot float (its text was lost)."""
+    out, seen, todo = "", {key}, list(nested.get(key, []))
+    while todo:
+        inner = todo.pop(0)
+        if inner in seen or inner in called or inner not in html:
+            continue
+        seen.add(inner)
+        out += f'<span class="note-block"><sup class="footnote-again">{inner + 1}</sup> {html[inner]}</span>'
+        todo += nested.get(inner, [])
+    return out
 
 
 def _note_html(parts: list[str]) -> str:
