@@ -131,6 +131,11 @@ class Chapter:
         role = f"doc-{self.division}"
         return role if role in ROLES else None
 
+    def given_ids(self) -> list[str]:
+        """The ids its headings carry and its blocks, spans and raw HTML give, as written, before the book's
+        checks (`ids` is what those checks kept)."""
+        return [h.id for h in self.headings if h.id] + [ident for ident, _ in self.ids_given]
+
     def ids(self) -> set[str]:
         """The ids the chapter defines that links may target, from the model: a regex over its HTML would also
         find `id="…"` in the text of code samples."""
@@ -140,11 +145,6 @@ class Chapter:
     def has_h1(self) -> bool:
         """Whether the Markdown itself carries the title heading."""
         return any(h.level == 1 for h in self.headings[:1])
-
-    @property
-    def chars(self) -> int:
-        """How much text the chapter holds, as parsed: a measure of the work of rendering it."""
-        return self.size
 
 
 @dataclass

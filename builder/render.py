@@ -199,7 +199,7 @@ def _chapter_texts(book: Book, keys: dict[int, tuple], memo_dir: Path | None, ki
     `kind`; the chapters not kept are made in `jobs` processes."""
     chapters = book.chapters
     made = memo_map([(memo_dir, (kind, *keys[c.index]) if memo_dir else ()) for c in chapters],
-                    lambda at: str(make(chapters[at])).encode("utf-8"), jobs, [c.chars for c in chapters])
+                    lambda at: str(make(chapters[at])).encode("utf-8"), jobs, [c.size for c in chapters])
     return {chapter.index: data.decode("utf-8") for chapter, data in zip(chapters, made)}
 
 

@@ -46,6 +46,7 @@ QUIET = {"html", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgro
          "font", "big", "tt", "nobr"}  # unwrapped without a word: their text is all they carry here
 PLAIN_CAPTION = {"em", "i", "b", "strong", "cite", "span"}  # markup a caption may lose and keep its words
 MD_ESCAPE = re.compile(MD_SPECIAL.pattern[:-2] + "\"'])")  # quotes too: the source's text is already typeset
+NOTES_LABELS = HEADINGS | {"hr", "hgroup"}  # a notes list's heading or rule, set aside with it
 LANG_OK = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 CJK_BREAK = re.compile(f"(?<=[{CJK}])[ \\t\\r\\f]*\\n[ \\t\\n\\r\\f]*(?=[{CJK}])")
@@ -209,7 +210,7 @@ class _Writer(FootnoteWriting):
         run_line = line_of(el, 1)
         for child in el:
             name = name_of(child)
-            if self.footnotes.holds_only_notes(child) or (name in HEADINGS | {"hr", "hgroup"} and child is not
+            if self.footnotes.holds_only_notes(child) or (name in NOTES_LABELS and child is not
                                                            self.title_heading and self.footnotes.only_notes_after(child)):
                 run += [child.tail] if child.tail else []  # notes go to the footnote definitions at the end
                 self.set_aside.append(child)

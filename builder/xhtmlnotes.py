@@ -259,8 +259,7 @@ class FootnoteWriting:
 
     def _anchors(self, elements) -> str:
         """Empty spans carrying the ids of elements that are not written (a note's, its call's)."""
-        ids = [safe_id(value) for el in elements for key in ("id", "name") if key == "id" or name_of(el) == "a"
-               for value in [(el.get(key) or "").strip()] if value]
+        ids = [safe_id(value) for el in elements for value in _ids(el)]
         return "".join(f'<span id="{ident}"></span>' for ident in dict.fromkeys(ids)
                        if ID_OK.match(ident) and not FOLIO_NOTE_ID.match(ident))
 

@@ -34,9 +34,9 @@ def check_ids(book: Book, ctx) -> Book:
     writes `fn1` and `introduction` in every file). A Markdown chapter's ids, and those Folio makes, keep
     their names; of two imported chapters, the later one's id is renamed."""
     seen: dict[str, tuple[Chapter, int]] = {c.id: (c, 1) for c in book.chapters}
-    taken = set(seen) | {i for c in book.chapters for i in [*(h.id for h in c.headings), *(a for a, _ in c.ids_given)]}
-    kept = {h.id for c in book.chapters for h in c.headings if not h.explicit} | {
-        i for c in book.chapters if not c.imported for i in [*(h.id for h in c.headings), *(a for a, _ in c.ids_given)]}
+    taken = set(seen).union(*(c.given_ids() for c in book.chapters))
+    kept = {h.id for c in book.chapters for h in c.headings if not h.explicit}.union(
+        *(c.given_ids() for c in book.chapters if not c.imported))
     for chapter in book.chapters:
         chapter.anchors, chapter.renamed = {}, {}
         once = _ids_given_once(chapter) if chapter.imported else set()

@@ -32,7 +32,7 @@ def check_raw_html(chapter: Chapter, config: Config, ctx) -> None:
     stop on an element left open, which would take in what follows it (footnotes too)."""
     blocks, scope = _Balance(chapter.path, ctx.reporter, "chapter"), "block"
     # A raw `#id` link points into its own chapter: in the EPUB each chapter is a file of its own.
-    ids = {chapter.id} | {h.id for h in chapter.headings if h.id} | {ident for ident, _ in chapter.ids_given}
+    ids = {chapter.id, *chapter.given_ids()}
     check = functools.partial(_check, path=chapter.path, reporter=ctx.reporter, ids=(ids, chapter.rel))
     for tok in chapter.tokens:
         line = tok.map[0] + 1 if tok.map else 1
