@@ -27,7 +27,10 @@ def ace() -> tuple[str, dict]:
     chromium = shutil.which("chromium")
     if not ACE.is_file() or not chromium or not shutil.which("node"):
         missing_tool("Ace by DAISY needs .ace/ (make ace), Node.js and Chromium")
-    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=chromium)
+    # Ace gives Chromium 5 s to start (ACE_TIMEOUT_INITIAL); a loaded CI machine took longer and Ace
+    # exited 1 with no report ("Timed out after 5000 ms while waiting for the WS endpoint URL"); --verbose
+    # puts such reasons in the output a failing assertion shows.
+    env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=chromium, ACE_TIMEOUT_INITIAL="120000")
     return str(ACE), env
 
 
@@ -52,7 +55,7 @@ def test_ace_reports_no_accessibility_violations(request, ace, tmp_path, which):
     command, env = ace
     out = tmp_path / "ace"
     started = time.monotonic()
-    proc = subprocess.run([command, "--silent", "-o", str(out), str(built.epub)], env=env,
+    proc = subprocess.run([command, "--verbose", "-o", str(out), str(built.epub)], env=env,
                           capture_output=True, text=True, timeout=600)
     seconds = time.monotonic() - started
     assert proc.returncode == 0 and (out / "report.json").is_file(), proc.stdout + proc.stderr
