@@ -547,3 +547,36 @@ def test_contents_entries_keep_the_gap_between_han_and_latin(tmp_path):
         lines.setdefault(round(c.y0), {})[c.get_text()] = c
     gaps = [(line["P"].x0 - line["用"].x1, line["编"].x0 - line["n"].x1) for line in lines.values() if len(line) == 4]
     assert len(gaps) >= 2 and all(min(gap) > 1.5 for gap in gaps), gaps  # the contents page and the heading
+
+
+def test_the_last_line_of_a_chinese_paragraph_holds_two_characters_at_least(tmp_path):
+    from collections import defaultdict
+
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    # Paragraphs of every length from one to about three lines: some would end with one character and "。".
+    text = "中国在俄罗斯的情报活动增加关系呈现竞争而非合作俄罗斯国内对中国看法矛盾普京赞美合作而安全部门视中国为潜在威胁" * 2
+    paragraphs = [text[:n] + "。" for n in range(30, 80)]
+    out, _ = small_book(tmp_path, "# 段末\n\n" + "\n\n".join(paragraphs) + "\n", "zh-Hans", "",
+                        "--edition", "print")
+    lines = defaultdict(list)  # (page, baseline) -> the body's characters on that line
+    for number, page in enumerate(extract_pages(str(out / "t.pdf")), start=1):
+        stack = list(page)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, LTChar) and (item.get_text() in text or item.get_text() == "。"):
+                lines[(number, -round(item.y0))].append(item)
+            elif hasattr(item, "__iter__"):
+                stack.extend(item)
+    size = max(c.size for chars in lines.values() for c in chars if c.get_text() == "俄")
+    body = [(page, sorted(chars, key=lambda c: c.x0)) for (page, _), chars in sorted(lines.items())
+            if all(abs(c.size - size) < 0.1 for c in chars)]
+    margins = {page: min(chars[0].x0 for at, chars in body if at == page) for page, _ in body}  # gutters differ
+    starts = [i for i, (page, chars) in enumerate(body) if chars[0].x0 > margins[page] + size]  # two-em indent
+    body = [chars for _, chars in body]
+    assert len(starts) == len(paragraphs), (len(starts), len(paragraphs))
+    lasts = [body[i - 1] for i in starts[1:]] + [body[-1]]
+    ends = sorted({"".join(c.get_text() for c in chars) for chars in lasts}, key=len)
+    assert all(len(end.rstrip("。")) >= 2 for end in ends), ends[:5]
+    assert any(len(chars) > 1 for chars in lasts if chars is not body[-1])

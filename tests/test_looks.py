@@ -263,3 +263,27 @@ def test_an_emoji_sequence_is_drawn_in_colour_though_a_text_face_has_its_charact
             drawn.setdefault(selector, []).append({f["familyName"] for f in fonts if f["isCustomFont"]})
     assert len(drawn["span.emoji"]) == 6 and all(fams == {"Noto Color Emoji"} for fams in drawn["span.emoji"]), drawn
     assert "Noto Sans Math" in drawn["p"][0]  # the plain ↩, text presentation
+
+
+def test_a_chinese_paragraph_does_not_end_on_a_line_of_one_character_in_a_reading_system(browser, tmp_path):
+    """A reading system breaks the lines: the EPUB asks it to spare the last line (text-wrap: pretty), as print
+    keeps a paragraph's last two characters together (test_cjk.py)."""
+    chromium, _ = browser
+    text = "中国在俄罗斯的情报活动增加关系呈现竞争而非合作俄罗斯国内对中国看法矛盾普京赞美合作而安全部门视中国为潜在威胁" * 3
+    paragraphs = [text[:n] + "。" for n in range(30, 130)]  # every remainder of a line of fewer than 100
+    book = one_chapter_book(tmp_path / "book", "# 段末\n\n" + "\n\n".join(paragraphs) + "\n", "zh-Hans")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    _, spine, _ = unzip(tmp_path / "out" / "t.epub", tmp_path / "epub")
+    chromium.open(next(doc for doc in spine if doc.name == "ch-01.xhtml"))
+    lasts = chromium.page("Runtime.evaluate", returnByValue=True, expression="""
+        [...document.querySelectorAll('p')].map(p => {  // the characters on each paragraph's last line
+          const text = p.firstChild, range = document.createRange(), tops = [];
+          for (let i = 0; i < text.length; i++) {
+            range.setStart(text, i); range.setEnd(text, i + 1); tops.push(range.getBoundingClientRect().top);
+          }
+          const last = Math.max(...tops);
+          return text.data.slice(tops.findIndex(top => Math.abs(top - last) < 2));
+        })""")["result"]["value"]
+    assert len(lasts) == len(paragraphs) and any(len(last) < len(p) for last, p in zip(lasts, paragraphs))
+    assert all(len(last.rstrip("。")) >= 2 for last in lasts), sorted(lasts, key=len)[:5]

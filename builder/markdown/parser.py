@@ -18,7 +18,8 @@ from builder.markdown.ruby import parse_ruby
 from builder.markdown.tables import mark_long_rows, render_table_open
 from builder.markdown.text import (render_code_inline, render_code_text, render_html_inline, render_softbreak,
                                    render_text)
-from builder.markdown.typography import mark_langs, mark_raw_code, pair_cjk_quotes, quotes_for
+from builder.markdown.typography import (mark_langs, mark_paragraph_ends, mark_raw_code, pair_cjk_quotes,
+                                         quotes_for)
 
 # markdown-it stops parsing a document whose blocks nest deeper than this: `nesting_overflow` finds that.
 MAX_NESTING = 40
@@ -64,6 +65,7 @@ def _make_parser(lang: str, plain: bool = False, typeset: bool = True) -> Markdo
     md.core.ruler.after("smartquotes", "lang_marks", lambda state: mark_langs(state, lang))
     md.core.ruler.push("heading_attrs", move_heading_attrs)
     md.core.ruler.push("long_rows", mark_long_rows)
+    md.core.ruler.push("paragraph_ends", mark_paragraph_ends)
     rules = {"text": render_text, "code_text": render_code_text, "code_inline": render_code_inline,
              "html_inline": render_html_inline, "softbreak": render_softbreak, "table_open": render_table_open,
              **FOOTNOTE_RULES}

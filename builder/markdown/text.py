@@ -21,6 +21,10 @@ LONG_CODE = 24  # characters: inline code this long may break anywhere (styles/b
 # engine follows the older rule, so a line could not end before “ and was spread to the break before it.
 QUOTE_BREAK_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[“‘])|(?<=[”’])(?=[{HAN_KANA}])")
 DASH_RE = re.compile("[^\\s<>&;—―]?[—―]+")
+# A paragraph's last two Han or kana characters and the marks closing it: a CJK line may break between any two
+# characters, and a last line of one character and its full stop ("产。") is a flaw Chinese and Japanese
+# typesetting avoid (clreq, JLREQ).
+PARAGRAPH_TAIL_RE = re.compile(f"[{HAN_KANA}]{{2}}[{CJK_CLOSING}]*$")
 AUTOSPACE_RE = re.compile(f"(?<=[{HAN_KANA}])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[{HAN_KANA}])")
 # Han, kana and hangul are never hyphenated, so long CJK sentences need no marking.
 LONG_RUN_RE = re.compile(r"[^\s<>&;\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]{%d,}" % LONG_RUN)
@@ -115,11 +119,19 @@ def render_text(self, tokens, idx, options, env) -> str:
         if "\ufe0f" in text or "\u20e3" in text:
             text = EMOJI_SEQ_RE.sub(r'<span class="emoji">\g<0></span>', text)
     if env.get("vertical"):  # two digits stand upright in one em (tate-chu-yoko); no Latin gap in columns
-        return TCY_RE.sub(r'<span class="tcy">\g<0></span>', text)
-    gap = _autospace(env)
-    if env.get("edition") == "print":  # the engine's line breaking allows no break beside a quote mark
-        text = QUOTE_BREAK_RE.sub("<wbr/>", text)
-        # and allows one before a dash (UAX #14 B2), which must not start a line (kinsoku): it stays with the
-        # character before it.
-        text = DASH_RE.sub(r'<span class="nobreak">\g<0></span>', text)
-    return AUTOSPACE_RE.sub(gap, text)
+        text = TCY_RE.sub(r'<span class="tcy">\g<0></span>', text)
+    else:
+        text = _print_breaks(text) if env.get("edition") == "print" else text
+        text = AUTOSPACE_RE.sub(_autospace(env), text)
+    if env.get("edition") == "print" and tokens[idx].meta.get("paragraph_end"):
+        text = PARAGRAPH_TAIL_RE.sub(r'<span class="nobreak">\g<0></span>', text)
+    return text
+
+
+def _print_breaks(text: str) -> str:
+    """Text with the line breaks print's engine gets wrong put right."""
+    # The engine's line breaking allows no break beside a quote mark
+    text = QUOTE_BREAK_RE.sub("<wbr/>", text)
+    # and allows one before a dash (UAX #14 B2), which must not start a line (kinsoku): it stays with the
+    # character before it.
+    return DASH_RE.sub(r'<span class="nobreak">\g<0></span>', text)

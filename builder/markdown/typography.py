@@ -127,6 +127,14 @@ def requote(text: str, source: str, target: str) -> str:
     return "".join(chars)
 
 
+def mark_paragraph_ends(state: StateCore) -> None:
+    """Mark the text that ends each paragraph, so print can keep its last CJK characters together."""
+    for before, block in zip(state.tokens, state.tokens[1:]):
+        if before.type == "paragraph_open" and block.type == "inline" and block.children \
+                and block.children[-1].type == "text":
+            block.children[-1].meta["paragraph_end"] = True
+
+
 def mark_raw_code(state: StateCore) -> None:
     """Text inside raw `<code>`, `<kbd>`, `<samp>` (and `<pre>`, `<var>`, `<tt>`) in a paragraph becomes
     `code_text`, which no later rule touches, like a code span's: quotes, dashes, CJK punctuation and
