@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass, field
 
 from builder.model import DIVISIONS, MATTERS
-from builder.plaintext import MD_SPECIAL
 from builder.sanitize import ATTRS, BLOCKS, GLOBAL_ATTRS, TAGS
 from builder.xhtmlnotes import FootnoteWriting, Notes, find_notes
+from builder.xhtmltext import BREAK, collapse, escape_text, html_attr, join_breaks, one_line
 from builder.xhtmltree import (ID_OK, XhtmlError, all_epub_types, classes_of, epub_types, lang_of, line_of,
                                name_of, parse, safe_id)
 
@@ -45,15 +45,8 @@ INLINE_HTML = TAGS - BLOCKS - {"a", "img", "br"}  # em, i, b, sup, abbr, cite, s
 QUIET = {"html", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup", "col", "legend", "label",
          "font", "big", "tt", "nobr"}  # unwrapped without a word: their text is all they carry here
 PLAIN_CAPTION = {"em", "i", "b", "strong", "cite", "span"}  # markup a caption may lose and keep its words
-MD_ESCAPE = re.compile(MD_SPECIAL.pattern[:-2] + "\"'])")  # quotes too: the source's text is already typeset
 NOTES_LABELS = HEADINGS | {"hr", "hgroup"}  # a notes list's heading or rule, set aside with it
 LANG_OK = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
-CJK_BREAK = re.compile(f"(?<=[{CJK}])[ \\t\\r\\f]*\\n[ \\t\\n\\r\\f]*(?=[{CJK}])")
-SPACES = re.compile(r"[ \t\n\r\f]+")
-BREAK = "\x00"  # no XML or HTML text holds it
-BREAK_BETWEEN_CJK = re.compile(f"(?<=[{CJK}])((?:<[^<>]*>)*){BREAK}(?=(?:<[^<>]*>)*[{CJK}])")
-WRAPPED_URL = re.compile(r"[\t\n\r][ \t\n\r]*|  +")
 # Verse as other tools mark it: Standard Ebooks' z3998 types, Pandoc's line blocks, common class names.
 VERSE_TYPES = {"z3998:verse", "z3998:poem", "z3998:song", "z3998:hymn", "z3998:lyrics"}
 VERSE_CLASSES = {"verse", "poem", "poetry", "stanza", "song", "lyrics", "line-block"}
@@ -79,7 +72,7 @@ def to_markdown(text: str, as_html: bool) -> Converted:
     root = parse(text, as_html)
     body = next((el for el in root.iter() if name_of(el) == "body"), root)
     title_el = next((el for el in root.iter() if name_of(el) == "title"), None)
-    title = _collapse("".join(title_el.itertext())).strip() if title_el is not None else ""
+    title = collapse("".join(title_el.itertext())).strip() if title_el is not None else ""
     lang = lang_of(body) or lang_of(root) or ""
     title, pending = _drop_title_block(body, title)
     writer = _Writer(lang, _first_heading(body), find_notes(body))
@@ -90,7 +83,7 @@ def to_markdown(text: str, as_html: bool) -> Converted:
                                                       pairs[-1][1] if pairs else 1)]
     pairs += writer.footnote_definitions()
     division, matter = _division(body, writer.title_heading)
-    return Converted("\n".join(_join_breaks(t) for t, _ in pairs), [n for _, n in pairs], title, lang, division,
+    return Converted("\n".join(join_breaks(t) for t, _ in pairs), [n for _, n in pairs], title, lang, division,
                      matter, writer.notes)
 
 
@@ -106,7 +99,7 @@ def _drop_title_block(body, title: str) -> tuple[str, list[str]]:
     if header is None or first is None or name_of(first) != "h1":
         return title, []  # sections only: the block's title is the chapter's heading
     named = next((el for el in header.iter() if name_of(el) in HEADINGS), None)
-    shown = _collapse("".join(named.itertext())).strip() if named is not None else None
+    shown = collapse("".join(named.itertext())).strip() if named is not None else None
     ids = [ident for el in header.iter() for ident in [safe_id((el.get("id") or "").strip())] if ID_OK.match(ident)]
     parent, before = header.getparent(), header.getprevious()
     if header.tail:  # the text after it stays
@@ -129,12 +122,6 @@ def _division(body, heading) -> tuple[str, str]:
     return next(found, next((t for t in types if t in DIVISIONS), "")), matter
 
 
-def _one_line(value: str, url: bool) -> str:
-    """An attribute value on one line, as a Markdown line holds its element: a title wrapped in the source
-    keeps a space at the break; a URL loses the break and its indent (the XML parser made both spaces)."""
-    return WRAPPED_URL.sub("", value.strip()) if url else SPACES.sub(" ", value)
-
-
 def _pre_text(el) -> str:
     """A pre's text as it shows: a <br> inside is a line break; removed elements (script …) add nothing."""
     parts = [el.text or ""]
@@ -147,34 +134,6 @@ def _pre_text(el) -> str:
 def _first_heading(body):
     """The heading that names the chapter: the first h1–h6 or hgroup."""
     return next((el for el in body.iter() if name_of(el) in HEADINGS | {"hgroup"}), None)
-
-
-def _collapse(text: str, mark_breaks: bool = False) -> str:
-    """Source whitespace as a reader sees it; a line break between CJK characters is no space at all. With
-    `mark_breaks`, a line break at the text's edge is BREAK, resolved once the paragraph is whole (_join_breaks):
-    the CJK character beside it may be in the element before or after."""
-    text = CJK_BREAK.sub("", text)
-    if mark_breaks and "\n" in text:
-        body = text.strip(" \t\n\r\f")
-        head, tail = text[:len(text) - len(text.lstrip(" \t\n\r\f"))], text[len(text.rstrip(" \t\n\r\f")):]
-        if not body:  # blank: one break, or one space
-            return BREAK if "\n" in text else " "
-        text = (BREAK if "\n" in head else head) + body + (BREAK if "\n" in tail else tail)
-    return SPACES.sub(" ", text)
-
-
-def _join_breaks(text: str) -> str:
-    """A line break between CJK characters, with only tags between them and it, is no space; others are one."""
-    return BREAK_BETWEEN_CJK.sub(r"\1", text).replace(BREAK, " ")
-
-
-def _escape(text: str) -> str:
-    return MD_ESCAPE.sub(r"\\\1", _collapse(text, mark_breaks=True))
-
-
-def _html_attr(value: str) -> str:
-    """Text or an attribute value escaped for one line of HTML."""
-    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _is_verse(el) -> bool:
@@ -272,8 +231,8 @@ class _Writer(FootnoteWriting):
         captions = [c for c in el if name_of(c) == "figcaption"]
         if len(images) != 1 or len(captions) != 1 or any(name_of(a) == "a" for a in el.iter()):
             return []
-        caption = _collapse("".join(captions[0].itertext())).strip()
-        if not caption or _collapse("".join(el.itertext())).strip() != caption or any(
+        caption = collapse("".join(captions[0].itertext())).strip()
+        if not caption or collapse("".join(el.itertext())).strip() != caption or any(
                 name_of(c) not in PLAIN_CAPTION for c in captions[0].iterdescendants()) or any(
                 lang_of(c) and lang_of(c) != lang for c in captions[0].iter()):
             return []
@@ -286,12 +245,12 @@ class _Writer(FootnoteWriting):
         title = caption.replace("\\", "\\\\").replace('"', '\\"').replace("&", "\\&")  # the words, not entities
         anchors = self._anchors([c for c in el.iter() if c is not el])  # the caption's and picture's ids
         ids.extend(self._own_id(el))
-        text = f'{anchors}![{_escape(alt)}]({self._destination(image.get("src") or "")} "{title}"){decorative}'
+        text = f'{anchors}![{escape_text(alt)}]({self._destination(image.get("src") or "")} "{title}"){decorative}'
         return self._with_attrs(text, line_of(el, 1), lang, ids)
 
     def paragraph(self, run: list, line: int, lang: str, ids: list[str]) -> list[tuple[str, int]]:
         """A run of text and inline elements as one Markdown line, with any pending ids."""
-        text = "".join(_escape(p) if isinstance(p, str) else self.inline(p, lang) for p in run).strip(" " + BREAK)
+        text = "".join(escape_text(p) if isinstance(p, str) else self.inline(p, lang) for p in run).strip(" " + BREAK)
         if not text:
             return []
         attribution = all(name_of(p) == "cite" if not isinstance(p, str) else not p.strip() for p in run)
@@ -372,11 +331,11 @@ class _Writer(FootnoteWriting):
         name = name_of(el)
         if name in DROPPED or name == "#foreign":
             self._dropped(el, line_of(el, 1))
-            return _html_attr(_collapse(el.tail or "", mark_breaks=True))
+            return html_attr(collapse(el.tail or "", mark_breaks=True))
         inside = pre or name == "pre"
-        text = _html_attr(el.text or "").replace("\n", "&#10;") if inside else _html_attr(_collapse(el.text or "", True))
+        text = html_attr(el.text or "").replace("\n", "&#10;") if inside else html_attr(collapse(el.text or "", True))
         inner = text + "".join(self.raw(c, None, pre=inside) for c in el)
-        tail = (_html_attr(el.tail or "").replace("\n", "&#10;") if pre else _html_attr(_collapse(el.tail or "", True))) \
+        tail = (html_attr(el.tail or "").replace("\n", "&#10;") if pre else html_attr(collapse(el.tail or "", True))) \
             if tail else ""
         if name not in TAGS:
             self._unknown(el, name)
@@ -392,15 +351,15 @@ class _Writer(FootnoteWriting):
         if name == "img":
             self._note(el, "XHT002", "an image inside a table or definition list is left out")
             return tail
-        start = name + "".join(f' {k}="{_html_attr(v)}"' for k, v in attrs.items())
+        start = name + "".join(f' {k}="{html_attr(v)}"' for k, v in attrs.items())
         return f"<{start} />{tail}" if name in ("br", "wbr", "col") else f"<{start}>{inner}</{name}>{tail}"
 
     # Inline ------------------------------------------------------------------------------------------
 
     def inline_children(self, el, lang: str) -> str:
-        text = _escape(el.text or "")
+        text = escape_text(el.text or "")
         for child in el:
-            text += self.inline(child, lang) + _escape(child.tail or "")
+            text += self.inline(child, lang) + escape_text(child.tail or "")
         return text
 
     def inline(self, el, lang: str) -> str:
@@ -426,7 +385,7 @@ class _Writer(FootnoteWriting):
         if name == "img":  # an empty alt is the author's word that the image is decorative (links.py)
             alt = (el.get("alt") or "").strip()
             decorative = "{.decorative}" if el.get("alt") is not None and not alt else ""
-            return f"![{_escape(alt)}]({self._destination(el.get('src') or '')}){decorative}"
+            return f"![{escape_text(alt)}]({self._destination(el.get('src') or '')}){decorative}"
         if name in INLINE_HTML:
             attrs = self._attrs(el, name)
             indent = next((m[1] for m in map(INDENT_CLASS.match, classes_of(el)) if m), None)
@@ -434,7 +393,7 @@ class _Writer(FootnoteWriting):
                 attrs["class"] = f"indent-{indent}"
             elif set(classes_of(el)) & SMALL_CAPS:  # Pandoc's [text]{.smallcaps}, Word's and Calibre's classes
                 attrs["class"] = "smallcaps"
-            start = name + "".join(f' {k}="{_html_attr(v)}"' for k, v in attrs.items())
+            start = name + "".join(f' {k}="{html_attr(v)}"' for k, v in attrs.items())
             inner = f"<{start} />" if name == "wbr" else f"<{start}>{inner}</{name}>"
         elif name not in BLOCK_TAGS:
             self._unknown(el, name)
@@ -456,7 +415,7 @@ class _Writer(FootnoteWriting):
         ids, lang = self._own_id(el), lang_of(el)
         if self.in_link and (ids or lang):
             wrap = lang and name_of(el) not in INLINE_HTML  # an element kept as HTML carries its own
-            inner = f'<span lang="{_html_attr(lang)}">{inner}</span>' if wrap else inner
+            inner = f'<span lang="{html_attr(lang)}">{inner}</span>' if wrap else inner
             return "".join(f'<span id="{ident}"></span>' for ident in ids) + inner
         attrs = self._attr_text(ids, lang)
         return f"[{inner}]{attrs}" if attrs else inner
@@ -465,7 +424,7 @@ class _Writer(FootnoteWriting):
 
     @staticmethod
     def _destination(url: str) -> str:
-        url = _one_line(url, True)
+        url = one_line(url, True)
         if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url):  # a link inside the book: its target's id as _own_id
             path, mark, fragment = url.partition("#")  # gave it; another site's ids are its own
             url = path + mark + safe_id(fragment)
@@ -491,7 +450,7 @@ class _Writer(FootnoteWriting):
         parts = [f".{kind}"] if kind else []
         parts += [f'id="{ids[0]}"'] if ids else []
         if lang:
-            parts.append(f'lang="{_html_attr(lang)}"')
+            parts.append(f'lang="{html_attr(lang)}"')
         return "{" + " ".join(parts) + "}" if parts else ""
 
     def _own_id(self, el) -> list[str]:
@@ -509,7 +468,7 @@ class _Writer(FootnoteWriting):
             local = key.rsplit("}", 1)[-1].lower()
             if "}" not in key and local in allowed:
                 # on one line (a Markdown line holds the element): a wrapped title's break is a space
-                out[local] = _one_line(value, local in ("href", "src"))
+                out[local] = one_line(value, local in ("href", "src"))
         own = self._own_id(el)
         if own and name not in INLINE_HTML:
             out["id"] = own[0]
