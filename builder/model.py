@@ -185,6 +185,11 @@ class Book:
         """The chapter built from `path`, if any."""
         return next((c for c in self.chapters if c.path == path), None)
 
+    def print_body_start(self) -> int:
+        """The chapter whose first page is the printed body's page 1: the first that is not front matter (a
+        preface or foreword before it is numbered on from the contents page, in roman numerals)."""
+        return next((c.index for c in self.chapters if c.matter != "frontmatter"), 1)
+
     def langs(self) -> list[str]:
         """Every language tag in use, the book's first."""
         seen = [self.config.language]

@@ -17,6 +17,7 @@ from builder import cache
 from builder.fonts import face_source, load_font_stack
 from builder.forked import worker_signals
 from builder.model import Book, Chapter, PageStart
+from builder.pagelist import roman
 from builder.pdfpost.stitch import Folios, Part, stitch
 from builder.profiles import Profile, layout_assets
 from builder.printhtml import FRONT_IDS, SHEET_LEAD, folio_sheet_html, links_in, print_part_html
@@ -80,11 +81,16 @@ class Layouts:
         task = functools.partial(Task, css=css, variant=profile.pdf_variant, root=book.config.root,
                                  epoch=int(rendered.modified.timestamp()), profile=profile)
         groups, stand_ins, parts = self._lay_out_chapters(rendered, task, progress)
-        ending = _ending(rendered, groups, parts, task)
-        front, *sheet_parts = self.run(ending.tasks, progress)
-        sheets = Folios([(first, sheet.pdf) for first, sheet in zip(ending.sheets, sheet_parts)], SHEET_LEAD)
-        return _stitched(book, profile, [_without_end(front), *parts], [ending.front_stand_ins, *stand_ins],
-                         ending.folios, sheets)
+        numbering = _Numbering(0, _body_page(book, parts))
+        for _ in range(3):  # roman folios count the front matter's pages, which their contents entries may move
+            ending = _ending(rendered, groups, parts, task, numbering)
+            front, *sheet_parts = self.run(ending.tasks, progress)
+            front = _without_end(front)
+            if not numbering.body or front.page_count == numbering.front:
+                break
+            numbering = dataclasses.replace(numbering, front=front.page_count)
+        return _stitched(book, profile, [front, *parts], [ending.front_stand_ins, *stand_ins],
+                         ending.sheet_sets(sheet_parts), numbering)
 
     def _lay_out_chapters(self, rendered: Rendered, task, progress):
         """Each chapter as a part, their stand-ins and layouts (end pages left out). A chapter whose footnote
@@ -105,7 +111,8 @@ class Layouts:
                 return groups, stand_ins, parts
             # A sheet or so for the other workers while the merged chapters are laid out; not the front matter,
             # whose contents page's folios may move, nor all sheets: the rest keep them busy beside it.
-            ahead = _sheet_tasks(rendered.book, _folios(parts), task)[:self.workers - 1]
+            numbering = _Numbering(0, _body_page(rendered.book, parts))
+            ahead = _sheet_tasks(rendered.book, _folios(parts, numbering)[False], task)[:self.workers - 1]
             merged = []
             for n, group in enumerate(groups):
                 if n - 1 in spilled and merged and merged[-1] is groups[n - 1]:
@@ -147,32 +154,73 @@ class Layouts:
             yield future.result()
 
 
+@dataclass(frozen=True)
+class _Numbering:
+    """The folios of the body's pages (0-based, front matter excluded): a preface or foreword before page
+    `body`, where the first chapter past the front matter opens, goes on counting the `front` pages of the
+    front matter in roman numerals; arabic ones count from 1 at page `body`."""
+
+    front: int
+    body: int
+
+    def folio(self, page: int) -> tuple[bool, int]:
+        """Whether the page's folio is roman, and its number."""
+        return (True, self.front + page + 1) if page < self.body else (False, page - self.body + 1)
+
+    def label(self, page: int) -> str:
+        """The folio as printed."""
+        is_roman, number = self.folio(page)
+        return roman(number) if is_roman else str(number)
+
+
 @dataclass
 class _Ending:
     """What the chapter parts ask for next: the front matter with their folios on its contents page, and the
     sheets of folios their pages show."""
 
-    tasks: list[Task]  # the front matter's, then one per sheet
+    tasks: list[Task]  # the front matter's, then one per sheet: arabic, then roman
     front_stand_ins: frozenset[str]
-    folios: dict[int, int]  # book page (0-based, front matter excluded) -> folio
-    sheets: list[int]  # first folio of each sheet
+    folios: dict[bool, dict[int, int]]  # roman or not -> book page (0-based, front matter excluded) -> folio
+    sheets: dict[bool, list[int]]  # roman or not -> first folio of each sheet
+
+    def sheet_sets(self, sheet_parts: list[PartLaidOut]) -> list[Folios]:
+        """The sheets laid out for the tasks after the front matter's, with the pages they number."""
+        arabic = len(self.sheets[False])
+        return [Folios(list(zip(self.sheets[False], [part.pdf for part in sheet_parts[:arabic]])), SHEET_LEAD,
+                       self.folios[False]),
+                Folios(list(zip(self.sheets[True], [part.pdf for part in sheet_parts[arabic:]])), SHEET_LEAD,
+                       self.folios[True], "FolioR")]
 
 
-def _ending(rendered: Rendered, groups: list[list[Chapter]], parts: list[PartLaidOut], task) -> _Ending:
+def _ending(rendered: Rendered, groups: list[list[Chapter]], parts: list[PartLaidOut], task,
+            numbering: _Numbering) -> _Ending:
     """The front matter's and the folio sheets' tasks for these chapter parts (end pages left out)."""
     book = rendered.book
-    front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, _first_folios(parts)))
-    folios = _folios(parts)
-    sheets = _sheet_tasks(book, folios, task)
+    front_html, front_stand_ins = _front_html(rendered, _contents_numbers(book, groups, parts, numbering))
+    folios = _folios(parts, numbering)
+    sheets = [*_sheet_tasks(book, folios[False], task), *_sheet_tasks(book, folios[True], task, roman=True)]
     return _Ending([task(front_html, keep="all", label="the front matter and contents"), *sheets],
-                   front_stand_ins, folios, _sheet_firsts(folios))
+                   front_stand_ins, folios, {kind: _sheet_firsts(folios[kind]) for kind in (False, True)})
 
 
-def _folios(parts: list[PartLaidOut]) -> dict[int, int]:
-    """Book page (0-based, front matter excluded) -> the folio it shows, for the pages that show one."""
-    folios = {}
-    for part, first, offset in zip(parts, _first_folios(parts), _offsets(parts)):
-        folios.update({offset + page: first + page for page in part.folios})
+def _body_page(book: Book, parts: list[PartLaidOut]) -> int:
+    """The body page (0-based, front matter excluded) where the first chapter past the front matter opens."""
+    first = book.print_body_start()
+    for part, offset in zip(parts, _offsets(parts)):
+        page = next((n for n, start in enumerate(part.starts) if (start.chapter or 0) >= first), None)
+        if page is not None:
+            return offset + page
+    return 0
+
+
+def _folios(parts: list[PartLaidOut], numbering: _Numbering) -> dict[bool, dict[int, int]]:
+    """Roman or not -> book page (0-based, front matter excluded) -> the folio it shows, for the pages that
+    show one."""
+    folios: dict[bool, dict[int, int]] = {False: {}, True: {}}
+    for part, offset in zip(parts, _offsets(parts)):
+        for page in part.folios:
+            is_roman, number = numbering.folio(offset + page)
+            folios[is_roman][offset + page] = number
     return folios
 
 
@@ -181,13 +229,13 @@ def _sheet_firsts(folios: dict[int, int]) -> list[int]:
     return sorted({(number - 1) // SHEET * SHEET + 1 for number in folios.values()})
 
 
-def _sheet_tasks(book: Book, folios: dict[int, int], task) -> list[Task]:
+def _sheet_tasks(book: Book, folios: dict[int, int], task, roman: bool = False) -> list[Task]:
     """A task for each sheet of folios the book's pages show."""
     tasks = []
     for first in _sheet_firsts(folios):
-        sheet_html, sheet_css = folio_sheet_html(book, first, SHEET)
+        sheet_html, sheet_css = folio_sheet_html(book, first, SHEET, roman)
         tasks.append(task(sheet_html, css=task.keywords["css"] + sheet_css, keep="folios",
-                          label=f"folios {first}-{first + SHEET - 1}"))
+                          label=f"{'roman ' if roman else ''}folios {first}-{first + SHEET - 1}"))
     return tasks
 
 
@@ -242,29 +290,26 @@ def _offsets(parts: list[PartLaidOut]) -> list[int]:
     return offsets
 
 
-def _first_folios(parts: list[PartLaidOut]) -> list[int]:
-    """The folio of each part's first page: the body counts from 1."""
-    return [offset + 1 for offset in _offsets(parts)]
-
-
-def _contents_numbers(book: Book, groups, parts: list[PartLaidOut], firsts: list[int]) -> dict[str, str]:
+def _contents_numbers(book: Book, groups, parts: list[PartLaidOut], numbering: _Numbering) -> dict[str, str]:
     """The folio each contents entry shows, as the one-document layout's target-counter() would."""
     part_of = {chapter.index: n for n, group in enumerate(groups) for chapter in group}
+    offsets = _offsets(parts)
     numbers = {}
     for entry in flatten_toc(book.toc):
         n = part_of[entry.chapter]
-        numbers[entry.anchor] = str(firsts[n] + parts[n].anchors.get(entry.anchor, 0))
+        numbers[entry.anchor] = numbering.label(offsets[n] + parts[n].anchors.get(entry.anchor, 0))
     return numbers
 
 
 def _stitched(book: Book, profile: Profile, laid: list[PartLaidOut], stand_ins: list[frozenset[str]],
-              folios: dict[int, int], sheets: Folios) -> LaidOut:
+              folios: list[Folios], numbering: _Numbering) -> LaidOut:
     """One file of the front matter and the chapter parts, and the layout facts of the whole."""
-    body_start = laid[0].page_count
+    front = laid[0].page_count
+    folios = [dataclasses.replace(sheets, pages={front + page: n for page, n in sheets.pages.items()})
+              for sheets in folios]
     outline = [(e.level, e.title, e.anchor) for e in flatten_toc(book.toc)] if profile.bookmarks else None
     folder = cache.memo_folder(book.config.root, "merged")  # each face's program, merged for all parts
-    pdf = stitch([Part(part.pdf, part.page_count, ins) for part, ins in zip(laid, stand_ins)],
-                 {body_start + page: number for page, number in folios.items()}, sheets, outline,
+    pdf = stitch([Part(part.pdf, part.page_count, ins) for part, ins in zip(laid, stand_ins)], folios, outline,
                  functools.partial(face_source, load_font_stack()),
                  lambda key, make: cache.memo_bytes(folder, (cache.tool_digest(), *key), make))
     messages, overflows, placed, starts, at = [], [], [], [], 0
@@ -274,7 +319,7 @@ def _stitched(book: Book, profile: Profile, laid: list[PartLaidOut], stand_ins: 
         placed += part.placed
         starts += part.starts
         at += part.page_count
-    return LaidOut(pdf, at, body_start, messages, overflows, placed, starts)
+    return LaidOut(pdf, at, front + numbering.body, messages, overflows, placed, starts)
 
 
 def _without_end(part: PartLaidOut) -> PartLaidOut:

@@ -46,12 +46,15 @@ def links_in(html: str) -> set[str]:
 SHEET_LEAD = 2  # pages of a folio sheet before the one showing its first folio
 
 
-def folio_sheet_html(book: Book, first: int, count: int) -> tuple[str, str]:
-    """HTML and extra CSS of chapter pages showing folios `first`… from page SHEET_LEAD on, which is a right
-    page as odd folios are (a chapter's first page shows none)."""
+def folio_sheet_html(book: Book, first: int, count: int, roman: bool = False) -> tuple[str, str]:
+    """HTML and extra CSS of chapter pages showing folios `first`… (in roman numerals, for a preface) from page
+    SHEET_LEAD on, which is a right page as odd folios are (a chapter's first page shows none)."""
     html = (f'<!DOCTYPE html><html lang="{book.config.language}"><head><meta charset="utf-8"/><title>folios</title>'
             '</head><body><section class="chapter">' + '<div class="folio-sheet"></div>' * (count + SHEET_LEAD)
             + "</section></body></html>")
     css = ("@page :first { counter-reset: page %d; } @page { marks: none; }"
            " .folio-sheet { break-after: page; } .folio-sheet:last-child { break-after: auto; }" % (first - SHEET_LEAD))
+    if roman:
+        css += (" @page :left { @bottom-left { content: counter(page, lower-roman); } }"
+                " @page :right { @bottom-right { content: counter(page, lower-roman); } }")
     return html, css

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import zipfile
 
 import pikepdf
 import pytest
@@ -635,3 +636,51 @@ def test_a_note_called_inside_a_note_is_printed_after_its_callers_text(tmp_path)
     notes = lines[lines.index("A body call1 and another2.") + 1:]
     assert notes[:2] == ["1. The parent note, which calls a child3 of its own.", "3"] and \
         notes[2:4] == ["The NESTED child note.", "2. The second body note."], notes
+
+
+def test_a_preface_and_foreword_go_on_with_the_front_matters_roman_folios(tmp_path):
+    """A preface and a foreword before the first chapter are numbered on from the contents page in roman
+    numerals and the first chapter opens on page 1: the printed folios, the contents, the page labels and the
+    EPUB's page-list agree, in the book laid out in parts (press) and whole (screen, tagged)."""
+    from builder.pagelist import roman
+
+    text = "Some English text that runs on for a while to fill the page. " * 40
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    chapters = {"pre.md": f"---\ntype: preface\n---\n# Preface\n\n" + f"{text}\n\n" * 5 + "## A section\n\nMore.\n",
+                "fore.md": f"---\ntype: foreword\n---\n# Foreword\n\n{text}\n",
+                "one.md": "# Chapter One\n\n" + f"{text}\n\n" * 4, "two.md": f"# Chapter Two\n\n{text}\n"}
+    for name, source in chapters.items():
+        (book / "chapters" / name).write_text(source, encoding="utf-8")
+    listed = ", ".join(f'"chapters/{name}"' for name in chapters)
+    (book / "book.toml").write_text(
+        f'[book]\ntitle = "Roman"\nauthors = ["A"]\nlanguage = "en"\nslug = "t"\nchapters = [{listed}]\n'
+        '[editions.print]\nformat = "pdf"\nprofile = "press"\n[editions.screen]\nformat = "pdf"\n'
+        'profile = "screen"\n[editions.epub]\nformat = "epub"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    proc = run_folio("build", str(book), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    for path in (out / "t.pdf", out / "t-screen.pdf"):
+        with pikepdf.open(path) as pdf:
+            labels = [page.label for page in pdf.pages]
+            opens = dict(_outline_pages(pdf))
+        body = labels.index("1")
+        assert opens["Chapter One"] == body and opens["Preface"] < opens["Foreword"] < body, (path.name, opens)
+        assert labels[:body] == [roman(n) for n in range(1, body + 1)], labels
+        shown = {}
+        for page in range(opens["Preface"] + 1, len(labels)):  # the folio is the last line a page prints
+            lines = pdftotext(path, page + 1).strip().splitlines()
+            if lines and re.fullmatch(r"[0-9]+|[ivxlc]+", lines[-1].strip()):
+                shown[page] = lines[-1].strip()
+        assert shown and all(labels[page] == folio for page, folio in shown.items()), (path.name, shown)
+        assert {"ix", "2"} <= set(shown.values())  # roman on a preface page, arabic after
+        contents = {m.group(1): m.group(2) for m in re.finditer(r"^\s*(\w[\w ]*?)[ .]*\s([0-9]+|[ivxlc]+)\s*$",
+                                                                pdftotext(path, labels.index("v") + 1), re.M)}
+        assert {"Preface": labels[opens["Preface"]], "A section": labels[opens["A section"]],
+                "Foreword": labels[opens["Foreword"]], "Chapter One": "1"}.items() <= contents.items(), contents
+    with zipfile.ZipFile(out / "t.epub") as epub:
+        nav = epub.read("EPUB/nav.xhtml").decode()
+        preface = epub.read("EPUB/ch-01.xhtml").decode()
+    listed = re.findall(r'href="ch-0[1-4]\.xhtml#page-([0-9a-z]+)"', nav)
+    assert listed[:body - opens["Preface"] + 1] == labels[opens["Preface"]:body + 1], listed
+    assert f'id="page-{labels[opens["Preface"]]}"' in preface

@@ -26,17 +26,20 @@ class Part:
 
 @dataclass
 class Folios:
-    """Sheets of folios: `first` is the number on sheet page `offset` of each sheet."""
+    """Sheets of folios in one style (arabic, or roman in the front matter): `first` is the number on sheet
+    page `offset` of each sheet; `pages` maps 0-based book pages to the number they show."""
 
     sheets: list[tuple[int, bytes]]  # (first folio number, sheet PDF)
     offset: int  # the sheet page that shows its first number
+    pages: dict[int, int]
+    name: str = "Folio"  # of the form each number is drawn from, on the pages that show it
 
 
-def stitch(parts: list[Part], folios: dict[int, int], sheets: Folios,
+def stitch(parts: list[Part], folios: list[Folios],
            outline: list[tuple[int, str, str]] | None, source_for: SourceFor, keep: Keep | None = None) -> bytes:
-    """One PDF of the parts' pages in order; `folios` maps 0-based book pages to the number they show,
-    `outline` lists (level, title, anchor) in reading order, or None for no bookmarks; each face's
-    glyphs embedded once (`source_for` finds a face's file, `keep` keeps merged programs: see fontmerge.py)."""
+    """One PDF of the parts' pages in order, each page with its folio from `folios`; `outline` lists (level,
+    title, anchor) in reading order, or None for no bookmarks; each face's glyphs embedded once (`source_for`
+    finds a face's file, `keep` keeps merged programs: see fontmerge.py)."""
     opened = [pikepdf.open(io.BytesIO(part.pdf)) for part in parts]
     doc = pikepdf.new()
     doc.Root.Names = pikepdf.Dictionary()  # filled below, once every page has its place
@@ -56,7 +59,9 @@ def stitch(parts: list[Part], folios: dict[int, int], sheets: Folios,
         for name, dest in _named_destinations(source).items():
             if name not in part.stand_ins and name not in dests and dest[0].objgen in places:
                 dests[name] = pikepdf.Array([places[dest[0].objgen], *list(dest)[1:]])
-    _draw_folios(doc, folios, sheets)
+    for sheets in folios:
+        if sheets.pages:
+            _draw_folios(doc, sheets)
     _set_destinations(doc, dests)
     if outline:
         _set_outline(doc, outline, dests)
@@ -85,14 +90,14 @@ def _set_destinations(doc: pikepdf.Pdf, dests: dict[str, pikepdf.Array]) -> None
     doc.Root.Names.Dests = doc.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array(flat)))
 
 
-def _draw_folios(doc: pikepdf.Pdf, folios: dict[int, int], sheets: Folios) -> None:
+def _draw_folios(doc: pikepdf.Pdf, sheets: Folios) -> None:
     """Lay each page's folio, drawn by the engine on a sheet of the same size and side, over the page."""
     opened = [(first, pikepdf.open(io.BytesIO(data))) for first, data in sheets.sheets]
     before = doc.make_stream(b"q\n")  # every page saves the graphics state around its own drawing
-    for index, number in sorted(folios.items()):
+    for index, number in sorted(sheets.pages.items()):
         first, sheet = max(((f, s) for f, s in opened if f <= number), key=lambda item: item[0])
         form = doc.copy_foreign(sheet.pages[number - first + sheets.offset].as_form_xobject())
-        name = pikepdf.Name(f"/Folio{number}")
+        name = pikepdf.Name(f"/{sheets.name}{number}")
         draw_form(doc.pages[index], form, name, before, form_call(doc, name))
     for _, sheet in opened:
         sheet.close()

@@ -11,9 +11,10 @@ from builder.model import Book, Chapter, Heading
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 RAW_ID_RE = re.compile(r"""(?<![\w:-])id\s*=\s*["']([^"']*)["']""", re.IGNORECASE)  # not data-id=
 # Ids Folio gives footnotes and their calls (markdown.notes) and the EPUB's page markers (pagelist.py: page-12,
-# page-iv for front matter, and the navigation's page-list, which `folio check` finds in every document's
-# namespace): an author's id must not take them. `page-mix` is a word, not a page.
-RESERVED_ID_RE = re.compile(r"^(?:(?:fn|fnref)-ch-\d+|page-(?:\d+|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})|list)$)")
+# page-iv for front matter and a preface, and the navigation's page-list, which `folio check` finds in every
+# document's namespace): an author's id must not take them. `page-mix` is a word, not a page.
+ROMAN = r"(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"  # i to cccxcix, strictly written
+RESERVED_ID_RE = re.compile(rf"^(?:(?:fn|fnref)-ch-\d+|page-(?:\d+|{ROMAN}|list)$)")
 
 
 def collect_headings(chapter: Chapter, config: Config, ctx) -> None:

@@ -143,7 +143,8 @@ def lay_out(rendered: Rendered, profile_css: str = "", variant: str | None = Non
     assets = {image.path: image.data for image in rendered.book.images.values()} | (extra_assets or {})
     whole = lay_out_part(rendered.print_html, whole_print_css(rendered) + profile_css, rendered.book.config.root,
                          assets, int(rendered.modified.timestamp()), variant, "all", on_page)
-    return LaidOut(whole.pdf, whole.page_count, whole.anchors.get("ch-1", 0), whole.messages, whole.overflows,
+    body_start = whole.anchors.get(f"ch-{rendered.book.print_body_start()}", 0)
+    return LaidOut(whole.pdf, whole.page_count, body_start, whole.messages, whole.overflows,
                    whole.placed, whole.starts)
 
 
