@@ -158,6 +158,42 @@ def test_screen_is_tagged_with_bookmarks_and_links(editions):
         assert str(pdf.open_metadata().get("pdfuaid:part")) == "1"
 
 
+def _text_shown(page: pikepdf.Page) -> tuple[int, int]:
+    """How many text-showing operators a page draws as artifacts, and how many as tagged content."""
+    marks, counts = [], [0, 0]
+    for operands, operator in pikepdf.parse_content_stream(page):
+        name = str(operator)
+        if name in ("BDC", "BMC"):
+            marks.append(str(operands[0]))
+        elif name == "EMC":
+            marks.pop()
+        elif name in ("Tj", "TJ", "'", '"'):
+            counts["/Artifact" not in marks] += 1
+    return counts[0], counts[1]
+
+
+def test_the_tagged_pdfs_running_heads_and_folios_are_artifacts_and_its_tree_holds_all_else(editions):
+    """A running head and a folio were marked content whose structure elements the tree never reached (their
+    parent did not list them): PDF/UA-1 7.1 wants page furniture marked an Artifact, all else in the tree."""
+    with pikepdf.open(editions["screen"]) as pdf:
+        reached, stack = set(), list(pdf.Root.StructTreeRoot.K)
+        while stack:
+            element = stack.pop()
+            if isinstance(element, pikepdf.Dictionary) and "/S" in element and element.objgen not in reached:
+                reached.add(element.objgen)
+                kids = element.get("/K")
+                stack += list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        nums = pdf.Root.StructTreeRoot.ParentTree.Nums
+        marked = [item for value in list(nums)[1::2]
+                  for item in (list(value) if isinstance(value, pikepdf.Array) else [value])]
+        assert marked and all(item.objgen in reached for item in marked), \
+            f"{sum(item.objgen not in reached for item in marked)} of {len(marked)} marked elements not in the tree"
+        labels = [page.label for page in pdf.pages]
+        opener, left = _text_shown(pdf.pages[labels.index("1")]), _text_shown(pdf.pages[labels.index("2")])
+    assert opener[0] == 0 and opener[1] > 0, opener  # a chapter's first page: no head, no folio
+    assert left[0] >= 2 and left[1] > 0, left  # the book's title and the folio, then the text
+
+
 def test_the_tagged_pdf_says_each_passages_language_and_a_decorative_image_is_no_figure(tmp_path):
     """A decorative image (`{.decorative}`, alt="") was tagged a Figure with no Alt, which PDF/UA forbids, and the
     engine's "no required alt description" came back to the author as PDF001; no structure element said its
