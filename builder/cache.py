@@ -7,6 +7,7 @@ import functools
 import hashlib
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -60,8 +61,21 @@ def build_key(config: Config, editions: list[Edition], out_dir: Path) -> str:
     digest.update(f"{tool_digest()}\n{editions!r}\n{os.environ.get('SOURCE_DATE_EPOCH', '')}\n".encode())
     skip = {config.root / CACHE_DIR, out_dir.resolve()}
     for path in _files(config.root, skip, hidden=True):  # a chapter may sit in `.drafts/`
-        digest.update(f"{path}\n".encode() + hashlib.sha256(path.read_bytes()).digest())
+        digest.update(f"{path}\n".encode() + _file_digest(path))
     return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> bytes:
+    """A book file's content digest; a link's target (never followed: it may lead out of the book, to a FIFO,
+    a device or itself, or nowhere, as an editor's lock file does), or nothing for what is not a plain file.
+    A link the build follows leads to a file inside the book, whose content counts there."""
+    try:
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            return b"link:" + os.fsencode(os.readlink(path))
+        return hashlib.sha256(path.read_bytes()).digest() if stat.S_ISREG(mode) else b"other"
+    except OSError:  # gone since the folder was listed, or unreadable: the build says so if it needs it
+        return b"unreadable"
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from helpers import copy_book, epub_members, run_folio
+from helpers import copy_book, epub_members, one_chapter_book, run_folio
 
 REUSED = "nothing changed since the last build"
 TOML = '[book]\ntitle = "T"\nauthors = ["A"]\nlanguage = "zh-Hans"\nchapters = ["chapters/01.md"]\n'
@@ -283,3 +283,17 @@ def test_an_edit_parses_only_its_chapter_yet_every_warning_and_link_check_holds(
     assert sorted(parsed) == rels, "the print edition renders every chapter: the cached ones are parsed for it"
     for name in ("t.epub", "t.pdf"):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "cold-out" / name).read_bytes(), name
+
+
+def test_links_fifos_and_lock_files_in_the_book_folder_are_never_opened_by_the_cache_key(tmp_path):
+    """The build's cache key read every file below the book folder, following links: an editor's lock file (a
+    dangling link, `.#01.md`) was an internal error, a FIFO hung the build, a link out of the book was read."""
+    book = one_chapter_book(tmp_path / "book", "# One\n\nText.\n")
+    (book / "chapters" / ".#01.md").symlink_to("root@host.1234:1700000000")
+    (book / "loop").symlink_to(book / "loop")
+    os.mkfifo(book / "notes.fifo")
+    (tmp_path / "secret.txt").write_text("outside")
+    (book / "secret").symlink_to(tmp_path / "secret.txt")
+    proc = run_folio("build", str(book), "--out", str(tmp_path / "out"), "--edition", "epub")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "t.epub").is_file()
